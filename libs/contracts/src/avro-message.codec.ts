@@ -1,0 +1,45 @@
+// Encodes and decodes the fixed-schema control messages. The .avsc file beside each topic's
+// type is the contract; decoding checks both the Avro structure and the values (zod), so a
+// well-formed message with nonsense values is rejected as clearly as undecodable bytes.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Type } from 'avsc';
+import { z } from 'zod';
+import { QuperSyncError } from './quper-sync.error';
+
+export class AvroMessageCodec<Message> {
+  readonly schema: unknown;
+  private readonly type: Type;
+
+  constructor(
+    readonly schemaPath: string,
+    private readonly validator: z.ZodType<Message, z.ZodTypeDef, unknown>,
+  ) {
+    this.schema = JSON.parse(readFileSync(join(__dirname, 'topics', schemaPath), 'utf8')) as unknown;
+    this.type = Type.forSchema(this.schema as Parameters<typeof Type.forSchema>[0]);
+  }
+
+  encode(message: Message): Buffer {
+    const checked = this.validator.parse(message);
+    return this.type.toBuffer(checked);
+  }
+
+  decode(buffer: Buffer | null): Message {
+    if (buffer === null || buffer.length === 0) {
+      throw new QuperSyncError('MESSAGE_UNDECODABLE', 'permanent', `empty message for ${this.schemaPath}`);
+    }
+    let decoded: unknown;
+    try {
+      decoded = this.type.fromBuffer(buffer);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new QuperSyncError('MESSAGE_UNDECODABLE', 'permanent', `not a ${this.schemaPath} message: ${reason}`);
+    }
+    const result = this.validator.safeParse(decoded);
+    if (!result.success) {
+      const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+      throw new QuperSyncError('MESSAGE_INVALID', 'permanent', `invalid ${this.schemaPath} message: ${problems}`);
+    }
+    return result.data;
+  }
+}

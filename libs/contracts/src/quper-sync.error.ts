@@ -1,0 +1,34 @@
+// Every error that crosses a boundary carries a code and a class. "transient" errors are
+// retried (with backoff); "permanent" ones are dead-lettered or fail the batch or run.
+export type ErrorClass = 'transient' | 'permanent';
+
+export type ErrorCode =
+  | 'MESSAGE_UNDECODABLE'
+  | 'MESSAGE_INVALID'
+  | 'JOB_UNKNOWN'
+  | 'ROW_INVALID'
+  | 'BATCH_INVALID'
+  | 'SOURCE_STATEMENT_FAILED'
+  | 'SOURCE_THROTTLED'
+  | 'SOURCE_UNAVAILABLE'
+  | 'TARGET_UNAVAILABLE'
+  | 'TARGET_ROW_REJECTED'
+  | 'TARGET_WRITE_FAILED'
+  | 'RUN_STALLED'
+  | 'INTERNAL';
+
+export class QuperSyncError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    readonly errorClass: ErrorClass,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'QuperSyncError';
+  }
+}
+
+export function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

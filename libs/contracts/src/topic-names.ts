@@ -1,0 +1,24 @@
+// Versioned topic names and the partition counts the project creates them with. A breaking
+// change to a topic's schema gets a new name (".v2"), never an edit of the old contract.
+export const TopicNames = {
+  trigger: 'qupersync.trigger.v1',
+  extractRequest: 'qupersync.extract-request.v1',
+  batchExtracted: 'qupersync.batch.extracted.v1',
+  batchTransformed: 'qupersync.batch.transformed.v1',
+  batchEvent: 'qupersync.batch.event.v1',
+  deadLetter: 'qupersync.dead-letter.v1',
+} as const;
+
+export type TopicName = (typeof TopicNames)[keyof typeof TopicNames];
+
+/** Data topics get 12 partitions so up to 12 loaders (and transformers) share the work. */
+export const topicPartitions: Readonly<Record<TopicName, number>> = {
+  [TopicNames.trigger]: 1,
+  [TopicNames.extractRequest]: 3,
+  [TopicNames.batchExtracted]: 12,
+  [TopicNames.batchTransformed]: 12,
+  [TopicNames.batchEvent]: 3,
+  [TopicNames.deadLetter]: 3,
+};
+
+export const allTopics: readonly TopicName[] = Object.values(TopicNames);

@@ -1,0 +1,50 @@
+// Batch identity travels in Kafka headers so that routing and tracking never need to decode
+// the (possibly large) value.
+import { z } from 'zod';
+
+export const batchHeaderNames = {
+  job: 'qupersync-job',
+  runId: 'qupersync-run-id',
+  sequence: 'qupersync-sequence',
+  rowCount: 'qupersync-row-count',
+  cursorFrom: 'qupersync-cursor-from',
+  cursorTo: 'qupersync-cursor-to',
+} as const;
+
+export const batchIdentitySchema = z.object({
+  job: z.string().min(1),
+  runId: z.string().uuid(),
+  sequence: z.coerce.number().int().nonnegative(),
+  rowCount: z.coerce.number().int().nonnegative(),
+  cursorFrom: z.string().nullable(),
+  cursorTo: z.string().nullable(),
+});
+
+export type BatchIdentity = z.infer<typeof batchIdentitySchema>;
+
+export type MessageHeaders = Record<string, string>;
+
+export function toBatchHeaders(identity: BatchIdentity): MessageHeaders {
+  const headers: MessageHeaders = {
+    [batchHeaderNames.job]: identity.job,
+    [batchHeaderNames.runId]: identity.runId,
+    [batchHeaderNames.sequence]: String(identity.sequence),
+    [batchHeaderNames.rowCount]: String(identity.rowCount),
+  };
+  if (identity.cursorFrom !== null) headers[batchHeaderNames.cursorFrom] = identity.cursorFrom;
+  if (identity.cursorTo !== null) headers[batchHeaderNames.cursorTo] = identity.cursorTo;
+  return headers;
+}
+
+export function parseBatchHeaders(headers: Readonly<Record<string, string | undefined>>): BatchIdentity | string {
+  const result = batchIdentitySchema.safeParse({
+    job: headers[batchHeaderNames.job],
+    runId: headers[batchHeaderNames.runId],
+    sequence: headers[batchHeaderNames.sequence],
+    rowCount: headers[batchHeaderNames.rowCount],
+    cursorFrom: headers[batchHeaderNames.cursorFrom] ?? null,
+    cursorTo: headers[batchHeaderNames.cursorTo] ?? null,
+  });
+  if (result.success) return result.data;
+  return result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
+}

@@ -1,0 +1,42 @@
+// qupersync.batch.event.v1 — every service reports batch progress to the coordinator here.
+import { z } from 'zod';
+import { AvroMessageCodec } from '../../avro-message.codec';
+
+export const batchEventKinds = [
+  'batch_extracted',
+  'extraction_completed',
+  'extraction_failed',
+  'batch_transformed',
+  'batch_loaded',
+  'batch_failed',
+] as const;
+
+export type BatchEventKind = (typeof batchEventKinds)[number];
+
+export const batchEventMessageSchema = z.object({
+  eventId: z.string().min(1),
+  runId: z.string().uuid(),
+  job: z.string().min(1),
+  kind: z.enum(batchEventKinds),
+  sequence: z.number().int().nonnegative().nullable(),
+  rowCount: z.number().int().nonnegative(),
+  rowsWritten: z.number().int().nonnegative(),
+  rowsDeadLettered: z.number().int().nonnegative(),
+  cursorFrom: z.string().nullable(),
+  cursorTo: z.string().nullable(),
+  totalBatches: z.number().int().nonnegative().nullable(),
+  errorCode: z.string().nullable(),
+  error: z.string().nullable(),
+  topic: z.string().nullable(),
+  partition: z.number().int().nonnegative().nullable(),
+  offset: z.string().nullable(),
+  service: z.string().min(1),
+  occurredAtMs: z.number().int().nonnegative(),
+});
+
+export type BatchEventMessage = z.infer<typeof batchEventMessageSchema>;
+
+export const batchEventCodec = new AvroMessageCodec<BatchEventMessage>(
+  'batch-event-v1/batch-event.avsc',
+  batchEventMessageSchema,
+);
