@@ -5,3 +5,4 @@ export * from './job-definition.schema';
 export * from './jobs-file.loader';
 export * from './sql-identifier';
 export * from './duration.parser';
+export * from './job-catalog';

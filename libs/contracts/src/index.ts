@@ -8,3 +8,5 @@ export * from './topics/dead-letter-v1/dead-letter.message';
 export * from './topics/batch-data-v1/batch-headers';
 export * from './topics/batch-data-v1/batch-container.codec';
 export * from './topics/batch-data-v1/batch-schema';
+export * from './topics/batch-data-v1/exact-temporal.codec';
+export * from './topics/batch-data-v1/exact-decimal.codec';

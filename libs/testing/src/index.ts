@@ -1,1 +1,2 @@
 export * from './batch.factory';
+export * from './warehouse-table.factory';

@@ -1,0 +1,39 @@
+// Kafka handlers of the coordinator: triggers from other systems and batch events from the
+// pipeline. Bad triggers are permanent errors: the transport dead-letters them with the reason
+// and the coordinator keeps going.
+import { Controller } from '@nestjs/common';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import { batchEventCodec, TopicNames, triggerCodec } from '@qupersync/contracts';
+import type { KafkaRecord, KafkaRecordContext } from '@qupersync/kafka';
+import { JsonLogger } from '@qupersync/observability';
+import { RunLifecycleService } from './run-lifecycle.service';
+
+@Controller()
+export class CoordinatorEventsConsumer {
+  private readonly logger = new JsonLogger(CoordinatorEventsConsumer.name);
+
+  constructor(private readonly lifecycle: RunLifecycleService) {}
+
+  @EventPattern(TopicNames.trigger)
+  async onTrigger(@Payload() record: KafkaRecord, @Ctx() _context: KafkaRecordContext): Promise<void> {
+    const trigger = triggerCodec.decode(record.value);
+    const outcome = await this.lifecycle.trigger({
+      job: trigger.job,
+      mode: trigger.mode,
+      requestKey: trigger.requestKey,
+      source: 'kafka',
+    });
+    this.logger.info('trigger received', {
+      job: trigger.job,
+      runId: outcome.run.id,
+      coalesced: outcome.coalesced,
+      partition: record.partition,
+      offset: record.offset,
+    });
+  }
+
+  @EventPattern(TopicNames.batchEvent)
+  async onBatchEvent(@Payload() record: KafkaRecord, @Ctx() _context: KafkaRecordContext): Promise<void> {
+    await this.lifecycle.applyEvent(batchEventCodec.decode(record.value));
+  }
+}

@@ -1,0 +1,40 @@
+// The coordinator service: state, API, Kafka handlers and the run supervisor.
+import { DynamicModule, Module } from '@nestjs/common';
+import { JobCatalog } from '@qupersync/config';
+import { KafkaModule, KafkaSettings } from '@qupersync/kafka';
+import { ObservabilityModule, SystemClock } from '@qupersync/observability';
+import { PostgresModule, PostgresSettings } from '@qupersync/postgres';
+import { ApiTokenGuard } from './api-token.guard';
+import { CoordinatorEventsConsumer } from './coordinator-events.consumer';
+import { COORDINATOR_SETTINGS, CoordinatorSettings } from './coordinator.settings';
+import { RunLifecycleService } from './run-lifecycle.service';
+import { RunStateRepository } from './run-state.repository';
+import { RunSupervisorService } from './run-supervisor.service';
+import { RunsController } from './runs.controller';
+
+export interface CoordinatorModuleOptions {
+  readonly kafka: KafkaSettings;
+  readonly postgres: PostgresSettings;
+  readonly coordinator: CoordinatorSettings;
+  readonly jobs: JobCatalog;
+}
+
+@Module({})
+export class CoordinatorModule {
+  static register(options: CoordinatorModuleOptions): DynamicModule {
+    return {
+      module: CoordinatorModule,
+      imports: [ObservabilityModule, KafkaModule.forRoot(options.kafka), PostgresModule.forRoot(options.postgres)],
+      controllers: [RunsController, CoordinatorEventsConsumer],
+      providers: [
+        { provide: COORDINATOR_SETTINGS, useValue: options.coordinator },
+        { provide: JobCatalog, useValue: options.jobs },
+        SystemClock,
+        ApiTokenGuard,
+        RunStateRepository,
+        RunLifecycleService,
+        RunSupervisorService,
+      ],
+    };
+  }
+}

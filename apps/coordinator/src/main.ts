@@ -1,0 +1,40 @@
+// Coordinator entry point: parse the environment and the jobs file, migrate the state schema,
+// make sure the topics exist, then serve the API and consume triggers and batch events.
+import 'reflect-metadata';
+import {
+  coordinatorEnvironmentSchema,
+  databaseEnvironmentSchema,
+  JobCatalog,
+  loadJobsFile,
+  parseEnvironment,
+  serviceEnvironmentSchema,
+} from '@qupersync/config';
+import { allTopics, topicPartitions } from '@qupersync/contracts';
+import { KafkaGateway, kafkaSettingsFromEnvironment, runMain, startService } from '@qupersync/kafka';
+import { StateMigrator } from '@qupersync/postgres';
+import { CoordinatorModule } from './coordinator.module';
+
+runMain('coordinator', async () => {
+  const service = parseEnvironment(serviceEnvironmentSchema);
+  const database = parseEnvironment(databaseEnvironmentSchema);
+  const coordinator = parseEnvironment(coordinatorEnvironmentSchema);
+  const kafka = kafkaSettingsFromEnvironment('qupersync-coordinator');
+  const jobs = new JobCatalog(loadJobsFile(service.QUPERSYNC_JOBS_FILE));
+  const module = CoordinatorModule.register({
+    kafka,
+    postgres: { connectionString: database.DATABASE_URL, poolSize: database.DATABASE_POOL_SIZE, applicationName: 'qupersync-coordinator' },
+    coordinator: { apiToken: coordinator.COORDINATOR_API_TOKEN, runStallTimeoutMs: coordinator.RUN_STALL_TIMEOUT_MS },
+    jobs,
+  });
+  await startService({
+    name: 'coordinator',
+    module,
+    httpPort: service.HTTP_PORT,
+    logLevel: service.LOG_LEVEL,
+    transport: { settings: kafka, groupId: 'qupersync-coordinator', stage: 'coordinator' },
+    beforeListen: async (app) => {
+      await app.get(StateMigrator).migrateUp();
+      await app.get(KafkaGateway).ensureTopics(allTopics.map((topic) => ({ topic, partitions: topicPartitions[topic] })));
+    },
+  });
+});

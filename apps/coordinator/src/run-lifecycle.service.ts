@@ -1,0 +1,224 @@
+// Runs from trigger to verdict. A trigger starts a run unless the job already has one (then it
+// is coalesced into it) or its request key was seen (then it returns the same run). Batch events
+// move batches forward idempotently; when extraction has ended and every batch is loaded or
+// failed, the run ends — and only a run without failed batches advances the watermark, in the
+// same transaction that marks it succeeded.
+import { randomUUID } from 'node:crypto';
+import { HttpException, HttpStatus, Injectable } from '@nestjs/common';
+import type { PoolClient } from 'pg';
+import { JobCatalog } from '@qupersync/config';
+import {
+  BatchEventMessage,
+  extractRequestCodec,
+  QuperSyncError,
+  TopicNames,
+} from '@qupersync/contracts';
+import { KafkaGateway } from '@qupersync/kafka';
+import { JsonLogger, PipelineMetrics } from '@qupersync/observability';
+import { PostgresDatabase } from '@qupersync/postgres';
+import { RunMode, RunRecord, RunStateRepository } from './run-state.repository';
+
+export interface TriggerRequest {
+  readonly job: string;
+  readonly mode: RunMode | null;
+  readonly requestKey: string | null;
+  readonly source: 'http' | 'kafka' | 'schedule' | 'cli';
+}
+
+export interface TriggerOutcome {
+  readonly run: RunRecord;
+  readonly coalesced: boolean;
+}
+
+@Injectable()
+export class RunLifecycleService {
+  private readonly logger = new JsonLogger(RunLifecycleService.name);
+
+  constructor(
+    private readonly database: PostgresDatabase,
+    private readonly repository: RunStateRepository,
+    private readonly jobs: JobCatalog,
+    private readonly kafka: KafkaGateway,
+    private readonly metrics: PipelineMetrics,
+  ) {}
+
+  async trigger(request: TriggerRequest): Promise<TriggerOutcome> {
+    const job = this.jobs.find(request.job);
+    if (job === undefined) throw new QuperSyncError('JOB_UNKNOWN', 'permanent', `unknown job "${request.job}"`);
+    const mode = request.mode ?? job.mode;
+    if (mode === 'incremental' && job.watermark === undefined) {
+      throw new QuperSyncError('MESSAGE_INVALID', 'permanent', `job "${job.name}" has no watermark column for incremental mode`);
+    }
+    const outcome = await this.database.withTransaction(async (client): Promise<TriggerOutcome & { created: boolean }> => {
+      // Serialise triggers of one job so the check-then-insert below cannot race.
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`qupersync-job:${job.name}`]);
+      if (request.requestKey !== null) {
+        const seen = await this.repository.findTriggerRequest(client, request.requestKey);
+        const seenRun = seen && (await this.repository.findRun(seen.runId, client));
+        if (seen && seenRun) return { run: seenRun, coalesced: seen.coalesced, created: false };
+      }
+      const active = await this.repository.activeRunOf(client, job.name);
+      if (active !== undefined) {
+        if (request.requestKey !== null) await this.repository.recordTriggerRequest(client, request.requestKey, job.name, active.id, true);
+        return { run: active, coalesced: true, created: false };
+      }
+      const runId = randomUUID();
+      const fromCursor = mode === 'incremental' ? await this.repository.watermarkOf(job.name, client) : null;
+      await this.repository.insertRun(client, { id: runId, job: job.name, mode, triggerSource: request.source, requestKey: request.requestKey, fromCursor });
+      if (request.requestKey !== null) await this.repository.recordTriggerRequest(client, request.requestKey, job.name, runId, false);
+      const run = await this.repository.findRun(runId, client);
+      if (run === undefined) throw new Error('inserted run vanished');
+      return { run, coalesced: false, created: true };
+    });
+    if (outcome.created) {
+      this.logger.info('run started', { job: job.name, runId: outcome.run.id, mode, source: request.source });
+      await this.requestExtraction(outcome.run);
+    } else {
+      this.logger.info('trigger coalesced into an existing run', { job: job.name, runId: outcome.run.id, requestKey: request.requestKey });
+    }
+    const run = (await this.repository.findRun(outcome.run.id)) ?? outcome.run;
+    return { run, coalesced: outcome.coalesced };
+  }
+
+  /** Publishes the run's extract request; safe to repeat (the extractor is idempotent per run). */
+  async requestExtraction(run: RunRecord): Promise<void> {
+    await this.kafka.send(TopicNames.extractRequest, [
+      {
+        key: run.job,
+        value: extractRequestCodec.encode({
+          runId: run.id,
+          job: run.job,
+          mode: run.mode,
+          fromCursor: run.fromCursor === null ? null : JSON.stringify(run.fromCursor),
+          requestedAtMs: Date.now(),
+        }),
+      },
+    ]);
+    await this.database.query("UPDATE qupersync_runs SET status = 'extracting', last_progress_at = now() WHERE id = $1 AND status = 'pending'", [run.id]);
+  }
+
+  async applyEvent(event: BatchEventMessage): Promise<void> {
+    await this.database.withTransaction(async (client) => {
+      const run = await this.repository.lockRun(client, event.runId);
+      if (run === undefined) {
+        this.logger.warn('event for an unknown run ignored', { runId: event.runId, kind: event.kind });
+        return;
+      }
+      if (!(await this.repository.claimEvent(client, event.eventId, event.runId))) return;
+      if (run.status === 'succeeded' || run.status === 'failed') return;
+      await this.applyToRun(client, run, event);
+      await this.repository.refreshRunProgress(client, run.id);
+      await this.completeIfDone(client, run.id);
+    });
+  }
+
+  private async applyToRun(client: PoolClient, run: RunRecord, event: BatchEventMessage): Promise<void> {
+    const sequence = event.sequence;
+    const fields = { job: run.job, runId: run.id, sequence, kind: event.kind };
+    switch (event.kind) {
+      case 'batch_extracted':
+      case 'batch_transformed':
+      case 'batch_loaded':
+        if (sequence === null) throw new QuperSyncError('MESSAGE_INVALID', 'permanent', `${event.kind} without a sequence`);
+        await this.repository.upsertBatch(client, {
+          runId: run.id,
+          sequence,
+          status: event.kind === 'batch_extracted' ? 'extracted' : event.kind === 'batch_transformed' ? 'transformed' : 'loaded',
+          rowCount: event.kind === 'batch_extracted' ? event.rowCount : null,
+          rowsWritten: event.kind === 'batch_loaded' ? event.rowCount : null,
+          rowsDeadLettered: event.kind === 'batch_extracted' ? null : event.rowsDeadLettered,
+          cursorFrom: event.cursorFrom,
+          cursorTo: event.cursorTo,
+          error: null,
+        });
+        return;
+      case 'batch_failed':
+        if (sequence === null) throw new QuperSyncError('MESSAGE_INVALID', 'permanent', 'batch_failed without a sequence');
+        await this.repository.upsertBatch(client, {
+          runId: run.id,
+          sequence,
+          status: 'failed',
+          rowCount: null,
+          rowsWritten: null,
+          rowsDeadLettered: event.rowsDeadLettered,
+          cursorFrom: event.cursorFrom,
+          cursorTo: event.cursorTo,
+          error: event.error,
+        });
+        await this.repository.recordBatchFailure(client, {
+          job: run.job,
+          runId: run.id,
+          sequence,
+          topic: event.topic,
+          partition: event.partition,
+          offset: event.offset,
+          errorCode: event.errorCode,
+          error: event.error,
+        });
+        this.metrics.failures.inc({ phase: 'load', code: event.errorCode ?? 'UNKNOWN' });
+        this.logger.warn('batch failed', { ...fields, error: event.error, offset: event.offset });
+        return;
+      case 'extraction_completed':
+        await this.repository.markExtractionCompleted(client, run.id, event.totalBatches ?? 0, event.cursorTo);
+        this.logger.info('extraction completed', { ...fields, totalBatches: event.totalBatches });
+        return;
+      case 'extraction_failed':
+        await this.repository.setRunStatus(client, run.id, 'failed', `extraction failed: ${event.error ?? 'unknown error'}`);
+        await this.repository.recordBatchFailure(client, {
+          job: run.job,
+          runId: run.id,
+          sequence: null,
+          topic: null,
+          partition: null,
+          offset: null,
+          errorCode: event.errorCode,
+          error: `extraction failed: ${event.error ?? 'unknown error'}`,
+        });
+        this.metrics.failures.inc({ phase: 'extract', code: event.errorCode ?? 'UNKNOWN' });
+        this.logger.error('run failed: extraction failed', { ...fields, error: event.error });
+        return;
+    }
+  }
+
+  /** Ends the run when every batch is accounted for; returns the run as it is afterwards. */
+  async completeIfDone(client: PoolClient, runId: string): Promise<void> {
+    const run = await this.repository.findRun(runId, client);
+    if (run === undefined || run.totalBatches === null) return;
+    if (run.status === 'succeeded' || run.status === 'failed') return;
+    if (run.batchesLoaded + run.batchesFailed < run.totalBatches) return;
+    if (run.batchesFailed > 0) {
+      await this.repository.setRunStatus(client, run.id, 'failed', `${run.batchesFailed} of ${run.totalBatches} batches failed`);
+      this.logger.warn('run failed; watermark left where it was', { job: run.job, runId: run.id, failedBatches: run.batchesFailed });
+      return;
+    }
+    if (run.mode === 'incremental' && run.highCursor !== null) {
+      await this.repository.advanceWatermark(client, run.job, run.id, run.highCursor);
+    }
+    await this.repository.setRunStatus(client, run.id, 'succeeded');
+    this.logger.info('run succeeded', { job: run.job, runId: run.id, rowsLoaded: run.rowsLoaded, watermark: run.highCursor });
+  }
+
+  async failRun(runId: string, reason: string): Promise<void> {
+    await this.database.withTransaction(async (client) => {
+      const run = await this.repository.lockRun(client, runId);
+      if (run === undefined || run.status === 'succeeded' || run.status === 'failed') return;
+      await this.repository.setRunStatus(client, runId, 'failed', reason);
+      this.logger.warn('run failed', { job: run.job, runId, reason });
+    });
+  }
+}
+
+export function toHttpError(error: unknown): never {
+  if (error instanceof QuperSyncError) {
+    switch (error.code) {
+      case 'JOB_UNKNOWN':
+        throw new HttpException({ statusCode: 404, message: error.message }, HttpStatus.NOT_FOUND);
+      case 'MESSAGE_INVALID':
+      case 'MESSAGE_UNDECODABLE':
+        throw new HttpException({ statusCode: 400, message: error.message }, HttpStatus.BAD_REQUEST);
+      default:
+        break;
+    }
+  }
+  throw error;
+}

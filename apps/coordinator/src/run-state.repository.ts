@@ -1,0 +1,306 @@
+// SQL over the coordinator's state tables (runs, batches, trigger requests, applied events and
+// qupersync_state). Every write that must be atomic takes the transaction client it runs in.
+import { Injectable } from '@nestjs/common';
+import type { PoolClient } from 'pg';
+import { PostgresDatabase } from '@qupersync/postgres';
+
+export type RunStatus = 'pending' | 'extracting' | 'loading' | 'succeeded' | 'failed';
+export type RunMode = 'full' | 'incremental';
+export type BatchStatus = 'extracted' | 'transformed' | 'loaded' | 'failed';
+
+export interface RunRecord {
+  readonly id: string;
+  readonly job: string;
+  readonly mode: RunMode;
+  readonly status: RunStatus;
+  readonly triggerSource: string;
+  readonly requestKey: string | null;
+  readonly fromCursor: string[] | null;
+  readonly highCursor: string[] | null;
+  readonly totalBatches: number | null;
+  readonly batchesLoaded: number;
+  readonly batchesFailed: number;
+  readonly rowsExtracted: number;
+  readonly rowsLoaded: number;
+  readonly rowsDeadLettered: number;
+  readonly error: string | null;
+  readonly createdAt: Date;
+  readonly finishedAt: Date | null;
+  readonly lastProgressAt: Date;
+}
+
+interface RunRow {
+  id: string;
+  job: string;
+  mode: RunMode;
+  status: RunStatus;
+  trigger_source: string;
+  request_key: string | null;
+  from_cursor: string[] | null;
+  high_cursor: string[] | null;
+  total_batches: number | null;
+  batches_loaded: number;
+  batches_failed: number;
+  rows_extracted: string;
+  rows_loaded: string;
+  rows_dead_lettered: string;
+  error: string | null;
+  created_at: Date;
+  finished_at: Date | null;
+  last_progress_at: Date;
+}
+
+export interface BatchFailureRecord {
+  readonly job: string;
+  readonly runId: string | null;
+  readonly sequence: number | null;
+  readonly topic: string | null;
+  readonly partition: number | null;
+  readonly offset: string | null;
+  readonly errorCode: string | null;
+  readonly error: string | null;
+  readonly recordedAt: Date;
+}
+
+const statusRank: Readonly<Record<BatchStatus, number>> = { extracted: 1, transformed: 2, loaded: 3, failed: 3 };
+
+function toRunRecord(row: RunRow): RunRecord {
+  return {
+    id: row.id,
+    job: row.job,
+    mode: row.mode,
+    status: row.status,
+    triggerSource: row.trigger_source,
+    requestKey: row.request_key,
+    fromCursor: row.from_cursor,
+    highCursor: row.high_cursor,
+    totalBatches: row.total_batches,
+    batchesLoaded: row.batches_loaded,
+    batchesFailed: row.batches_failed,
+    rowsExtracted: Number(row.rows_extracted),
+    rowsLoaded: Number(row.rows_loaded),
+    rowsDeadLettered: Number(row.rows_dead_lettered),
+    error: row.error,
+    createdAt: row.created_at,
+    finishedAt: row.finished_at,
+    lastProgressAt: row.last_progress_at,
+  };
+}
+
+@Injectable()
+export class RunStateRepository {
+  constructor(readonly database: PostgresDatabase) {}
+
+  async findRun(runId: string, client?: PoolClient): Promise<RunRecord | undefined> {
+    const sql = 'SELECT * FROM qupersync_runs WHERE id = $1';
+    const rows = client ? (await client.query<RunRow>(sql, [runId])).rows : await this.database.query<RunRow>(sql, [runId]);
+    const row = rows[0];
+    return row === undefined ? undefined : toRunRecord(row);
+  }
+
+  async lockRun(client: PoolClient, runId: string): Promise<RunRecord | undefined> {
+    const row = (await client.query<RunRow>('SELECT * FROM qupersync_runs WHERE id = $1 FOR UPDATE', [runId])).rows[0];
+    return row === undefined ? undefined : toRunRecord(row);
+  }
+
+  async listRuns(job: string | undefined, limit: number): Promise<RunRecord[]> {
+    const rows = await this.database.query<RunRow>(
+      'SELECT * FROM qupersync_runs WHERE ($1::text IS NULL OR job = $1) ORDER BY created_at DESC LIMIT $2',
+      [job ?? null, limit],
+    );
+    return rows.map(toRunRecord);
+  }
+
+  async activeRuns(): Promise<RunRecord[]> {
+    const rows = await this.database.query<RunRow>(
+      "SELECT * FROM qupersync_runs WHERE status IN ('pending', 'extracting', 'loading') ORDER BY created_at",
+    );
+    return rows.map(toRunRecord);
+  }
+
+  async activeRunOf(client: PoolClient, job: string): Promise<RunRecord | undefined> {
+    const row = (
+      await client.query<RunRow>(
+        "SELECT * FROM qupersync_runs WHERE job = $1 AND status IN ('pending', 'extracting', 'loading') FOR UPDATE",
+        [job],
+      )
+    ).rows[0];
+    return row === undefined ? undefined : toRunRecord(row);
+  }
+
+  async findTriggerRequest(client: PoolClient, requestKey: string): Promise<{ runId: string; coalesced: boolean } | undefined> {
+    const row = (
+      await client.query<{ run_id: string; coalesced: boolean }>(
+        'SELECT run_id, coalesced FROM qupersync_trigger_requests WHERE request_key = $1',
+        [requestKey],
+      )
+    ).rows[0];
+    return row === undefined ? undefined : { runId: row.run_id, coalesced: row.coalesced };
+  }
+
+  async recordTriggerRequest(client: PoolClient, requestKey: string, job: string, runId: string, coalesced: boolean): Promise<void> {
+    await client.query(
+      'INSERT INTO qupersync_trigger_requests (request_key, job, run_id, coalesced) VALUES ($1, $2, $3, $4) ON CONFLICT (request_key) DO NOTHING',
+      [requestKey, job, runId, coalesced],
+    );
+  }
+
+  async insertRun(
+    client: PoolClient,
+    run: { id: string; job: string; mode: RunMode; triggerSource: string; requestKey: string | null; fromCursor: string[] | null },
+  ): Promise<void> {
+    await client.query(
+      `INSERT INTO qupersync_runs (id, job, mode, status, trigger_source, request_key, from_cursor)
+       VALUES ($1, $2, $3, 'pending', $4, $5, $6)`,
+      [run.id, run.job, run.mode, run.triggerSource, run.requestKey, run.fromCursor === null ? null : JSON.stringify(run.fromCursor)],
+    );
+  }
+
+  async setRunStatus(client: PoolClient | undefined, runId: string, status: RunStatus, error: string | null = null): Promise<void> {
+    const finished = status === 'succeeded' || status === 'failed';
+    const sql = `UPDATE qupersync_runs SET status = $2, error = COALESCE($3, error), last_progress_at = now(),
+                 finished_at = CASE WHEN $4 THEN now() ELSE finished_at END WHERE id = $1`;
+    const values = [runId, status, error, finished];
+    if (client) await client.query(sql, values);
+    else await this.database.query(sql, values);
+  }
+
+  async watermarkOf(job: string, client?: PoolClient): Promise<string[] | null> {
+    const sql = "SELECT watermark FROM qupersync_state WHERE job = $1 AND kind = 'watermark'";
+    const rows = client
+      ? (await client.query<{ watermark: string[] | null }>(sql, [job])).rows
+      : await this.database.query<{ watermark: string[] | null }>(sql, [job]);
+    return rows[0]?.watermark ?? null;
+  }
+
+  async advanceWatermark(client: PoolClient, job: string, runId: string, cursor: string[]): Promise<void> {
+    await client.query(
+      `INSERT INTO qupersync_state (job, kind, run_id, watermark) VALUES ($1, 'watermark', $2, $3)
+       ON CONFLICT (job) WHERE kind = 'watermark'
+       DO UPDATE SET run_id = EXCLUDED.run_id, watermark = EXCLUDED.watermark, recorded_at = now()`,
+      [job, runId, JSON.stringify(cursor)],
+    );
+  }
+
+  /** Records an event id; false when it was applied before (events are applied once). */
+  async claimEvent(client: PoolClient, eventId: string, runId: string): Promise<boolean> {
+    const result = await client.query(
+      'INSERT INTO qupersync_applied_events (event_id, run_id) VALUES ($1, $2) ON CONFLICT (event_id) DO NOTHING',
+      [eventId, runId],
+    );
+    return result.rowCount === 1;
+  }
+
+  /**
+   * Moves a batch forward, never back: a late "extracted" after "loaded" changes nothing, so
+   * events may arrive in any order and more than once.
+   */
+  async upsertBatch(
+    client: PoolClient,
+    batch: {
+      runId: string;
+      sequence: number;
+      status: BatchStatus;
+      rowCount: number | null;
+      rowsWritten: number | null;
+      rowsDeadLettered: number | null;
+      cursorFrom: string | null;
+      cursorTo: string | null;
+      error: string | null;
+    },
+  ): Promise<void> {
+    await client.query(
+      `INSERT INTO qupersync_batches AS b (run_id, sequence, status, row_count, rows_written, rows_dead_lettered, cursor_from, cursor_to, error)
+       VALUES ($1, $2, $3, COALESCE($4, 0), COALESCE($5, 0), COALESCE($6, 0), $7::jsonb, $8::jsonb, $9)
+       ON CONFLICT (run_id, sequence) DO UPDATE SET
+         status = CASE WHEN $10 > (CASE b.status WHEN 'extracted' THEN 1 WHEN 'transformed' THEN 2 ELSE 3 END)
+                       THEN EXCLUDED.status ELSE b.status END,
+         row_count = CASE WHEN $4::integer IS NULL THEN b.row_count ELSE GREATEST(b.row_count, $4) END,
+         rows_written = COALESCE($5, b.rows_written),
+         rows_dead_lettered = GREATEST(b.rows_dead_lettered, COALESCE($6, 0)),
+         cursor_from = COALESCE(b.cursor_from, EXCLUDED.cursor_from),
+         cursor_to = COALESCE(b.cursor_to, EXCLUDED.cursor_to),
+         error = COALESCE(EXCLUDED.error, b.error),
+         updated_at = now()`,
+      [
+        batch.runId,
+        batch.sequence,
+        batch.status,
+        batch.rowCount,
+        batch.rowsWritten,
+        batch.rowsDeadLettered,
+        batch.cursorFrom,
+        batch.cursorTo,
+        batch.error,
+        statusRank[batch.status],
+      ],
+    );
+  }
+
+  /** Recomputes the run's counters from its batches (derived, so replays cannot double count). */
+  async refreshRunProgress(client: PoolClient, runId: string): Promise<void> {
+    await client.query(
+      `UPDATE qupersync_runs r SET
+         batches_loaded = s.loaded, batches_failed = s.failed,
+         rows_extracted = s.extracted_rows, rows_loaded = s.loaded_rows, rows_dead_lettered = s.dead_rows,
+         last_progress_at = now()
+       FROM (SELECT count(*) FILTER (WHERE status = 'loaded') AS loaded,
+                    count(*) FILTER (WHERE status = 'failed') AS failed,
+                    COALESCE(sum(row_count), 0) AS extracted_rows,
+                    COALESCE(sum(rows_written) FILTER (WHERE status = 'loaded'), 0) AS loaded_rows,
+                    COALESCE(sum(rows_dead_lettered), 0) AS dead_rows
+             FROM qupersync_batches WHERE run_id = $1) s
+       WHERE r.id = $1`,
+      [runId],
+    );
+  }
+
+  async markExtractionCompleted(client: PoolClient, runId: string, totalBatches: number, highCursor: string | null): Promise<void> {
+    await client.query(
+      `UPDATE qupersync_runs SET total_batches = $2, high_cursor = $3::jsonb, last_progress_at = now(),
+         status = CASE WHEN status IN ('pending', 'extracting') THEN 'loading' ELSE status END
+       WHERE id = $1`,
+      [runId, totalBatches, highCursor],
+    );
+  }
+
+  async recordBatchFailure(
+    client: PoolClient,
+    failure: { job: string; runId: string; sequence: number | null; topic: string | null; partition: number | null; offset: string | null; errorCode: string | null; error: string | null },
+  ): Promise<void> {
+    await client.query(
+      `INSERT INTO qupersync_state (job, kind, run_id, batch_sequence, kafka_topic, kafka_partition, kafka_offset, error_code, error)
+       VALUES ($1, 'batch_failure', $2, $3, $4, $5, $6, $7, $8)`,
+      [failure.job, failure.runId, failure.sequence, failure.topic, failure.partition, failure.offset, failure.errorCode, failure.error],
+    );
+  }
+
+  async listFailures(job: string | undefined, limit: number): Promise<BatchFailureRecord[]> {
+    const rows = await this.database.query<{
+      job: string;
+      run_id: string | null;
+      batch_sequence: number | null;
+      kafka_topic: string | null;
+      kafka_partition: number | null;
+      kafka_offset: string | null;
+      error_code: string | null;
+      error: string | null;
+      recorded_at: Date;
+    }>(
+      `SELECT job, run_id, batch_sequence, kafka_topic, kafka_partition, kafka_offset, error_code, error, recorded_at
+       FROM qupersync_state WHERE kind = 'batch_failure' AND ($1::text IS NULL OR job = $1) ORDER BY recorded_at DESC LIMIT $2`,
+      [job ?? null, limit],
+    );
+    return rows.map((row) => ({
+      job: row.job,
+      runId: row.run_id,
+      sequence: row.batch_sequence,
+      topic: row.kafka_topic,
+      partition: row.kafka_partition,
+      offset: row.kafka_offset,
+      errorCode: row.error_code,
+      error: row.error,
+      recordedAt: row.recorded_at,
+    }));
+  }
+}

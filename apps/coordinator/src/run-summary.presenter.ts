@@ -1,0 +1,42 @@
+// The run summary that the API and the CLI show (DESIGN.md section 8).
+import { RunRecord } from './run-state.repository';
+
+export interface RunSummary {
+  readonly runId: string;
+  readonly job: string;
+  readonly mode: string;
+  readonly status: string;
+  readonly requestKey: string | null;
+  readonly rowsExtracted: number;
+  readonly rowsLoaded: number;
+  readonly rowsDeadLettered: number;
+  readonly batches: number | null;
+  readonly batchesLoaded: number;
+  readonly failedBatches: number;
+  readonly durationMs: number;
+  readonly watermark: string[] | null;
+  readonly error: string | null;
+  readonly createdAt: string;
+  readonly finishedAt: string | null;
+}
+
+export function toRunSummary(run: RunRecord, nowMs: number): RunSummary {
+  return {
+    runId: run.id,
+    job: run.job,
+    mode: run.mode,
+    status: run.status,
+    requestKey: run.requestKey,
+    rowsExtracted: run.rowsExtracted,
+    rowsLoaded: run.rowsLoaded,
+    rowsDeadLettered: run.rowsDeadLettered,
+    batches: run.totalBatches,
+    batchesLoaded: run.batchesLoaded,
+    failedBatches: run.batchesFailed,
+    durationMs: (run.finishedAt?.getTime() ?? nowMs) - run.createdAt.getTime(),
+    watermark: run.highCursor,
+    error: run.error,
+    createdAt: run.createdAt.toISOString(),
+    finishedAt: run.finishedAt?.toISOString() ?? null,
+  };
+}

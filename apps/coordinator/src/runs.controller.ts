@@ -1,0 +1,85 @@
+// The coordinator's HTTP API: jobs, runs with progress, failures, and the HTTP trigger.
+import { Body, Controller, Get, HttpCode, HttpException, HttpStatus, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { z } from 'zod';
+import { JobCatalog, quoteQualifiedName } from '@qupersync/config';
+import { SystemClock } from '@qupersync/observability';
+import { ApiTokenGuard } from './api-token.guard';
+import { RunLifecycleService, toHttpError } from './run-lifecycle.service';
+import { RunStateRepository } from './run-state.repository';
+import { RunSummary, toRunSummary } from './run-summary.presenter';
+
+const triggerBodySchema = z
+  .object({
+    mode: z.enum(['full', 'incremental']).optional(),
+    requestKey: z.string().min(1).max(200).optional(),
+  })
+  .strict();
+
+const limitSchema = z.coerce.number().int().min(1).max(1000).default(50);
+
+function parseOrBadRequest<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    const message = result.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ');
+    throw new HttpException({ statusCode: 400, message }, HttpStatus.BAD_REQUEST);
+  }
+  return result.data;
+}
+
+@Controller()
+@UseGuards(ApiTokenGuard)
+export class RunsController {
+  constructor(
+    private readonly jobs: JobCatalog,
+    private readonly lifecycle: RunLifecycleService,
+    private readonly repository: RunStateRepository,
+    private readonly clock: SystemClock,
+  ) {}
+
+  @Get('jobs')
+  async listJobs(): Promise<unknown[]> {
+    const active = new Map((await this.repository.activeRuns()).map((run) => [run.job, run.id]));
+    return Promise.all(
+      this.jobs.jobs.map(async (job) => ({
+        name: job.name,
+        mode: job.mode,
+        sourceTable: job.source.table === undefined ? null : quoteQualifiedName(job.source.table),
+        targetTable: quoteQualifiedName(job.targetTable),
+        schedule: job.schedule ?? null,
+        watermark: JSON.stringify(await this.repository.watermarkOf(job.name)),
+        activeRunId: active.get(job.name) ?? null,
+      })),
+    );
+  }
+
+  @Post('jobs/:name/runs')
+  @HttpCode(202)
+  async trigger(@Param('name') name: string, @Body() body: unknown): Promise<{ runId: string; job: string; status: string; coalesced: boolean }> {
+    const parsed = parseOrBadRequest(triggerBodySchema, body ?? {});
+    try {
+      const outcome = await this.lifecycle.trigger({ job: name, mode: parsed.mode ?? null, requestKey: parsed.requestKey ?? null, source: 'http' });
+      return { runId: outcome.run.id, job: outcome.run.job, status: outcome.run.status, coalesced: outcome.coalesced };
+    } catch (error) {
+      return toHttpError(error);
+    }
+  }
+
+  @Get('runs/:id')
+  async run(@Param('id') id: string): Promise<RunSummary> {
+    if (!z.string().uuid().safeParse(id).success) throw new HttpException({ statusCode: 400, message: 'run id must be a UUID' }, HttpStatus.BAD_REQUEST);
+    const run = await this.repository.findRun(id);
+    if (run === undefined) throw new HttpException({ statusCode: 404, message: `unknown run ${id}` }, HttpStatus.NOT_FOUND);
+    return toRunSummary(run, this.clock.nowMs());
+  }
+
+  @Get('runs')
+  async runs(@Query('job') job: string | undefined, @Query('limit') limit: string | undefined): Promise<RunSummary[]> {
+    const runs = await this.repository.listRuns(job, parseOrBadRequest(limitSchema, limit));
+    return runs.map((run) => toRunSummary(run, this.clock.nowMs()));
+  }
+
+  @Get('failures')
+  async failures(@Query('job') job: string | undefined, @Query('limit') limit: string | undefined): Promise<unknown[]> {
+    return this.repository.listFailures(job, parseOrBadRequest(limitSchema, limit));
+  }
+}

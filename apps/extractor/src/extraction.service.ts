@@ -1,0 +1,194 @@
+// Extracts one run of a job through the Redshift Data API as a sequence of bounded keyset
+// statements, cutting rows into batches of exactly batch_size (the last one smaller). Memory
+// holds one Data API page plus one batch, whatever the table size. Values stay exact: BIGINT is
+// read as text, everything else arrives as Redshift printed it.
+import { Inject, Injectable } from '@nestjs/common';
+import { JobCatalog, JobDefinition, quoteIdentifier, quoteQualifiedName } from '@qupersync/config';
+import {
+  BatchColumn,
+  BatchContainerCodec,
+  BatchRow,
+  BatchSchema,
+  ExactValue,
+  ExtractRequestMessage,
+  formatTimestampMicros,
+  parseTimestampMicros,
+  QuperSyncError,
+} from '@qupersync/contracts';
+import { columnKindOf, exactSelectExpression, toExactValue } from '@qupersync/entity';
+import { JsonLogger } from '@qupersync/observability';
+import { RedshiftDataGateway, resolveStatementTarget, SourceColumn, StatementTarget } from '@qupersync/redshift';
+import type { RedshiftEnvironment } from '@qupersync/redshift';
+import { BatchPublisher } from './batch-publisher.service';
+import { buildKeysetStatement } from './keyset-statement.builder';
+
+export const REDSHIFT_ENVIRONMENT = Symbol('REDSHIFT_ENVIRONMENT');
+
+export interface ExtractionProgress {
+  heartbeat(): Promise<void>;
+}
+
+export interface ExtractionOutcome {
+  readonly batches: number;
+  readonly rows: number;
+  readonly highCursor: string[] | null;
+}
+
+@Injectable()
+export class ExtractionService {
+  private readonly logger = new JsonLogger(ExtractionService.name);
+
+  constructor(
+    private readonly jobs: JobCatalog,
+    private readonly gateway: RedshiftDataGateway,
+    private readonly publisher: BatchPublisher,
+    @Inject(REDSHIFT_ENVIRONMENT) private readonly environment: RedshiftEnvironment,
+  ) {}
+
+  async extract(request: ExtractRequestMessage, progress: ExtractionProgress): Promise<ExtractionOutcome> {
+    const job = this.jobs.find(request.job);
+    if (job === undefined) throw new QuperSyncError('JOB_UNKNOWN', 'permanent', `unknown job "${request.job}"`);
+    const log = this.logger.with({ job: job.name, runId: request.runId });
+    const target = resolveStatementTarget(this.environment, {
+      ...(job.source.workgroupName === undefined ? {} : { workgroupName: job.source.workgroupName }),
+      ...(job.source.clusterIdentifier === undefined ? {} : { clusterIdentifier: job.source.clusterIdentifier }),
+      ...(job.source.database === undefined ? {} : { database: job.source.database }),
+      ...(job.source.secretArn === undefined ? {} : { secretArn: job.source.secretArn }),
+      ...(job.source.dbUser === undefined ? {} : { dbUser: job.source.dbUser }),
+    });
+    const source = job.source.sql !== undefined ? `(${job.source.sql})` : quoteQualifiedName(requireTable(job));
+    const schema = await this.describeSource(job, source, target);
+    const incremental = request.mode === 'incremental';
+    const watermark = job.watermark;
+    if (incremental && watermark === undefined) throw new QuperSyncError('MESSAGE_INVALID', 'permanent', `job ${job.name} has no watermark`);
+    const keyColumns = incremental && watermark !== undefined ? [watermark, ...job.primaryKey] : [...job.primaryKey];
+    const fromCursor = request.fromCursor === null ? null : parseCursor(request.fromCursor, keyColumns.length);
+    const upperBound = incremental && watermark !== undefined ? await this.readUpperBound(source, watermark, target) : null;
+    log.info('extraction started', { mode: request.mode, fromCursor, upperBound, columns: schema.columns.length });
+
+    const codec = new BatchContainerCodec(schema);
+    const projection = schema.columns.map((column) => exactSelectExpression(quoteIdentifier(column.name), column.kind));
+    const statementRows = Math.max(job.batchSize, Math.min(100_000, job.batchSize * 20));
+    let cursor: string[] | null = fromCursor;
+    let lookbackFrom = incremental && fromCursor !== null && job.lookbackMs > 0 ? lookbackStart(fromCursor[0] ?? '', job.lookbackMs) : null;
+    let sequence = 0;
+    let rows = 0;
+    let pending: BatchRow[] = [];
+    let pendingFrom: string[] | null = cursor;
+    const flush = async (): Promise<void> => {
+      if (pending.length === 0) return;
+      sequence += await this.publisher.publish(
+        codec,
+        { job: job.name, runId: request.runId, rows: pending, cursorFrom: pendingFrom === null ? null : JSON.stringify(pendingFrom), cursorTo: cursor === null ? null : JSON.stringify(cursor) },
+        sequence,
+      );
+      rows += pending.length;
+      pending = [];
+      pendingFrom = cursor;
+      await progress.heartbeat();
+    };
+
+    if (!incremental || upperBound !== null) {
+      for (;;) {
+        const statement = buildKeysetStatement({
+          source,
+          projection,
+          keyColumns,
+          cursor,
+          limit: statementRows,
+          ...(incremental && watermark !== undefined && upperBound !== null ? { watermark: { column: watermark, upperBound, lookbackFrom } } : {}),
+        });
+        lookbackFrom = null;
+        const result = await this.gateway.runQuery({ sql: statement.sql, parameters: statement.parameters, target, statementName: `qupersync:${job.name}:${request.runId}` });
+        let statementCount = 0;
+        for await (const page of result.pages()) {
+          for (const record of page) {
+            const row: BatchRow = {};
+            schema.columns.forEach((column, index) => {
+              row[column.name] = toExactValue(record[index] ?? null, column);
+            });
+            pending.push(row);
+            cursor = keyColumns.map((name) => cursorText(row[name] ?? null));
+            statementCount++;
+            if (pending.length >= job.batchSize) await flush();
+          }
+        }
+        if (statementCount < statementRows) break;
+      }
+    }
+    await flush();
+    const highCursor = incremental ? cursor : null;
+    await this.publisher.sendEvent({
+      eventId: `${request.runId}:extraction_completed`,
+      runId: request.runId,
+      job: job.name,
+      kind: 'extraction_completed',
+      totalBatches: sequence,
+      rowCount: rows,
+      cursorTo: highCursor === null ? null : JSON.stringify(highCursor),
+    });
+    log.info('extraction completed', { batches: sequence, rows, highCursor });
+    return { batches: sequence, rows, highCursor };
+  }
+
+  private async describeSource(job: JobDefinition, source: string, target: StatementTarget): Promise<BatchSchema> {
+    const probe = await this.gateway.runQuery({ sql: `SELECT * FROM ${source} AS q LIMIT 0`, target });
+    for await (const _page of probe.pages()) {
+      // Drain: a LIMIT 0 statement has no rows, only column metadata.
+    }
+    const columns = probe.columns.map((column: SourceColumn): BatchColumn => ({
+      name: column.name,
+      kind: columnKindOf(column.typeName),
+      sqlType: column.typeName,
+      precision: column.precision > 0 ? column.precision : null,
+      scale: column.precision > 0 ? column.scale : null,
+      nullable: column.nullable,
+    }));
+    const names = new Set(columns.map((column) => column.name));
+    const missing = [...job.primaryKey, ...(job.watermark === undefined ? [] : [job.watermark])].filter((name) => !names.has(name));
+    if (missing.length > 0) {
+      throw new QuperSyncError('SOURCE_STATEMENT_FAILED', 'permanent', `job ${job.name}: source has no column(s) ${missing.join(', ')}`);
+    }
+    return { job: job.name, columns, primaryKey: [...job.primaryKey], watermark: job.watermark ?? null };
+  }
+
+  /** The run's fixed upper bound, read once before any data, so rows committed later wait for the next run. */
+  private async readUpperBound(source: string, watermark: string, target: StatementTarget): Promise<string | null> {
+    const column = `q.${quoteIdentifier(watermark)}`;
+    const result = await this.gateway.runQuery({ sql: `SELECT CAST(MAX(${column}) AS VARCHAR) AS upper_bound FROM ${source} AS q`, target });
+    let upper: string | null = null;
+    for await (const page of result.pages()) {
+      const value = page[0]?.[0];
+      if (value !== undefined && value !== null) upper = String(value);
+    }
+    return upper;
+  }
+}
+
+function requireTable(job: JobDefinition): NonNullable<JobDefinition['source']['table']> {
+  if (job.source.table === undefined) throw new QuperSyncError('MESSAGE_INVALID', 'permanent', `job ${job.name} has no source table`);
+  return job.source.table;
+}
+
+function parseCursor(text: string, length: number): string[] {
+  const parsed: unknown = JSON.parse(text);
+  if (!Array.isArray(parsed) || parsed.length !== length || !parsed.every((value): value is string => typeof value === 'string')) {
+    throw new QuperSyncError('MESSAGE_INVALID', 'permanent', `cursor ${text} does not fit ${length} key columns`);
+  }
+  return parsed;
+}
+
+function cursorText(value: ExactValue): string {
+  if (value === null) throw new QuperSyncError('ROW_INVALID', 'permanent', 'a key or watermark column is NULL');
+  if (Buffer.isBuffer(value)) return value.toString('hex');
+  return typeof value === 'string' ? value : String(value);
+}
+
+function lookbackStart(watermark: string, lookbackMs: number): string | null {
+  try {
+    return formatTimestampMicros(parseTimestampMicros(watermark) - BigInt(lookbackMs) * 1000n, false);
+  } catch {
+    // A non-timestamp watermark (an integer version, say) has no time window to look back over.
+    return null;
+  }
+}

@@ -1,0 +1,27 @@
+// The extractor service: Data API keyset extraction into Avro batches.
+import { DynamicModule, Module } from '@nestjs/common';
+import { JobCatalog } from '@qupersync/config';
+import { KafkaModule, KafkaSettings } from '@qupersync/kafka';
+import { ObservabilityModule } from '@qupersync/observability';
+import { RedshiftModule } from '@qupersync/redshift';
+import type { RedshiftEnvironment } from '@qupersync/redshift';
+import { BatchPublisher } from './batch-publisher.service';
+import { ExtractRequestConsumer } from './extract-request.consumer';
+import { ExtractionService, REDSHIFT_ENVIRONMENT } from './extraction.service';
+
+@Module({})
+export class ExtractorModule {
+  static register(options: { kafka: KafkaSettings; redshift: RedshiftEnvironment; jobs: JobCatalog }): DynamicModule {
+    return {
+      module: ExtractorModule,
+      imports: [ObservabilityModule, KafkaModule.forRoot(options.kafka), RedshiftModule.forRoot({ environment: options.redshift })],
+      controllers: [ExtractRequestConsumer],
+      providers: [
+        { provide: JobCatalog, useValue: options.jobs },
+        { provide: REDSHIFT_ENVIRONMENT, useValue: options.redshift },
+        BatchPublisher,
+        ExtractionService,
+      ],
+    };
+  }
+}

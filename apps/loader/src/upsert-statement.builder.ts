@@ -1,0 +1,42 @@
+// SQL for the idempotent, order-independent upsert (DESIGN.md section 2, guarantee 3):
+//  - rows of one batch are deduplicated by key, newest watermark wins, and written in key order
+//    so parallel loaders lock keys in the same order and do not deadlock;
+//  - an existing row is updated only when a value changed (IS DISTINCT FROM: a no-op re-sync
+//    writes no row versions) and only when the incoming watermark is not older than the stored one.
+import { createHash } from 'node:crypto';
+import { QualifiedName, quoteIdentifier, quoteQualifiedName } from '@qupersync/config';
+import type { BatchSchema } from '@qupersync/contracts';
+
+export interface UpsertStatements {
+  readonly stagingTable: string;
+  readonly createStaging: string;
+  readonly copyIntoStaging: string;
+  readonly upsert: string;
+}
+
+export function buildUpsertStatements(target: QualifiedName, schema: BatchSchema): UpsertStatements {
+  const targetName = quoteQualifiedName(target);
+  const columns = schema.columns.map((column) => quoteIdentifier(column.name));
+  const keys = schema.primaryKey.map(quoteIdentifier);
+  const nonKeys = schema.columns.map((column) => column.name).filter((name) => !schema.primaryKey.includes(name)).map(quoteIdentifier);
+  const fingerprint = createHash('sha1').update(`${targetName}|${columns.join(',')}`).digest('hex').slice(0, 16);
+  const stagingTable = quoteIdentifier(`qupersync_stage_${fingerprint}`);
+  const watermark = schema.watermark === null ? null : quoteIdentifier(schema.watermark);
+  const newestFirst = watermark === null ? '' : `, ${watermark} DESC NULLS LAST`;
+  const select = `SELECT DISTINCT ON (${keys.join(', ')}) ${columns.join(', ')} FROM ${stagingTable} ORDER BY ${keys.join(', ')}${newestFirst}`;
+  let conflict: string;
+  if (nonKeys.length === 0) {
+    conflict = 'DO NOTHING';
+  } else {
+    const changed = `(${nonKeys.map((name) => `t.${name}`).join(', ')}) IS DISTINCT FROM (${nonKeys.map((name) => `EXCLUDED.${name}`).join(', ')})`;
+    const notOlder = watermark === null ? '' : ` AND (t.${watermark} IS NULL OR EXCLUDED.${watermark} IS NULL OR EXCLUDED.${watermark} >= t.${watermark})`;
+    conflict = `DO UPDATE SET ${nonKeys.map((name) => `${name} = EXCLUDED.${name}`).join(', ')} WHERE ${nonKeys.length === 1 ? changed.replace(/^\((.*)\) IS DISTINCT FROM \((.*)\)$/, '$1 IS DISTINCT FROM $2') : changed}${notOlder}`;
+  }
+  return {
+    stagingTable,
+    // Created once per pooled connection and emptied at every commit: no per-batch catalog churn.
+    createStaging: `CREATE TEMP TABLE IF NOT EXISTS ${stagingTable} AS SELECT ${columns.join(', ')} FROM ${targetName} WITH NO DATA`,
+    copyIntoStaging: `COPY ${stagingTable} (${columns.join(', ')}) FROM STDIN`,
+    upsert: `INSERT INTO ${targetName} AS t (${columns.join(', ')}) ${select} ON CONFLICT (${keys.join(', ')}) ${conflict}`,
+  };
+}

@@ -1,0 +1,118 @@
+// Maps one raw batch to the job's entity. Valid rows go on as a transformed batch carrying the
+// target schema; invalid rows go to the dead-letter topic with the reason and the raw row. With
+// on_invalid: fail, a batch with an invalid row fails as a whole instead.
+import { Injectable } from '@nestjs/common';
+import { JobCatalog, JobDefinition } from '@qupersync/config';
+import {
+  BatchContainerCodec,
+  BatchIdentity,
+  BatchRow,
+  BatchSchema,
+  deadLetterCodec,
+  describeError,
+  ExactValue,
+  QuperSyncError,
+} from '@qupersync/contracts';
+import { EntityMapper } from '@qupersync/entity';
+
+export interface InvalidRow {
+  readonly row: BatchRow;
+  readonly reason: string;
+}
+
+export interface TransformOutcome {
+  readonly container: Buffer | null;
+  readonly validRows: number;
+  readonly invalid: readonly InvalidRow[];
+  readonly failed: string | null;
+}
+
+@Injectable()
+export class BatchTransformer {
+  private readonly compiled = new Map<string, { mapper: EntityMapper; codec: BatchContainerCodec }>();
+
+  constructor(private readonly jobs: JobCatalog) {}
+
+  transform(identity: BatchIdentity, sourceSchema: BatchSchema, rows: readonly BatchRow[]): TransformOutcome {
+    const job = this.jobs.find(identity.job);
+    if (job === undefined) throw new QuperSyncError('JOB_UNKNOWN', 'permanent', `unknown job "${identity.job}"`);
+    const { mapper, codec } = this.compile(job, sourceSchema);
+    const valid: BatchRow[] = [];
+    const invalid: InvalidRow[] = [];
+    for (const row of rows) {
+      const mapped = mapper.map(row);
+      if (mapped.valid) valid.push(mapped.row);
+      else invalid.push({ row, reason: mapped.reason });
+    }
+    if (invalid.length > 0 && job.entity.onInvalid === 'fail') {
+      return { container: null, validRows: 0, invalid, failed: `${invalid.length} invalid row(s); first: ${invalid[0]?.reason ?? ''}` };
+    }
+    return { ...this.encodeIsolatingBadRows(codec, valid, invalid), failed: null };
+  }
+
+  /** A value the target schema cannot hold (a decimal with too many places, say) fails only its row. */
+  private encodeIsolatingBadRows(codec: BatchContainerCodec, valid: BatchRow[], invalid: InvalidRow[]): Omit<TransformOutcome, 'failed'> {
+    try {
+      return { container: codec.encode(valid), validRows: valid.length, invalid };
+    } catch {
+      const encodable: BatchRow[] = [];
+      for (const row of valid) {
+        try {
+          codec.encode([row]);
+          encodable.push(row);
+        } catch (error) {
+          invalid.push({ row, reason: describeError(error) });
+        }
+      }
+      return { container: codec.encode(encodable), validRows: encodable.length, invalid };
+    }
+  }
+
+  private compile(job: JobDefinition, sourceSchema: BatchSchema): { mapper: EntityMapper; codec: BatchContainerCodec } {
+    const key = `${job.name}:${JSON.stringify(sourceSchema)}`;
+    let compiled = this.compiled.get(key);
+    if (compiled === undefined) {
+      let mapper: EntityMapper;
+      try {
+        mapper = new EntityMapper(sourceSchema, job.entity, job.numericAsFloat);
+      } catch (error) {
+        throw new QuperSyncError('BATCH_INVALID', 'permanent', `job ${job.name}: ${describeError(error)}`);
+      }
+      compiled = { mapper, codec: new BatchContainerCodec(mapper.targetSchema) };
+      if (this.compiled.size > 100) this.compiled.clear();
+      this.compiled.set(key, compiled);
+    }
+    return compiled;
+  }
+}
+
+/** JSON with exact values: bigints and buffers as strings, so a dead letter shows the row as it was. */
+export function rowToJson(row: BatchRow): string {
+  return JSON.stringify(row, (_key, value: ExactValue | { type: 'Buffer'; data: number[] }) => {
+    if (typeof value === 'bigint') return value.toString();
+    if (value !== null && typeof value === 'object' && !Buffer.isBuffer(value) && 'type' in value && value.type === 'Buffer') {
+      return `\\x${Buffer.from(value.data).toString('hex')}`;
+    }
+    return value;
+  });
+}
+
+export function encodeDeadLetterRow(identity: BatchIdentity, schema: BatchSchema, invalid: InvalidRow, source: { topic: string; partition: number; offset: string }): Buffer {
+  const key: Record<string, ExactValue> = {};
+  for (const name of schema.primaryKey) key[name] = invalid.row[name] ?? null;
+  return deadLetterCodec.encode({
+    job: identity.job,
+    runId: identity.runId,
+    sequence: identity.sequence,
+    stage: 'transformer',
+    errorCode: 'ROW_INVALID',
+    reason: invalid.reason,
+    rowKey: rowToJson(key),
+    row: rowToJson(invalid.row),
+    sourceTopic: source.topic,
+    sourcePartition: source.partition,
+    sourceOffset: source.offset,
+    payload: null,
+    occurredAtMs: Date.now(),
+  });
+}

@@ -1,0 +1,5 @@
+export * from './kafka.settings';
+export * from './kafka.gateway';
+export * from './kafka-record.transport';
+export * from './kafka.module';
+export * from './service.bootstrap';

@@ -1,0 +1,191 @@
+// A Nest microservice transport (CustomTransportStrategy) over kafkajs that keeps Avro bytes
+// binary and gives Kafka Connect's sink contract: a record's offset is committed only after its
+// @EventPattern handler has finished (its durable write is done).
+//  - A handler that throws a *permanent* QuperSyncError gets its record dead-lettered with the
+//    reason, then the offset moves on: a poison message never blocks its partition.
+//  - Any other error (database down, broker hiccup) is retried with backoff, heartbeating, for
+//    as long as it takes: an outage pauses the partition, it never skips or fails a record.
+// Nest's built-in Kafka transport stringifies values and restarts the consumer on a throw,
+// which is why this transport exists (see FIELD-NOTES).
+import { randomUUID } from 'node:crypto';
+import { CustomTransportStrategy, Server } from '@nestjs/microservices';
+import { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, logLevel, Producer } from 'kafkajs';
+import { lastValueFrom } from 'rxjs';
+import { deadLetterCodec, describeError, QuperSyncError, TopicNames } from '@qupersync/contracts';
+import { backoffDelayMs, JsonLogger } from '@qupersync/observability';
+import { KafkaSettings, toKafkaConfig } from './kafka.settings';
+
+export interface KafkaRecord {
+  readonly topic: string;
+  readonly partition: number;
+  readonly offset: string;
+  readonly key: string | null;
+  readonly value: Buffer | null;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly timestamp: string;
+}
+
+export interface KafkaRecordContext {
+  /** Keeps the consumer in its group during long work; call it between slow steps. */
+  heartbeat(): Promise<void>;
+  /** How many times this record has been attempted in this process (1 on first delivery). */
+  readonly attempt: number;
+}
+
+export interface KafkaRecordTransportOptions {
+  readonly settings: KafkaSettings;
+  readonly groupId: string;
+  readonly stage: 'coordinator' | 'extractor' | 'transformer' | 'loader';
+  /** Partitions processed at the same time by this process. */
+  readonly partitionsConsumedConcurrently?: number;
+  readonly sessionTimeoutMs?: number;
+  readonly fromBeginning?: boolean;
+}
+
+export function decodeHeaders(headers: IHeaders | undefined): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first !== undefined) result[name] = Buffer.isBuffer(first) ? first.toString('utf8') : String(first);
+  }
+  return result;
+}
+
+export class KafkaRecordTransport extends Server implements CustomTransportStrategy {
+  private readonly kafka: Kafka;
+  private consumer: Consumer | undefined;
+  private producer: Producer | undefined;
+  private stopping = false;
+  private readonly log = new JsonLogger(KafkaRecordTransport.name);
+
+  constructor(private readonly options: KafkaRecordTransportOptions) {
+    super();
+    this.kafka = new Kafka({ ...toKafkaConfig(options.settings), logLevel: logLevel.NOTHING });
+  }
+
+  async listen(callback: (error?: unknown) => void): Promise<void> {
+    try {
+      await this.start();
+      callback();
+    } catch (error) {
+      callback(error);
+    }
+  }
+
+  private async start(): Promise<void> {
+    const topics = [...this.messageHandlers.keys()];
+    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await this.producer.connect();
+    this.consumer = this.kafka.consumer({
+      groupId: this.options.groupId,
+      sessionTimeout: this.options.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: 3_000,
+      maxBytesPerPartition: 8 * 1024 * 1024,
+      allowAutoTopicCreation: false,
+    });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics, fromBeginning: this.options.fromBeginning ?? true });
+    await this.consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 1,
+      eachBatch: (payload) => this.processBatch(payload),
+    });
+    this.log.info('consuming', { groupId: this.options.groupId, topics });
+  }
+
+  private async processBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    for (const message of batch.messages) {
+      if (!payload.isRunning() || payload.isStale() || this.stopping) return;
+      const record = this.toRecord(batch.topic, batch.partition, message);
+      const handled = await this.processRecord(record, payload);
+      if (!handled) return;
+      payload.resolveOffset(message.offset);
+      await this.consumer?.commitOffsets([
+        { topic: batch.topic, partition: batch.partition, offset: (BigInt(message.offset) + 1n).toString() },
+      ]);
+      await payload.heartbeat();
+    }
+  }
+
+  /** Returns false when the record must be left for redelivery (shutdown or lost partition). */
+  private async processRecord(record: KafkaRecord, payload: EachBatchPayload): Promise<boolean> {
+    const handler = this.getHandlerByPattern(record.topic);
+    const fields = { topic: record.topic, partition: record.partition, offset: record.offset };
+    if (handler === null) {
+      this.log.warn('no handler for topic, record skipped', fields);
+      return true;
+    }
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const context: KafkaRecordContext = { heartbeat: () => payload.heartbeat(), attempt };
+        await lastValueFrom(this.transformToObservable(await handler(record, context)), { defaultValue: undefined });
+        return true;
+      } catch (error) {
+        if (error instanceof QuperSyncError && error.errorClass === 'permanent') {
+          this.log.error('permanent failure, record dead-lettered', { ...fields, code: error.code, error: error.message });
+          await this.deadLetter(record, error);
+          return true;
+        }
+        const delay = backoffDelayMs(attempt, 250, 15_000);
+        this.log.warn('transient failure, retrying the record', { ...fields, attempt, delayMs: delay, error: describeError(error) });
+        const deadline = Date.now() + delay;
+        while (Date.now() < deadline) {
+          if (!payload.isRunning() || payload.isStale() || this.stopping) return false;
+          await new Promise((resolve) => setTimeout(resolve, Math.min(1000, deadline - Date.now())));
+          await payload.heartbeat().catch(() => undefined);
+        }
+      }
+    }
+  }
+
+  private async deadLetter(record: KafkaRecord, error: QuperSyncError): Promise<void> {
+    const value = deadLetterCodec.encode({
+      job: record.headers['qupersync-job'] ?? null,
+      runId: record.headers['qupersync-run-id'] ?? null,
+      sequence: null,
+      stage: this.options.stage,
+      errorCode: error.code,
+      reason: error.message,
+      rowKey: null,
+      row: null,
+      sourceTopic: record.topic,
+      sourcePartition: record.partition,
+      sourceOffset: record.offset,
+      payload: record.value,
+      occurredAtMs: Date.now(),
+    });
+    await this.producer?.send({
+      topic: TopicNames.deadLetter,
+      acks: -1,
+      messages: [{ key: record.key ?? randomUUID(), value }],
+    });
+  }
+
+  private toRecord(topic: string, partition: number, message: KafkaMessage): KafkaRecord {
+    return {
+      topic,
+      partition,
+      offset: message.offset,
+      key: message.key === null ? null : message.key.toString('utf8'),
+      value: message.value,
+      headers: decodeHeaders(message.headers),
+      timestamp: message.timestamp,
+    };
+  }
+
+  async close(): Promise<void> {
+    this.stopping = true;
+    await this.consumer?.disconnect().catch(() => undefined);
+    await this.producer?.disconnect().catch(() => undefined);
+  }
+
+  on(): void {
+    // Status events are not exposed; health comes from the service's own checks.
+  }
+
+  unwrap<T>(): T {
+    throw new Error('KafkaRecordTransport does not expose its client');
+  }
+}

@@ -1,0 +1,106 @@
+// The one injectable door to Kafka (kafkajs). Everything that produces, consumes or
+// administers topics goes through here, so the client library can be swapped in one place.
+import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Admin, Consumer, Kafka, logLevel, LogEntry, Producer, CompressionTypes } from 'kafkajs';
+import { JsonLogger } from '@qupersync/observability';
+import { KAFKA_SETTINGS, KafkaSettings, toKafkaConfig } from './kafka.settings';
+
+export interface OutgoingMessage {
+  readonly key: string | null;
+  readonly value: Buffer;
+  readonly headers?: Readonly<Record<string, string>>;
+}
+
+export interface TopicSpecification {
+  readonly topic: string;
+  readonly partitions: number;
+}
+
+const kafkaLogger = new JsonLogger('kafkajs');
+
+function logCreator() {
+  return ({ level, log }: LogEntry): void => {
+    const { message, ...fields } = log;
+    if (level === logLevel.ERROR) kafkaLogger.error(message, fields);
+    else if (level === logLevel.WARN) kafkaLogger.warn(message, fields);
+  };
+}
+
+@Injectable()
+export class KafkaGateway implements OnModuleDestroy {
+  private readonly kafka: Kafka;
+  private producerConnection: Promise<Producer> | undefined;
+  private readonly consumers = new Set<Consumer>();
+  private readonly logger = new JsonLogger(KafkaGateway.name);
+
+  constructor(@Inject(KAFKA_SETTINGS) readonly settings: KafkaSettings) {
+    this.kafka = new Kafka({ ...toKafkaConfig(settings), logLevel: logLevel.WARN, logCreator });
+  }
+
+  /** One idempotent producer per process, connected on first use. */
+  producer(): Promise<Producer> {
+    this.producerConnection ??= (async () => {
+      const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      await producer.connect();
+      return producer;
+    })().catch((error: unknown) => {
+      this.producerConnection = undefined;
+      throw error;
+    });
+    return this.producerConnection;
+  }
+
+  async send(topic: string, messages: readonly OutgoingMessage[]): Promise<void> {
+    if (messages.length === 0) return;
+    const producer = await this.producer();
+    await producer.send({
+      topic,
+      acks: -1,
+      compression: CompressionTypes.None,
+      messages: messages.map((message) => ({ key: message.key, value: message.value, headers: message.headers ? { ...message.headers } : undefined })),
+    });
+  }
+
+  createConsumer(groupId: string, options: { sessionTimeoutMs?: number; maxBytesPerPartition?: number } = {}): Consumer {
+    const consumer = this.kafka.consumer({
+      groupId,
+      sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+      heartbeatInterval: 3_000,
+      maxBytesPerPartition: options.maxBytesPerPartition ?? 8 * 1024 * 1024,
+      maxBytes: 32 * 1024 * 1024,
+      allowAutoTopicCreation: false,
+    });
+    this.consumers.add(consumer);
+    return consumer;
+  }
+
+  async withAdmin<Result>(work: (admin: Admin) => Promise<Result>): Promise<Result> {
+    const admin = this.kafka.admin();
+    await admin.connect();
+    try {
+      return await work(admin);
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  /** Creates missing topics; existing ones are left as they are. */
+  async ensureTopics(topics: readonly TopicSpecification[]): Promise<void> {
+    await this.withAdmin(async (admin) => {
+      const existing = new Set(await admin.listTopics());
+      const missing = topics.filter((topic) => !existing.has(topic.topic));
+      if (missing.length === 0) return;
+      await admin.createTopics({
+        waitForLeaders: true,
+        topics: missing.map((topic) => ({ topic: topic.topic, numPartitions: topic.partitions, replicationFactor: -1 })),
+      });
+      this.logger.info('created topics', { topics: missing.map((topic) => topic.topic) });
+    });
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    for (const consumer of this.consumers) await consumer.disconnect().catch(() => undefined);
+    const producer = await this.producerConnection?.catch(() => undefined);
+    await producer?.disconnect().catch(() => undefined);
+  }
+}

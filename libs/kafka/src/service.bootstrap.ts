@@ -1,0 +1,61 @@
+// Boots a QuperSync service: JSON logs, HTTP (health, metrics, API) on HTTP_PORT, the Kafka
+// record transport for its @EventPattern handlers, and graceful shutdown on SIGTERM (the batch
+// in hand finishes or is left uncommitted for redelivery).
+import { DynamicModule, INestApplication, Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { ConfigurationError, kafkaEnvironmentSchema, parseEnvironment } from '@qupersync/config';
+import { configureLogging, JsonLogger, LogLevel, NestJsonLogger } from '@qupersync/observability';
+import { KafkaRecordTransport, KafkaRecordTransportOptions } from './kafka-record.transport';
+import { KafkaSettings } from './kafka.settings';
+
+export function kafkaSettingsFromEnvironment(defaultClientId: string): KafkaSettings {
+  const environment = parseEnvironment(kafkaEnvironmentSchema);
+  const mechanism = environment.KAFKA_SASL_MECHANISM;
+  return {
+    brokers: environment.KAFKA_BROKERS,
+    clientId: environment.KAFKA_CLIENT_ID ?? defaultClientId,
+    ssl: environment.KAFKA_SSL === 'true',
+    sasl:
+      mechanism === undefined
+        ? undefined
+        : { mechanism, username: environment.KAFKA_SASL_USERNAME ?? '', password: environment.KAFKA_SASL_PASSWORD ?? '' },
+  };
+}
+
+export interface ServiceStartOptions {
+  readonly name: string;
+  readonly module: Type<unknown> | DynamicModule;
+  readonly httpPort: number;
+  readonly logLevel: LogLevel;
+  readonly transport?: KafkaRecordTransportOptions;
+  /** Runs after the module is built and before anything consumes or listens (migrations, topics). */
+  readonly beforeListen?: (app: INestApplication) => Promise<void>;
+}
+
+export async function startService(options: ServiceStartOptions): Promise<INestApplication> {
+  configureLogging({ service: options.name, level: options.logLevel });
+  const app = await NestFactory.create(options.module, { logger: new NestJsonLogger() });
+  app.enableShutdownHooks();
+  await options.beforeListen?.(app);
+  if (options.transport !== undefined) {
+    app.connectMicroservice({ strategy: new KafkaRecordTransport(options.transport) }, { inheritAppConfig: true });
+    await app.startAllMicroservices();
+  }
+  await app.listen(options.httpPort, '0.0.0.0');
+  new JsonLogger('Bootstrap').info('service started', { httpPort: options.httpPort });
+  return app;
+}
+
+/** Runs a service's main; a bad configuration ends the process with a message naming the variable. */
+export function runMain(name: string, main: () => Promise<unknown>): void {
+  main().catch((error: unknown) => {
+    const logger = new JsonLogger('Bootstrap');
+    if (error instanceof ConfigurationError) {
+      logger.error(`${name} cannot start: ${error.message}`, { code: error.code });
+      process.stderr.write(`${name}: ${error.message}\n`);
+    } else {
+      logger.error(`${name} failed to start`, { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+    }
+    process.exit(1);
+  });
+}

@@ -1,0 +1,52 @@
+// Prometheus metrics shared by every service: rows and batches per phase, batch latency,
+// failures and dead letters. One registry per process, exposed at GET /metrics.
+import { Injectable } from '@nestjs/common';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type PipelinePhase = 'extract' | 'transform' | 'load' | 'coordinate';
+
+@Injectable()
+export class PipelineMetrics {
+  readonly registry = new Registry();
+  readonly rows = new Counter({
+    name: 'qupersync_rows_total',
+    help: 'Rows processed, by phase and job',
+    labelNames: ['phase', 'job'],
+    registers: [this.registry],
+  });
+  readonly batches = new Counter({
+    name: 'qupersync_batches_total',
+    help: 'Batches processed, by phase, job and outcome',
+    labelNames: ['phase', 'job', 'outcome'],
+    registers: [this.registry],
+  });
+  readonly batchSeconds = new Histogram({
+    name: 'qupersync_batch_duration_seconds',
+    help: 'Time to process one batch, by phase',
+    labelNames: ['phase'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly deadLetters = new Counter({
+    name: 'qupersync_dead_letters_total',
+    help: 'Rows or messages sent to the dead-letter topic, by stage and code',
+    labelNames: ['stage', 'code'],
+    registers: [this.registry],
+  });
+  readonly failures = new Counter({
+    name: 'qupersync_failures_total',
+    help: 'Failed batches or runs, by phase and error code',
+    labelNames: ['phase', 'code'],
+    registers: [this.registry],
+  });
+  readonly consumerLag = new Gauge({
+    name: 'qupersync_consumer_lag_messages',
+    help: 'Messages between the last consumed offset and the partition high watermark',
+    labelNames: ['topic', 'partition'],
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry, prefix: 'qupersync_process_' });
+  }
+}

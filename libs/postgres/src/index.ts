@@ -1,0 +1,4 @@
+export * from './postgres.database';
+export * from './state-migrator.service';
+export * from './postgres.module';
+export * from './migrations';

@@ -1,0 +1,99 @@
+// The one injectable door to PostgreSQL (the target and the sync state). Values come back as
+// text for NUMERIC and BIGINT so nothing is rounded; callers convert where they need numbers.
+import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
+import { Pool, PoolClient, QueryResultRow, types } from 'pg';
+import { JsonLogger } from '@qupersync/observability';
+
+export interface PostgresSettings {
+  readonly connectionString: string;
+  readonly poolSize: number;
+  readonly applicationName: string;
+}
+
+export const POSTGRES_SETTINGS = Symbol('POSTGRES_SETTINGS');
+
+const textParser = (value: string): string => value;
+const exactTypes = {
+  getTypeParser: (oid: number, format?: 'text' | 'binary') => {
+    // 20 int8 and 1700 numeric: keep the exact text (a JS number would round them).
+    if (oid === 20 || oid === 1700) return textParser;
+    return types.getTypeParser(oid, format);
+  },
+};
+
+/** PostgreSQL error codes that mean "the server is not reachable right now". */
+const unavailableCodes = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004', '53300']);
+const unavailableErrnos = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
+
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = Reflect.get(error, 'code');
+  if (typeof code === 'string' && (unavailableCodes.has(code) || unavailableErrnos.has(code))) return true;
+  return /Connection terminated|connection timeout|Client has encountered a connection error|terminating connection/i.test(
+    error.message,
+  );
+}
+
+@Injectable()
+export class PostgresDatabase implements OnModuleDestroy {
+  readonly pool: Pool;
+  private readonly logger = new JsonLogger(PostgresDatabase.name);
+
+  constructor(@Inject(POSTGRES_SETTINGS) settings: PostgresSettings) {
+    this.pool = new Pool({
+      connectionString: settings.connectionString,
+      max: settings.poolSize,
+      application_name: settings.applicationName,
+      types: exactTypes,
+      connectionTimeoutMillis: 5_000,
+      idleTimeoutMillis: 30_000,
+    });
+    // An idle client losing its connection (server restart) must not crash the process.
+    this.pool.on('error', (error) => this.logger.warn('idle database connection lost', { error: error.message }));
+  }
+
+  async query<Row extends QueryResultRow>(text: string, values: readonly unknown[] = []): Promise<Row[]> {
+    const result = await this.pool.query<Row>(text, [...values]);
+    return result.rows;
+  }
+
+  async withClient<Result>(work: (client: PoolClient) => Promise<Result>): Promise<Result> {
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      return await work(client);
+    } catch (error) {
+      broken = isDatabaseUnavailable(error);
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async withTransaction<Result>(work: (client: PoolClient) => Promise<Result>): Promise<Result> {
+    return this.withClient(async (client) => {
+      await client.query('BEGIN');
+      try {
+        const result = await work(client);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw error;
+      }
+    });
+  }
+
+  async isReachable(): Promise<boolean> {
+    try {
+      await this.pool.query('SELECT 1');
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    await this.pool.end().catch(() => undefined);
+  }
+}
