@@ -1,0 +1,43 @@
+// Tunables of the local Data API endpoint. The environment carries only the database URL, port
+// and log level; the limits below have defaults close to the real service (or to what keeps a
+// laptop healthy) and tests may override them when they create the application in-process.
+
+export interface DataApiOptions {
+  readonly warehouseDatabaseUrl: string;
+  /** Statements SUBMITTED, PICKED or STARTED at once before ActiveStatementsExceededException (real: ~200). */
+  readonly maxActiveStatements: number;
+  /** Statements running on the warehouse at once; the rest wait in SUBMITTED. */
+  readonly maxConcurrentStatements: number;
+  /** Large finished results kept open (each holds one warehouse connection); the least recently read is dropped first. */
+  readonly maxRetainedResults: number;
+  /** A finished result nobody reads is dropped after this long (real: 24 h). */
+  readonly resultTtlMs: number;
+  /** Statement descriptions kept for DescribeStatement/ListStatements; the oldest finished go first. */
+  readonly maxStatementRecords: number;
+  /** A GetStatementResult page holds at most this many records... */
+  readonly pageMaxRecords: number;
+  /** ...and stops adding records once its estimated JSON size passes this many bytes. */
+  readonly pageMaxBytes: number;
+  /** The real service rejects statement text over 100 KB. */
+  readonly maxSqlLength: number;
+}
+
+export const DATA_API_OPTIONS = Symbol('DATA_API_OPTIONS');
+
+export function dataApiOptions(
+  warehouseDatabaseUrl: string,
+  overrides: Partial<DataApiOptions> = {},
+): DataApiOptions {
+  return {
+    warehouseDatabaseUrl,
+    maxActiveStatements: 200,
+    maxConcurrentStatements: 8,
+    maxRetainedResults: 32,
+    resultTtlMs: 15 * 60 * 1000,
+    maxStatementRecords: 10_000,
+    pageMaxRecords: 5_000,
+    pageMaxBytes: 1024 * 1024,
+    maxSqlLength: 100_000,
+    ...overrides,
+  };
+}

@@ -1,0 +1,22 @@
+// Entry point of the local Redshift Data API endpoint (apps/data-api).
+import 'reflect-metadata';
+import { dataApiEnvironmentSchema, parseEnvironment } from '@qupersync/config';
+import { createDataApiApplication } from './data-api.application';
+import { dataApiOptions } from './data-api.options';
+
+async function bootstrap(): Promise<void> {
+  const environment = parseEnvironment(dataApiEnvironmentSchema);
+  const app = await createDataApiApplication(
+    dataApiOptions(environment.WAREHOUSE_DATABASE_URL),
+    environment.LOG_LEVEL,
+  );
+  app.enableShutdownHooks();
+  await app.listen(environment.HTTP_PORT, '0.0.0.0');
+}
+
+bootstrap().catch((error: unknown) => {
+  process.stderr.write(
+    `${JSON.stringify({ time: new Date().toISOString(), level: 'error', service: 'data-api', message: 'failed to start', error: error instanceof Error ? error.message : String(error) })}\n`,
+  );
+  process.exit(1);
+});

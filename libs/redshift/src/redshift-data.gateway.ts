@@ -1,0 +1,305 @@
+// The one injectable door to the Redshift Data API for the extractor: run a statement, wait for
+// it, and hand its result out page by page. It owns the retry policy (the SDK's own retries are
+// switched off so attempts are not multiplied and every wait is ours and logged).
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleepFor } from 'node:timers/promises';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import {
+  CancelStatementCommand,
+  DescribeStatementCommand,
+  type DescribeStatementResponse,
+  ExecuteStatementCommand,
+  GetStatementResultCommand,
+  type GetStatementResultResponse,
+  RedshiftDataClient,
+} from '@aws-sdk/client-redshift-data';
+import { QuperSyncError } from '@qupersync/contracts';
+import {
+  type BackoffSettings,
+  backoffDelayMs,
+  classifyDataApiFailure,
+  nextPollIntervalMs,
+} from './data-api.retry-policy';
+import { type QueryResult, type SourceRecord, toSourceColumn, toSourceValue } from './source-record';
+import { findNamedPlaceholders } from './sql-placeholder.translator';
+import type { RedshiftEnvironment, StatementTarget } from './statement.target';
+
+export interface QueryRequest {
+  readonly sql: string;
+  /** Values for `:name` placeholders. The Data API takes strings only and no NULL. */
+  readonly parameters?: Readonly<Record<string, string>>;
+  readonly target: StatementTarget;
+  /** Shown by ListStatements; handy to find a run's statements. */
+  readonly statementName?: string;
+  /** Stops waiting (and cancels the statement, best effort) when aborted. */
+  readonly signal?: AbortSignal;
+}
+
+export interface RedshiftDataGatewayOptions {
+  readonly environment: RedshiftEnvironment;
+  /** A prepared client (tests); otherwise one is built from the environment. */
+  readonly client?: RedshiftDataClient;
+  /** Attempts per API call before a transient failure is given up; default 8. */
+  readonly maxAttempts?: number;
+  /** Default 100 ms doubling to at most 5 s. */
+  readonly backoff?: BackoffSettings;
+  /** DescribeStatement polling starts at REDSHIFT_POLL_INTERVAL_MS and grows to this; default 2 s. */
+  readonly maxPollIntervalMs?: number;
+  readonly sleep?: (milliseconds: number, signal?: AbortSignal) => Promise<void>;
+  readonly random?: () => number;
+}
+
+export const REDSHIFT_GATEWAY_OPTIONS = Symbol('REDSHIFT_GATEWAY_OPTIONS');
+
+const defaultBackoff: BackoffSettings = { baseDelayMs: 100, maxDelayMs: 5_000 };
+
+// A custom endpoint outside amazonaws.com is the local Data API endpoint, which does not check
+// signatures; it gets fixed credentials so a developer machine needs no AWS profile.
+const localEndpointCredentials = { accessKeyId: 'qupersync-local', secretAccessKey: 'qupersync-local' };
+
+export function createRedshiftDataClient(environment: RedshiftEnvironment): RedshiftDataClient {
+  const endpoint = environment.REDSHIFT_DATA_API_ENDPOINT;
+  const isLocal = endpoint !== undefined && !/\.amazonaws\.com(\.cn)?$/i.test(new URL(endpoint).hostname);
+  return new RedshiftDataClient({
+    region: environment.AWS_REGION,
+    maxAttempts: 1,
+    ...(endpoint === undefined ? {} : { endpoint }),
+    ...(isLocal ? { credentials: localEndpointCredentials } : {}),
+  });
+}
+
+function defaultSleep(milliseconds: number, signal?: AbortSignal): Promise<void> {
+  return sleepFor(milliseconds, undefined, signal === undefined ? undefined : { signal });
+}
+
+@Injectable()
+export class RedshiftDataGateway implements OnModuleDestroy {
+  private readonly logger = new Logger(RedshiftDataGateway.name);
+  private readonly client: RedshiftDataClient;
+  private readonly maxAttempts: number;
+  private readonly backoff: BackoffSettings;
+  private readonly firstPollIntervalMs: number;
+  private readonly maxPollIntervalMs: number;
+  private readonly sleep: (milliseconds: number, signal?: AbortSignal) => Promise<void>;
+  private readonly random: () => number;
+
+  constructor(@Inject(REDSHIFT_GATEWAY_OPTIONS) options: RedshiftDataGatewayOptions) {
+    this.client = options.client ?? createRedshiftDataClient(options.environment);
+    this.maxAttempts = Math.max(1, options.maxAttempts ?? 8);
+    this.backoff = options.backoff ?? defaultBackoff;
+    this.firstPollIntervalMs = options.environment.REDSHIFT_POLL_INTERVAL_MS;
+    this.maxPollIntervalMs = Math.max(this.firstPollIntervalMs, options.maxPollIntervalMs ?? 2_000);
+    this.sleep = options.sleep ?? defaultSleep;
+    this.random = options.random ?? Math.random;
+  }
+
+  onModuleDestroy(): void {
+    this.client.destroy();
+  }
+
+  /**
+   * Executes `sql`, waits until it finished, and returns its columns and a lazy page iterator.
+   * Throws QuperSyncError: SOURCE_STATEMENT_FAILED (permanent) with the API's message for a
+   * FAILED/ABORTED statement or a rejected request; SOURCE_THROTTLED / SOURCE_UNAVAILABLE
+   * (transient) when retries are exhausted.
+   */
+  async runQuery(request: QueryRequest): Promise<QueryResult> {
+    const parameters = request.parameters ?? {};
+    const missing = findNamedPlaceholders(request.sql).filter((name) => !Object.hasOwn(parameters, name));
+    if (missing.length > 0) {
+      throw new QuperSyncError(
+        'SOURCE_STATEMENT_FAILED',
+        'permanent',
+        `no value for SQL parameter(s): ${missing.join(', ')}`,
+      );
+    }
+    const { target } = request;
+    // One token for every attempt: a retried ExecuteStatement whose first try did reach the
+    // service returns the same statement instead of running the SQL twice.
+    const clientToken = randomUUID();
+    const parameterList = Object.entries(parameters).map(([name, value]) => ({ name, value }));
+    const executed = await this.call('ExecuteStatement', undefined, request.signal, () =>
+      this.client.send(
+        new ExecuteStatementCommand({
+          Sql: request.sql,
+          Database: target.database,
+          WorkgroupName: target.workgroupName,
+          ClusterIdentifier: target.clusterIdentifier,
+          SecretArn: target.secretArn,
+          DbUser: target.dbUser,
+          ClientToken: clientToken,
+          StatementName: request.statementName,
+          ...(parameterList.length === 0 ? {} : { Parameters: parameterList }),
+        }),
+      ),
+    );
+    const statementId = executed.Id;
+    if (statementId === undefined) {
+      throw new QuperSyncError(
+        'SOURCE_UNAVAILABLE',
+        'transient',
+        'ExecuteStatement returned no statement id',
+      );
+    }
+    const description = await this.waitUntilFinished(statementId, request.signal);
+    if (description.HasResultSet !== true) {
+      return { statementId, columns: [], totalRows: 0, pages: () => emptyPages() };
+    }
+    // The first page is fetched now because it carries the column metadata.
+    const first = await this.fetchPage(statementId, undefined, request.signal);
+    const columns = (first.ColumnMetadata ?? []).map(toSourceColumn);
+    let iterated = false;
+    return {
+      statementId,
+      columns,
+      totalRows: first.TotalNumRows ?? 0,
+      pages: () => {
+        if (iterated) {
+          throw new QuperSyncError(
+            'INTERNAL',
+            'permanent',
+            `the result of statement ${statementId} was already iterated`,
+          );
+        }
+        iterated = true;
+        return this.iteratePages(statementId, first, request.signal);
+      },
+    };
+  }
+
+  private async *iteratePages(
+    statementId: string,
+    first: GetStatementResultResponse,
+    signal: AbortSignal | undefined,
+  ): AsyncGenerator<SourceRecord[]> {
+    let nextToken = first.NextToken;
+    let records = first.Records ?? [];
+    for (;;) {
+      if (records.length > 0) yield records.map((record) => record.map(toSourceValue));
+      if (nextToken === undefined || nextToken === '') return;
+      const page = await this.fetchPage(statementId, nextToken, signal);
+      nextToken = page.NextToken;
+      records = page.Records ?? [];
+    }
+  }
+
+  private fetchPage(statementId: string, nextToken: string | undefined, signal: AbortSignal | undefined) {
+    return this.call('GetStatementResult', statementId, signal, () =>
+      this.client.send(new GetStatementResultCommand({ Id: statementId, NextToken: nextToken })),
+    );
+  }
+
+  private async waitUntilFinished(
+    statementId: string,
+    signal: AbortSignal | undefined,
+  ): Promise<DescribeStatementResponse> {
+    let intervalMs = this.firstPollIntervalMs;
+    for (;;) {
+      if (signal?.aborted === true) await this.abandon(statementId, signal);
+      const description = await this.call('DescribeStatement', statementId, signal, () =>
+        this.client.send(new DescribeStatementCommand({ Id: statementId })),
+      );
+      const status = description.Status;
+      switch (status) {
+        case 'FINISHED':
+          this.logger.debug({
+            message: 'statement finished',
+            statementId,
+            resultRows: description.ResultRows,
+            durationMs: Math.round((description.Duration ?? 0) / 1e6),
+          });
+          return description;
+        case 'FAILED':
+        case 'ABORTED': {
+          const message = description.Error ?? `statement ${statementId} ${status.toLowerCase()}`;
+          this.logger.warn({ message: 'statement did not finish', statementId, status, error: message });
+          throw new QuperSyncError('SOURCE_STATEMENT_FAILED', 'permanent', message);
+        }
+        case 'SUBMITTED':
+        case 'PICKED':
+        case 'STARTED':
+        case undefined:
+          break;
+        case 'ALL':
+          throw new QuperSyncError(
+            'SOURCE_UNAVAILABLE',
+            'transient',
+            `DescribeStatement returned status ${status}`,
+          );
+      }
+      await this.pause(intervalMs, signal, statementId);
+      intervalMs = nextPollIntervalMs(intervalMs, this.maxPollIntervalMs);
+    }
+  }
+
+  private async pause(
+    milliseconds: number,
+    signal: AbortSignal | undefined,
+    statementId: string | undefined,
+  ): Promise<void> {
+    try {
+      await this.sleep(milliseconds, signal);
+    } catch (error) {
+      if (signal?.aborted === true && statementId !== undefined) await this.abandon(statementId, signal);
+      throw error;
+    }
+  }
+
+  private async abandon(statementId: string, signal: AbortSignal): Promise<never> {
+    // Best effort: a statement left running only costs warehouse time, never correctness.
+    await this.client.send(new CancelStatementCommand({ Id: statementId })).catch(() => undefined);
+    throw new QuperSyncError(
+      'SOURCE_STATEMENT_FAILED',
+      'permanent',
+      `statement ${statementId} abandoned: ${String(signal.reason)}`,
+    );
+  }
+
+  private async call<T>(
+    operation: string,
+    statementId: string | undefined,
+    signal: AbortSignal | undefined,
+    send: () => Promise<T>,
+  ): Promise<T> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await send();
+      } catch (error) {
+        const failure = classifyDataApiFailure(error);
+        switch (failure.kind) {
+          case 'rejected':
+            throw new QuperSyncError('SOURCE_STATEMENT_FAILED', 'permanent', failure.message, {
+              cause: error,
+            });
+          case 'throttled':
+          case 'unavailable': {
+            const attempts = attempt + 1;
+            if (attempts >= this.maxAttempts || signal?.aborted === true) {
+              const code = failure.kind === 'throttled' ? 'SOURCE_THROTTLED' : 'SOURCE_UNAVAILABLE';
+              this.logger.warn({
+                message: 'Data API call gave up',
+                operation,
+                statementId,
+                attempts,
+                error: failure.message,
+              });
+              throw new QuperSyncError(code, 'transient', failure.message, { cause: error });
+            }
+            const delayMs = backoffDelayMs(attempt, this.backoff, this.random());
+            this.logger.warn({
+              message: 'Data API call will be retried',
+              operation,
+              statementId,
+              attempts,
+              delayMs,
+              error: failure.message,
+            });
+            await this.pause(delayMs, signal, undefined);
+          }
+        }
+      }
+    }
+  }
+}
+
+async function* emptyPages(): AsyncGenerator<SourceRecord[]> {}
