@@ -31,7 +31,8 @@ runMain('coordinator', async () => {
     module,
     httpPort: service.HTTP_PORT,
     logLevel: service.LOG_LEVEL,
-    transport: { settings: kafka, groupId: 'qupersync-coordinator', stage: 'coordinator' },
+    // Triggers and batch events of different runs proceed side by side; one run's events share a partition.
+    transport: { settings: kafka, groupId: 'qupersync-coordinator', stage: 'coordinator', partitionsConsumedConcurrently: 4 },
     beforeListen: async (app) => {
       await app.get(StateMigrator).migrateUp();
       await app.get(KafkaGateway).ensureTopics(allTopics.map((topic) => ({ topic, partitions: topicPartitions[topic] })));

@@ -216,7 +216,16 @@ export function toHttpError(error: unknown): never {
       case 'MESSAGE_INVALID':
       case 'MESSAGE_UNDECODABLE':
         throw new HttpException({ statusCode: 400, message: error.message }, HttpStatus.BAD_REQUEST);
-      default:
+      case 'ROW_INVALID':
+      case 'BATCH_INVALID':
+      case 'SOURCE_STATEMENT_FAILED':
+      case 'SOURCE_THROTTLED':
+      case 'SOURCE_UNAVAILABLE':
+      case 'TARGET_UNAVAILABLE':
+      case 'TARGET_ROW_REJECTED':
+      case 'TARGET_WRITE_FAILED':
+      case 'RUN_STALLED':
+      case 'INTERNAL':
         break;
     }
   }

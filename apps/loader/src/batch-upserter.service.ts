@@ -21,10 +21,15 @@ export interface UpsertOutcome {
   readonly rejected: readonly RejectedRow[];
 }
 
+function sqlState(error: unknown): string | undefined {
+  const code: unknown = error instanceof Error ? Reflect.get(error, 'code') : undefined;
+  return typeof code === 'string' ? code : undefined;
+}
+
 /** SQLSTATE classes that blame the data of a row, not the database: 22 data exception, 23 integrity. */
 export function isRowLevelError(error: unknown): boolean {
-  const code: unknown = error instanceof Error ? Reflect.get(error, 'code') : undefined;
-  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
+  const code = sqlState(error);
+  return code !== undefined && (code.startsWith('22') || code.startsWith('23'));
 }
 
 @Injectable()
@@ -42,6 +47,10 @@ export class BatchUpserter {
     try {
       return { rowsWritten: await this.writeInTransaction(statements, schema, rows), rejected: [] };
     } catch (error) {
+      if (sqlState(error) === '42P01') {
+        // The target table was dropped since we created it: create it again on the next attempt.
+        this.preparedTables.delete(quoteQualifiedName(target));
+      }
       if (!isRowLevelError(error)) throw error;
       return this.isolateRejectedRows(statements, schema, rows, error);
     }

@@ -1,5 +1,6 @@
 // The jobs file (QUPERSYNC_JOBS_FILE): snake_case keys as in DESIGN.md section 6, validated at
 // start-up into camelCase JobDefinitions. Every error names the job and the field.
+import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 import { parseDurationMs } from './duration.parser';
 import { parseIdentifier, parseQualifiedName, QualifiedName } from './sql-identifier';
@@ -68,12 +69,12 @@ const jobSchema = z
     target: z.object({ table: qualifiedName }).strict(),
     primary_key: z.array(identifier).min(1),
     mode: z.enum(['incremental', 'full']).default('full'),
-    watermark: identifier.optional(),
+    watermark: identifier.nullish().transform((value) => value ?? undefined),
     lookback: duration.default('0s'),
     batch_size: z.number().int().min(1).max(100_000).default(1000),
     commit_per_batch: z.boolean().default(true),
     max_retries: z.number().int().min(0).max(100).default(3),
-    schedule: z.string().min(1).optional(),
+    schedule: z.string().min(1).nullish().transform((value) => value ?? undefined),
     numeric_as_float: z.array(identifier).default([]),
     entity: entitySchema.default({}),
   })
@@ -81,6 +82,18 @@ const jobSchema = z
   .superRefine((job, context) => {
     if (job.mode === 'incremental' && job.watermark === undefined) {
       context.addIssue({ code: z.ZodIssueCode.custom, path: ['watermark'], message: 'required for incremental mode' });
+    }
+    if (job.schedule !== undefined) {
+      try {
+        CronExpressionParser.parse(job.schedule, { tz: 'UTC' });
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        context.addIssue({ code: z.ZodIssueCode.custom, path: ['schedule'], message: `not a cron expression: ${reason}` });
+      }
+    }
+    const columns = new Set(job.primary_key);
+    if (columns.size !== job.primary_key.length) {
+      context.addIssue({ code: z.ZodIssueCode.custom, path: ['primary_key'], message: 'lists a column twice' });
     }
   });
 

@@ -2,7 +2,7 @@
 // read (before any SQL runs) and only ever emitted quoted. A name is a plain identifier or a
 // double-quoted one; anything else (quotes inside, semicolons, comments) is rejected.
 const plainIdentifier = /^[A-Za-z_][A-Za-z0-9_$]{0,126}$/;
-const quotedIdentifier = /^"((?:[^"\u0000]|""){1,127})"$/;
+const quotedIdentifier = /^"((?:[^"]|""){1,127})"$/;
 
 /** Parses one identifier; returns its canonical (unquoted) name, or undefined when invalid. */
 export function parseIdentifier(text: string): string | undefined {
@@ -10,6 +10,8 @@ export function parseIdentifier(text: string): string | undefined {
     // Unquoted identifiers fold to lower case in PostgreSQL and Redshift.
     return text.toLowerCase();
   }
+  // NUL cannot be stored in an identifier (or anywhere in PostgreSQL text).
+  if (text.includes('\0')) return undefined;
   const quoted = quotedIdentifier.exec(text);
   return quoted?.[1]?.replace(/""/g, '"');
 }

@@ -3,3 +3,4 @@ export * from './kafka.gateway';
 export * from './kafka-record.transport';
 export * from './kafka.module';
 export * from './service.bootstrap';
+export * from './rethrow-rpc-exception.filter';

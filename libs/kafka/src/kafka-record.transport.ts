@@ -51,6 +51,21 @@ export function decodeHeaders(headers: IHeaders | undefined): Record<string, str
   return result;
 }
 
+/** Unexpected errors (bugs) get this many attempts before their record is dead-lettered. */
+export const unexpectedErrorAttempts = 5;
+
+/**
+ * Returns the error to dead-letter the record with, or undefined to retry it. A permanent
+ * QuperSyncError is dead-lettered at once; a transient one (an outage) is retried for as long as
+ * it lasts; anything else is retried a few times, then dead-lettered so a bug cannot block a
+ * partition for ever.
+ */
+export function classifyHandlerFailure(error: unknown, attempt: number): QuperSyncError | undefined {
+  if (error instanceof QuperSyncError) return error.errorClass === 'permanent' ? error : undefined;
+  if (attempt < unexpectedErrorAttempts) return undefined;
+  return new QuperSyncError('INTERNAL', 'permanent', `gave up after ${attempt} attempts: ${describeError(error)}`);
+}
+
 export class KafkaRecordTransport extends Server implements CustomTransportStrategy {
   private readonly kafka: Kafka;
   private consumer: Consumer | undefined;
@@ -123,9 +138,10 @@ export class KafkaRecordTransport extends Server implements CustomTransportStrat
         await lastValueFrom(this.transformToObservable(await handler(record, context)), { defaultValue: undefined });
         return true;
       } catch (error) {
-        if (error instanceof QuperSyncError && error.errorClass === 'permanent') {
-          this.log.error('permanent failure, record dead-lettered', { ...fields, code: error.code, error: error.message });
-          await this.deadLetter(record, error);
+        const permanent = classifyHandlerFailure(error, attempt);
+        if (permanent !== undefined) {
+          this.log.error('permanent failure, record dead-lettered', { ...fields, code: permanent.code, error: permanent.message });
+          await this.deadLetter(record, permanent);
           return true;
         }
         const delay = backoffDelayMs(attempt, 250, 15_000);

@@ -7,6 +7,7 @@ import { ConfigurationError, kafkaEnvironmentSchema, parseEnvironment } from '@q
 import { configureLogging, JsonLogger, LogLevel, NestJsonLogger } from '@qupersync/observability';
 import { KafkaRecordTransport, KafkaRecordTransportOptions } from './kafka-record.transport';
 import { KafkaSettings } from './kafka.settings';
+import { RethrowRpcExceptionFilter } from './rethrow-rpc-exception.filter';
 
 export function kafkaSettingsFromEnvironment(defaultClientId: string): KafkaSettings {
   const environment = parseEnvironment(kafkaEnvironmentSchema);
@@ -38,7 +39,12 @@ export async function startService(options: ServiceStartOptions): Promise<INestA
   app.enableShutdownHooks();
   await options.beforeListen?.(app);
   if (options.transport !== undefined) {
-    app.connectMicroservice({ strategy: new KafkaRecordTransport(options.transport) }, { inheritAppConfig: true });
+    // Deferred so the filter is in place before Nest binds the handlers (it binds filters then).
+    const microservice = app.connectMicroservice(
+      { strategy: new KafkaRecordTransport(options.transport) },
+      { deferInitialization: true },
+    );
+    microservice.useGlobalFilters(new RethrowRpcExceptionFilter());
     await app.startAllMicroservices();
   }
   await app.listen(options.httpPort, '0.0.0.0');

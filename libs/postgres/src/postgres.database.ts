@@ -17,7 +17,7 @@ const exactTypes = {
   getTypeParser: (oid: number, format?: 'text' | 'binary') => {
     // 20 int8 and 1700 numeric: keep the exact text (a JS number would round them).
     if (oid === 20 || oid === 1700) return textParser;
-    return types.getTypeParser(oid, format);
+    return types.getTypeParser(oid, format) as (value: string) => unknown;
   },
 };
 
@@ -27,7 +27,7 @@ const unavailableErrnos = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'E
 
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
-  const code = Reflect.get(error, 'code');
+  const code: unknown = Reflect.get(error, 'code');
   if (typeof code === 'string' && (unavailableCodes.has(code) || unavailableErrnos.has(code))) return true;
   return /Connection terminated|connection timeout|Client has encountered a connection error|terminating connection/i.test(
     error.message,

@@ -275,7 +275,9 @@ export function decodeBatchContainer(message: Buffer | null): DecodedBatch {
     throw new QuperSyncError('MESSAGE_UNDECODABLE', 'permanent', 'not an Avro object container file');
   }
   try {
-    const { value: metadataValue, offset: afterMetadata } = metadataType.decode(message, 4);
+    const decodedMetadata = metadataType.decode(message, 4);
+    const metadataValue: unknown = decodedMetadata.value;
+    const afterMetadata = decodedMetadata.offset;
     const metadata = metadataValue as Record<string, Buffer>;
     const schemaBytes = metadata['avro.schema'];
     const batchSchemaBytes = metadata[batchSchemaMetadataKey];

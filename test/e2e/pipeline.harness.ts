@@ -1,0 +1,177 @@
+// Starts the four services and the Data API endpoint as processes against the test servers
+// (from test/global-setup.ts), with a jobs file of the test's own, and talks to the coordinator.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  findFreePorts,
+  planServices,
+  repositoryRoot,
+  startService,
+  startServices,
+  stopService,
+  type ServiceProcess,
+  type ServiceSpec,
+} from '../../tools/stack';
+
+export interface RunSummary {
+  runId: string;
+  job: string;
+  status: string;
+  requestKey: string | null;
+  rowsExtracted: number;
+  rowsLoaded: number;
+  rowsDeadLettered: number;
+  batches: number | null;
+  batchesLoaded: number;
+  failedBatches: number;
+  watermark: string[] | null;
+  error: string | null;
+}
+
+export interface JobSpec {
+  readonly name: string;
+  readonly table: string;
+  readonly mode?: 'full' | 'incremental';
+  readonly batchSize?: number;
+  readonly extra?: readonly string[];
+}
+
+export class PipelineHarness {
+  private constructor(
+    readonly coordinatorUrl: string,
+    readonly dataApiUrl: string,
+    private services: ServiceProcess[],
+    private readonly specs: ServiceSpec[],
+    readonly logDirectory: string,
+  ) {}
+
+  static async start(jobs: readonly JobSpec[], options: { loaders?: number } = {}): Promise<PipelineHarness> {
+    const directory = mkdtempSync(join(tmpdir(), 'qupersync-e2e-'));
+    const jobsFile = join(directory, 'jobs.yaml');
+    writeFileSync(jobsFile, renderJobsFile(jobs));
+    const loaders = options.loaders ?? 1;
+    const ports = await findFreePorts(4 + loaders);
+    const specs = planServices({
+      stack: {
+        KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '',
+        DATABASE_URL: process.env.DATABASE_URL ?? '',
+        WAREHOUSE_DATABASE_URL: process.env.WAREHOUSE_DATABASE_URL ?? '',
+      },
+      loaders,
+      ports,
+      jobsFile,
+      logLevel: 'info',
+    });
+    const logDirectory = join(directory, 'logs');
+    const services = await startServices(specs, { repositoryRoot, logDirectory });
+    const portOf = (kind: ServiceSpec['kind']): number => specs.find((spec) => spec.kind === kind)?.port ?? 0;
+    return new PipelineHarness(
+      `http://127.0.0.1:${portOf('coordinator')}`,
+      `http://127.0.0.1:${portOf('data-api')}`,
+      services,
+      specs,
+      logDirectory,
+    );
+  }
+
+  /** kill -9 one service instance, then start it again with the same settings. */
+  async killAndRestart(name: string): Promise<void> {
+    const victim = this.services.find((service) => service.name === name);
+    const spec = this.specs.find((candidate) => candidate.name === name);
+    if (victim === undefined || spec === undefined) throw new Error(`no service named ${name}`);
+    process.kill(victim.pid, 'SIGKILL');
+    const deadline = Date.now() + 10_000;
+    while (isAlive(victim.pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    const restarted = await startService(spec, { repositoryRoot, logDirectory: this.logDirectory });
+    this.services = this.services.map((service) => (service.name === name ? restarted : service));
+  }
+
+  /** Sets the local Data API endpoint's fault knobs (latency, throttling, failing statements). */
+  async injectDataApiFaults(faults: Record<string, unknown> | null): Promise<void> {
+    const response = await fetch(`${this.dataApiUrl}/_local/faults`, {
+      method: faults === null ? 'DELETE' : 'POST',
+      headers: { 'content-type': 'application/json' },
+      ...(faults === null ? {} : { body: JSON.stringify(faults) }),
+    });
+    if (!response.ok) throw new Error(`faults: ${response.status} ${await response.text()}`);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.services.map((service) => stopService(service)));
+  }
+
+  async api<T>(path: string, init?: RequestInit): Promise<T> {
+    const response = await fetch(`${this.coordinatorUrl}${path}`, {
+      ...init,
+      headers: { 'content-type': 'application/json' },
+    });
+    const body: unknown = await response.json();
+    if (!response.ok) throw new Error(`${path}: ${response.status} ${JSON.stringify(body)}`);
+    return body as T;
+  }
+
+  async trigger(
+    job: string,
+    body: Record<string, string> = {},
+  ): Promise<{ runId: string; coalesced: boolean }> {
+    return this.api(`/jobs/${job}/runs`, { method: 'POST', body: JSON.stringify(body) });
+  }
+
+  async waitForRun(runId: string, timeoutMs = 180_000): Promise<RunSummary> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const run = await this.api<RunSummary>(`/runs/${runId}`);
+      if (run.status === 'succeeded' || run.status === 'failed') return run;
+      if (Date.now() > deadline) throw new Error(`run ${runId} did not end: ${JSON.stringify(run)}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+
+  async triggerAndWait(job: string, body: Record<string, string> = {}): Promise<RunSummary> {
+    const { runId } = await this.trigger(job, body);
+    return this.waitForRun(runId);
+  }
+
+  /** Polls until a run of `job` with the given request key exists (triggers sent over Kafka). */
+  async findRunByRequestKey(job: string, requestKey: string, timeoutMs = 30_000): Promise<RunSummary> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const runs = await this.api<RunSummary[]>(`/runs?job=${encodeURIComponent(job)}&limit=100`);
+      const run = runs.find((candidate) => candidate.requestKey === requestKey);
+      if (run !== undefined) return run;
+      if (Date.now() > deadline) throw new Error(`no run of ${job} with request key ${requestKey}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function renderJobsFile(jobs: readonly JobSpec[]): string {
+  const lines = ['jobs:'];
+  for (const job of jobs) {
+    lines.push(
+      `  - name: ${job.name}`,
+      `    source: { table: public.${job.table} }`,
+      `    target: { table: public.${job.table} }`,
+      '    primary_key: [id]',
+      `    mode: ${job.mode ?? 'incremental'}`,
+      '    watermark: updated_at',
+      `    batch_size: ${job.batchSize ?? 1000}`,
+      ...(job.extra ?? []).map((line) => `    ${line}`),
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+export function uniqueSuffix(): string {
+  return `${Date.now().toString(36)}${Math.floor(Math.random() * 1296).toString(36)}`;
+}
