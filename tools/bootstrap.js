@@ -16,6 +16,7 @@ const commands = {
   demo: 'dist/tools/demo/demo.cli.js',
   bench: 'dist/tools/bench/bench.cli.js',
   test: null, // jest, below
+  build: null, // install and build only (npm run build, the Dockerfile)
 };
 
 function fail(message) {
@@ -173,6 +174,7 @@ function main() {
     fail(`usage: node tools/bootstrap.js <${Object.keys(commands).join('|')}> [args]`);
   installDependencies();
   build();
+  if (command === 'build') return;
   const externalServers = command === 'test' && process.env.KAFKA_BROKERS && process.env.DATABASE_URL;
   if (!externalServers) checkPrerequisites();
   if (command === 'test') return runTests(args);
