@@ -1,0 +1,82 @@
+import { CliUsageError, parseCliArguments } from './cli.arguments';
+
+describe('parseCliArguments', () => {
+  it('parses jobs with and without --json', () => {
+    expect(parseCliArguments(['jobs'])).toEqual({ command: 'jobs', json: false });
+    expect(parseCliArguments(['jobs', '--json'])).toEqual({ command: 'jobs', json: true });
+  });
+
+  it('parses a trigger with every option, in both --name value and --name=value forms', () => {
+    expect(
+      parseCliArguments([
+        'trigger',
+        'orders',
+        '--mode',
+        'full',
+        '--wait',
+        '--json',
+        '--request-key=abc',
+        '--via',
+        'kafka',
+      ]),
+    ).toEqual({
+      command: 'trigger',
+      job: 'orders',
+      mode: 'full',
+      wait: true,
+      json: true,
+      requestKey: 'abc',
+      via: 'kafka',
+    });
+  });
+
+  it('defaults a trigger to the job mode, HTTP, no wait', () => {
+    expect(parseCliArguments(['trigger', 'orders'])).toEqual({
+      command: 'trigger',
+      job: 'orders',
+      mode: undefined,
+      wait: false,
+      json: false,
+      requestKey: undefined,
+      via: 'http',
+    });
+  });
+
+  it('parses run, runs and failures', () => {
+    expect(parseCliArguments(['run', 'r-1', '--json'])).toEqual({ command: 'run', runId: 'r-1', json: true });
+    expect(parseCliArguments(['runs', '--job', 'orders', '--limit=5'])).toEqual({
+      command: 'runs',
+      job: 'orders',
+      limit: 5,
+      json: false,
+    });
+    expect(parseCliArguments(['failures'])).toEqual({ command: 'failures', job: undefined, json: false });
+  });
+
+  it('answers help for no command, help, -h and --help anywhere', () => {
+    expect(parseCliArguments([])).toEqual({ command: 'help' });
+    expect(parseCliArguments(['--help'])).toEqual({ command: 'help' });
+    expect(parseCliArguments(['trigger', '-h'])).toEqual({ command: 'help' });
+  });
+
+  it.each([
+    [['frobnicate'], 'unknown command "frobnicate"'],
+    [['trigger'], 'expected <job>'],
+    [['trigger', 'a', 'b'], 'expected <job>'],
+    [['trigger', 'Orders!'], 'is not a job name'],
+    [['trigger', 'orders', '--mode', 'sideways'], '--mode must be full or incremental'],
+    [['trigger', 'orders', '--mode'], '--mode needs a value'],
+    [['trigger', 'orders', '--mode', '--wait'], '--mode needs a value'],
+    [['trigger', 'orders', '--via', 'pigeon'], '--via must be kafka'],
+    [['trigger', 'orders', '--wiat'], 'unknown option --wiat'],
+    [['trigger', 'orders', '--wait=yes'], '--wait takes no value'],
+    [['jobs', 'extra'], 'expected no arguments'],
+    [['runs', '--limit', '0'], '--limit must be an integer'],
+    [['runs', '--job', 'BAD NAME'], 'is not a job name'],
+    [['run'], 'expected <run-id>'],
+  ])('rejects %j with a usage error', (argv, problem) => {
+    expect(() => parseCliArguments(argv)).toThrow(CliUsageError);
+    expect(() => parseCliArguments(argv)).toThrow(problem);
+    expect(() => parseCliArguments(argv)).toThrow('usage: qupersync');
+  });
+});

@@ -1,0 +1,185 @@
+// Parses `qupersync` command lines into a typed command (pure, so every flag rule is unit-tested).
+// Unknown flags and missing values are usage errors: a typo must never silently trigger a full run.
+export type RunMode = 'full' | 'incremental';
+export type TriggerTransport = 'http' | 'kafka';
+
+export type CliCommand =
+  | { command: 'help' }
+  | { command: 'jobs'; json: boolean }
+  | {
+      command: 'trigger';
+      job: string;
+      mode: RunMode | undefined;
+      wait: boolean;
+      json: boolean;
+      requestKey: string | undefined;
+      via: TriggerTransport;
+    }
+  | { command: 'run'; runId: string; json: boolean }
+  | { command: 'runs'; job: string | undefined; limit: number | undefined; json: boolean }
+  | { command: 'failures'; job: string | undefined; json: boolean };
+
+export const cliUsage = [
+  'usage: qupersync <command> [options]',
+  '',
+  'commands:',
+  '  jobs [--json]                                  list the jobs and their watermarks',
+  '  trigger <job> [--mode full|incremental] [--wait] [--json]',
+  '                [--request-key KEY] [--via kafka]',
+  '                                                 start a run (--wait: until it ends; exit 0 only on success)',
+  '  run <run-id> [--json]                          show one run',
+  '  runs [--job NAME] [--limit N] [--json]         list recent runs',
+  '  failures [--job NAME] [--json]                 list recorded batch failures',
+  '',
+  'environment: COORDINATOR_URL (default: .qupersync/stack.env), COORDINATOR_API_TOKEN,',
+  '             KAFKA_BROKERS (for --via kafka; default: .qupersync/stack.env)',
+].join('\n');
+
+export class CliUsageError extends Error {
+  constructor(problem: string) {
+    super(`${problem}\n\n${cliUsage}`);
+    this.name = 'CliUsageError';
+  }
+}
+
+interface OptionSpec {
+  /** Flags that take no value. */
+  readonly flags: readonly string[];
+  /** Options that take exactly one value (`--name value` or `--name=value`). */
+  readonly valued: readonly string[];
+  readonly positionals: readonly string[];
+}
+
+interface ParsedOptions {
+  readonly flags: ReadonlySet<string>;
+  readonly values: ReadonlyMap<string, string>;
+  readonly positionals: readonly string[];
+}
+
+const jobNamePattern = /^[a-z0-9_-]{1,64}$/;
+
+export function parseCliArguments(argv: readonly string[]): CliCommand {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h')
+    return { command: 'help' };
+  if (rest.includes('--help') || rest.includes('-h')) return { command: 'help' };
+  switch (command) {
+    case 'jobs': {
+      const parsed = parseOptions(command, rest, { flags: ['--json'], valued: [], positionals: [] });
+      return { command, json: parsed.flags.has('--json') };
+    }
+    case 'trigger': {
+      const parsed = parseOptions(command, rest, {
+        flags: ['--wait', '--json'],
+        valued: ['--mode', '--request-key', '--via'],
+        positionals: ['job'],
+      });
+      const job = parsed.positionals[0] ?? '';
+      if (!jobNamePattern.test(job))
+        throw new CliUsageError(`trigger: "${job}" is not a job name ([a-z0-9_-]{1,64})`);
+      const requestKey = parsed.values.get('--request-key');
+      if (requestKey !== undefined && (requestKey.length === 0 || requestKey.length > 200)) {
+        throw new CliUsageError('trigger: --request-key must be 1 to 200 characters');
+      }
+      return {
+        command,
+        job,
+        mode: parseMode(parsed.values.get('--mode')),
+        wait: parsed.flags.has('--wait'),
+        json: parsed.flags.has('--json'),
+        requestKey,
+        via: parseTransport(parsed.values.get('--via')),
+      };
+    }
+    case 'run': {
+      const parsed = parseOptions(command, rest, { flags: ['--json'], valued: [], positionals: ['run-id'] });
+      return { command, runId: parsed.positionals[0] ?? '', json: parsed.flags.has('--json') };
+    }
+    case 'runs': {
+      const parsed = parseOptions(command, rest, {
+        flags: ['--json'],
+        valued: ['--job', '--limit'],
+        positionals: [],
+      });
+      return {
+        command,
+        job: parseOptionalJob(command, parsed.values.get('--job')),
+        limit: parseLimit(parsed.values.get('--limit')),
+        json: parsed.flags.has('--json'),
+      };
+    }
+    case 'failures': {
+      const parsed = parseOptions(command, rest, { flags: ['--json'], valued: ['--job'], positionals: [] });
+      return {
+        command,
+        job: parseOptionalJob(command, parsed.values.get('--job')),
+        json: parsed.flags.has('--json'),
+      };
+    }
+    default:
+      throw new CliUsageError(`unknown command "${command}"`);
+  }
+}
+
+function parseOptions(command: string, argv: readonly string[], spec: OptionSpec): ParsedOptions {
+  const flags = new Set<string>();
+  const values = new Map<string, string>();
+  const positionals: string[] = [];
+  for (let index = 0; index < argv.length; index += 1) {
+    const argument = argv[index] ?? '';
+    if (!argument.startsWith('--')) {
+      positionals.push(argument);
+      continue;
+    }
+    const equals = argument.indexOf('=');
+    const name = equals === -1 ? argument : argument.slice(0, equals);
+    if (spec.flags.includes(name)) {
+      if (equals !== -1) throw new CliUsageError(`${command}: ${name} takes no value`);
+      flags.add(name);
+    } else if (spec.valued.includes(name)) {
+      const value = equals === -1 ? argv[(index += 1)] : argument.slice(equals + 1);
+      if (value === undefined || (equals === -1 && value.startsWith('--'))) {
+        throw new CliUsageError(`${command}: ${name} needs a value`);
+      }
+      values.set(name, value);
+    } else {
+      throw new CliUsageError(`${command}: unknown option ${name}`);
+    }
+  }
+  if (positionals.length !== spec.positionals.length) {
+    const expected =
+      spec.positionals.length === 0 ? 'no arguments' : spec.positionals.map((name) => `<${name}>`).join(' ');
+    throw new CliUsageError(
+      `${command}: expected ${expected}, got ${positionals.length === 0 ? 'none' : positionals.join(' ')}`,
+    );
+  }
+  return { flags, values, positionals };
+}
+
+function parseMode(value: string | undefined): RunMode | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'full' || value === 'incremental') return value;
+  throw new CliUsageError(`trigger: --mode must be full or incremental, got "${value}"`);
+}
+
+function parseTransport(value: string | undefined): TriggerTransport {
+  if (value === undefined || value === 'http') return 'http';
+  if (value === 'kafka') return 'kafka';
+  throw new CliUsageError(`trigger: --via must be kafka (or http, the default), got "${value}"`);
+}
+
+function parseOptionalJob(command: string, value: string | undefined): string | undefined {
+  if (value !== undefined && !jobNamePattern.test(value)) {
+    throw new CliUsageError(`${command}: "${value}" is not a job name ([a-z0-9_-]{1,64})`);
+  }
+  return value;
+}
+
+function parseLimit(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const limit = Number(value);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) {
+    throw new CliUsageError(`runs: --limit must be an integer from 1 to 1000, got "${value}"`);
+  }
+  return limit;
+}

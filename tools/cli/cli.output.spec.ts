@@ -1,0 +1,122 @@
+import type { RunView } from './coordinator-api.schema';
+import {
+  formatCount,
+  formatDuration,
+  formatFailures,
+  formatJobs,
+  formatProgress,
+  formatRun,
+  formatRunJson,
+  formatRunOutcome,
+  formatRuns,
+  formatTable,
+} from './cli.output';
+
+const run: RunView = {
+  runId: 'run-1',
+  job: 'orders',
+  mode: 'incremental',
+  status: 'loading',
+  requestKey: 'key-1',
+  rowsExtracted: 15000,
+  rowsLoaded: 10000,
+  rowsDeadLettered: 0,
+  batches: null,
+  batchesLoaded: 2,
+  failedBatches: 0,
+  durationMs: null,
+  error: null,
+  createdAt: '2025-01-01T00:00:00.000Z',
+  finishedAt: null,
+};
+
+describe('cli output', () => {
+  it('aligns table columns under their headers', () => {
+    expect(
+      formatTable(
+        ['A', 'LONG'],
+        [
+          ['xyz', '1'],
+          ['q', '22'],
+        ],
+      ),
+    ).toBe('A    LONG\n---  ----\nxyz  1\nq    22');
+  });
+
+  it('formats durations and counts independently of the locale', () => {
+    expect(formatDuration(null)).toBe('-');
+    expect(formatDuration(850)).toBe('850 ms');
+    expect(formatDuration(12_345)).toBe('12.3 s');
+    expect(formatDuration(245_000)).toBe('4 min 05 s');
+    expect(formatCount(1234567)).toBe('1,234,567');
+    expect(formatCount(999)).toBe('999');
+  });
+
+  it('lists jobs with placeholders for missing values', () => {
+    const text = formatJobs([
+      {
+        name: 'orders',
+        mode: 'incremental',
+        sourceTable: null,
+        targetTable: 'public.orders',
+        schedule: null,
+        watermark: '2025-01-01',
+        activeRunId: null,
+      },
+    ]);
+    expect(text).toContain('JOB');
+    expect(text).toMatch(/orders\s+incremental\s+\(sql\)\s+public\.orders\s+-\s+2025-01-01\s+-/);
+    expect(formatJobs([])).toContain('no jobs');
+  });
+
+  it('shows batches as loaded/total, with ? until extraction has ended', () => {
+    expect(formatProgress(run, 1500)).toBe(
+      'run run-1 loading  batches 2/?  rows 15,000 extracted, 10,000 loaded  1.5 s',
+    );
+    expect(formatProgress({ ...run, batches: 3, failedBatches: 1, rowsDeadLettered: 4 }, 10)).toContain(
+      'batches 2/3  rows 15,000 extracted, 10,000 loaded  4 dead-lettered  1 failed batches',
+    );
+  });
+
+  it('prints the run summary fields of DESIGN.md section 8 as JSON', () => {
+    expect(JSON.parse(formatRunJson({ ...run, status: 'succeeded', batches: 3, durationMs: 900 }))).toEqual({
+      runId: 'run-1',
+      job: 'orders',
+      status: 'succeeded',
+      rowsExtracted: 15000,
+      rowsLoaded: 10000,
+      rowsDeadLettered: 0,
+      batches: 3,
+      failedBatches: 0,
+      durationMs: 900,
+    });
+  });
+
+  it('shows a run in detail, including its error', () => {
+    const text = formatRun({ ...run, status: 'failed', error: 'boom' });
+    expect(text).toMatch(/^run: +run-1$/m);
+    expect(text).toMatch(/^error: +boom$/m);
+    expect(formatRunOutcome({ ...run, status: 'failed', error: 'boom' })).toContain('\nerror: boom\n');
+  });
+
+  it('lists runs and failures', () => {
+    expect(formatRuns([run])).toContain('run-1');
+    expect(formatRuns([])).toBe('no runs\n');
+    const failures = formatFailures([
+      {
+        job: 'orders',
+        runId: 'run-1',
+        sequence: 3,
+        topic: 'qupersync.batch.transformed.v1',
+        partition: 2,
+        offset: '17',
+        errorCode: 'LOAD_FAILED',
+        error: 'duplicate\nkey',
+        recordedAt: '2025-01-01T00:00:00Z',
+      },
+    ]);
+    expect(failures).toContain('qupersync.batch.transformed.v1/2@17');
+    expect(failures).toContain('duplicate key');
+    expect(formatFailures([])).toBe('no failures recorded\n');
+  });
+});

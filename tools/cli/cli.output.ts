@@ -1,0 +1,147 @@
+// Renders coordinator API answers for people (aligned tables, one line of progress) and for
+// scripts (JSON). Pure functions: the CLI decides where the text goes.
+import { toRunSummary, type FailureView, type JobView, type RunView } from './coordinator-api.schema';
+
+/** A plain-text table: a header row, a dashed rule, left-aligned columns two spaces apart. */
+export function formatTable(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
+  const widths = headers.map((header, column) =>
+    Math.max(header.length, ...rows.map((row) => (row[column] ?? '').length)),
+  );
+  const line = (cells: readonly string[]): string =>
+    cells
+      .map((cell, column) => cell.padEnd(widths[column] ?? 0))
+      .join('  ')
+      .trimEnd();
+  return [line(headers), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');
+}
+
+/** 850 ms, 12.3 s, 4 min 05 s: precise when short, readable when long. */
+export function formatDuration(milliseconds: number | null): string {
+  if (milliseconds === null) return '-';
+  if (milliseconds < 1000) return `${Math.round(milliseconds)} ms`;
+  if (milliseconds < 60_000) return `${(milliseconds / 1000).toFixed(1)} s`;
+  const seconds = Math.round(milliseconds / 1000);
+  return `${Math.floor(seconds / 60)} min ${String(seconds % 60).padStart(2, '0')} s`;
+}
+
+/** 1234567 -> 1,234,567 (fixed grouping, whatever the machine's locale). */
+export function formatCount(value: number): string {
+  return String(value).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+export function formatJson(value: unknown): string {
+  return `${JSON.stringify(value, null, 2)}\n`;
+}
+
+export function formatJobs(jobs: readonly JobView[]): string {
+  if (jobs.length === 0) return 'no jobs are defined (check QUPERSYNC_JOBS_FILE)\n';
+  const rows = jobs.map((job) => [
+    job.name,
+    job.mode,
+    job.sourceTable ?? '(sql)',
+    job.targetTable,
+    job.schedule ?? '-',
+    job.watermark ?? '-',
+    job.activeRunId ?? '-',
+  ]);
+  return `${formatTable(['JOB', 'MODE', 'SOURCE', 'TARGET', 'SCHEDULE', 'WATERMARK', 'ACTIVE RUN'], rows)}\n`;
+}
+
+export function formatBatches(run: Pick<RunView, 'batches' | 'batchesLoaded'>): string {
+  return `${run.batchesLoaded}/${run.batches === null ? '?' : run.batches}`;
+}
+
+export function formatRuns(runs: readonly RunView[]): string {
+  if (runs.length === 0) return 'no runs\n';
+  const rows = runs.map((run) => [
+    run.runId,
+    run.job,
+    run.mode,
+    run.status,
+    formatCount(run.rowsExtracted),
+    formatCount(run.rowsLoaded),
+    formatCount(run.rowsDeadLettered),
+    formatBatches(run),
+    String(run.failedBatches),
+    formatDuration(run.durationMs),
+    run.createdAt,
+  ]);
+  const headers = [
+    'RUN',
+    'JOB',
+    'MODE',
+    'STATUS',
+    'EXTRACTED',
+    'LOADED',
+    'DEAD',
+    'BATCHES',
+    'FAILED',
+    'DURATION',
+    'CREATED',
+  ];
+  return `${formatTable(headers, rows)}\n`;
+}
+
+export function formatRun(run: RunView): string {
+  const fields: Array<[string, string]> = [
+    ['run', run.runId],
+    ['job', run.job],
+    ['mode', run.mode],
+    ['status', run.status],
+    ['request key', run.requestKey ?? '-'],
+    ['rows extracted', formatCount(run.rowsExtracted)],
+    ['rows loaded', formatCount(run.rowsLoaded)],
+    ['rows dead-lettered', formatCount(run.rowsDeadLettered)],
+    ['batches loaded', formatBatches(run)],
+    ['failed batches', String(run.failedBatches)],
+    ['duration', formatDuration(run.durationMs)],
+    ['created', run.createdAt],
+    ['finished', run.finishedAt ?? '-'],
+  ];
+  if (run.error !== null) fields.push(['error', run.error]);
+  const width = Math.max(...fields.map(([label]) => label.length));
+  return fields.map(([label, value]) => `${`${label}:`.padEnd(width + 2)}${value}\n`).join('');
+}
+
+export function formatRunJson(run: RunView): string {
+  return formatJson(toRunSummary(run));
+}
+
+export function formatFailures(failures: readonly FailureView[]): string {
+  if (failures.length === 0) return 'no failures recorded\n';
+  const rows = failures.map((failure) => [
+    failure.recordedAt,
+    failure.job,
+    failure.runId ?? '-',
+    failure.sequence === null ? '-' : String(failure.sequence),
+    failure.topic === null ? '-' : `${failure.topic}/${failure.partition ?? '?'}@${failure.offset ?? '?'}`,
+    failure.errorCode ?? '-',
+    oneLine(failure.error ?? '-'),
+  ]);
+  return `${formatTable(['RECORDED', 'JOB', 'RUN', 'BATCH', 'TOPIC/PARTITION@OFFSET', 'CODE', 'ERROR'], rows)}\n`;
+}
+
+/** One progress line while waiting: "run 1f2e… loading  batches 3/20  rows 15,000 extracted, 10,000 loaded". */
+export function formatProgress(run: RunView, elapsedMs: number): string {
+  const parts = [
+    `run ${run.runId} ${run.status}`,
+    `batches ${formatBatches(run)}`,
+    `rows ${formatCount(run.rowsExtracted)} extracted, ${formatCount(run.rowsLoaded)} loaded`,
+  ];
+  if (run.rowsDeadLettered > 0) parts.push(`${formatCount(run.rowsDeadLettered)} dead-lettered`);
+  if (run.failedBatches > 0) parts.push(`${run.failedBatches} failed batches`);
+  parts.push(formatDuration(elapsedMs));
+  return parts.join('  ');
+}
+
+/** The closing line of `trigger --wait` for people. */
+export function formatRunOutcome(run: RunView): string {
+  const rows = `${formatCount(run.rowsExtracted)} rows extracted, ${formatCount(run.rowsLoaded)} loaded, ${formatCount(run.rowsDeadLettered)} dead-lettered`;
+  const batches = `${formatBatches(run)} batches, ${run.failedBatches} failed`;
+  const outcome = `run ${run.runId} of ${run.job} ${run.status} in ${formatDuration(run.durationMs)}: ${rows}; ${batches}`;
+  return run.error === null ? `${outcome}\n` : `${outcome}\nerror: ${run.error}\n`;
+}
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}

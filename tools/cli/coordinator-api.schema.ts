@@ -1,0 +1,94 @@
+// The coordinator HTTP API as the CLI and the demo read it. Responses are parsed, not trusted:
+// a coordinator of another version fails here with the field that differs, not later with NaN.
+import { z } from 'zod';
+
+/** Counters may arrive as JSON numbers or, for PostgreSQL bigints, as digit strings. */
+const count = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/).transform(Number)]);
+
+export const runStatusSchema = z.enum(['pending', 'extracting', 'loading', 'succeeded', 'failed']);
+export type RunStatus = z.infer<typeof runStatusSchema>;
+
+export const terminalRunStatuses: ReadonlySet<RunStatus> = new Set<RunStatus>(['succeeded', 'failed']);
+
+export const jobViewSchema = z.object({
+  name: z.string(),
+  mode: z.string(),
+  sourceTable: z.string().nullable(),
+  targetTable: z.string(),
+  schedule: z.string().nullable(),
+  watermark: z.string().nullable(),
+  activeRunId: z.string().nullable(),
+});
+export type JobView = z.infer<typeof jobViewSchema>;
+
+export const runAcceptedSchema = z.object({
+  runId: z.string(),
+  job: z.string(),
+  status: runStatusSchema,
+  coalesced: z.boolean(),
+});
+export type RunAccepted = z.infer<typeof runAcceptedSchema>;
+
+export const runViewSchema = z.object({
+  runId: z.string(),
+  job: z.string(),
+  mode: z.string(),
+  status: runStatusSchema,
+  requestKey: z.string().nullable(),
+  rowsExtracted: count,
+  rowsLoaded: count,
+  rowsDeadLettered: count,
+  batches: count.nullable(),
+  batchesLoaded: count,
+  failedBatches: count,
+  durationMs: count.nullable(),
+  error: z.string().nullable(),
+  createdAt: z.string(),
+  finishedAt: z.string().nullable(),
+});
+export type RunView = z.infer<typeof runViewSchema>;
+
+export const failureViewSchema = z.object({
+  job: z.string(),
+  runId: z.string().nullable(),
+  sequence: count.nullable(),
+  topic: z.string().nullable(),
+  partition: count.nullable(),
+  offset: z.string().nullable(),
+  errorCode: z.string().nullable(),
+  error: z.string().nullable(),
+  recordedAt: z.string(),
+});
+export type FailureView = z.infer<typeof failureViewSchema>;
+
+export const apiErrorSchema = z.object({
+  statusCode: z.number().int(),
+  message: z.union([z.string(), z.array(z.string())]),
+});
+
+/** What `trigger --json` and the demo print for a run (DESIGN.md section 8). */
+export interface RunSummary {
+  runId: string;
+  job: string;
+  status: RunStatus;
+  rowsExtracted: number;
+  rowsLoaded: number;
+  rowsDeadLettered: number;
+  batches: number | null;
+  failedBatches: number;
+  durationMs: number | null;
+}
+
+export function toRunSummary(run: RunView): RunSummary {
+  return {
+    runId: run.runId,
+    job: run.job,
+    status: run.status,
+    rowsExtracted: run.rowsExtracted,
+    rowsLoaded: run.rowsLoaded,
+    rowsDeadLettered: run.rowsDeadLettered,
+    batches: run.batches,
+    failedBatches: run.failedBatches,
+    durationMs: run.durationMs,
+  };
+}

@@ -1,0 +1,175 @@
+// The one HTTP client of the coordinator API for the CLI and the demo. Turns "fetch failed" into
+// an error that names the URL and how to start the stack, and API errors into their JSON message.
+import { z } from 'zod';
+import {
+  apiErrorSchema,
+  failureViewSchema,
+  jobViewSchema,
+  runAcceptedSchema,
+  runViewSchema,
+  type FailureView,
+  type JobView,
+  type RunAccepted,
+  type RunView,
+} from './coordinator-api.schema';
+import type { RunMode } from './cli.arguments';
+
+export class CoordinatorUnreachableError extends Error {
+  constructor(
+    readonly url: string,
+    reason: string,
+  ) {
+    super(
+      `cannot reach the coordinator at ${url} (${reason}).\n` +
+        'Start the local stack with `npm run stack -- up` (or `docker compose up`), or set COORDINATOR_URL.',
+    );
+    this.name = 'CoordinatorUnreachableError';
+  }
+}
+
+export class CoordinatorRequestError extends Error {
+  constructor(
+    readonly statusCode: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CoordinatorRequestError';
+  }
+}
+
+export interface CoordinatorClientOptions {
+  baseUrl: string;
+  apiToken?: string | undefined;
+  /** Per-request timeout; a hung coordinator must not hang the CLI for ever. */
+  timeoutMs?: number;
+  fetch?: typeof fetch;
+}
+
+export class CoordinatorClient {
+  readonly baseUrl: string;
+  private readonly fetchImplementation: typeof fetch;
+  private readonly timeoutMs: number;
+
+  constructor(private readonly options: CoordinatorClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.fetchImplementation = options.fetch ?? fetch;
+    this.timeoutMs = options.timeoutMs ?? 30_000;
+  }
+
+  listJobs(): Promise<JobView[]> {
+    return this.request('GET', '/jobs', z.array(jobViewSchema));
+  }
+
+  triggerRun(
+    job: string,
+    body: { mode?: RunMode | undefined; requestKey?: string | undefined },
+  ): Promise<RunAccepted> {
+    const payload: Record<string, string> = {};
+    if (body.mode !== undefined) payload.mode = body.mode;
+    if (body.requestKey !== undefined) payload.requestKey = body.requestKey;
+    return this.request('POST', `/jobs/${encodeURIComponent(job)}/runs`, runAcceptedSchema, payload);
+  }
+
+  getRun(runId: string): Promise<RunView> {
+    return this.request('GET', `/runs/${encodeURIComponent(runId)}`, runViewSchema);
+  }
+
+  listRuns(filter: { job?: string | undefined; limit?: number | undefined } = {}): Promise<RunView[]> {
+    return this.request(
+      'GET',
+      `/runs${queryString({ job: filter.job, limit: filter.limit })}`,
+      z.array(runViewSchema),
+    );
+  }
+
+  listFailures(filter: { job?: string | undefined } = {}): Promise<FailureView[]> {
+    return this.request('GET', `/failures${queryString({ job: filter.job })}`, z.array(failureViewSchema));
+  }
+
+  private async request<Result>(
+    method: 'GET' | 'POST',
+    path: string,
+    schema: z.ZodType<Result, z.ZodTypeDef, unknown>,
+    body?: unknown,
+  ): Promise<Result> {
+    const url = `${this.baseUrl}${path}`;
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (this.options.apiToken) headers.authorization = `Bearer ${this.options.apiToken}`;
+    let response: Response;
+    try {
+      response = await this.fetchImplementation(url, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (error) {
+      throw new CoordinatorUnreachableError(this.baseUrl, describeFetchError(error));
+    }
+    const text = await response.text();
+    const document = parseJson(text);
+    if (!response.ok)
+      throw new CoordinatorRequestError(
+        response.status,
+        describeApiError(method, path, response.status, document, text),
+      );
+    const result = schema.safeParse(document);
+    if (!result.success) {
+      const problems = result.error.issues
+        .map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`)
+        .join('; ');
+      throw new CoordinatorRequestError(
+        response.status,
+        `unexpected response from ${method} ${path}: ${problems}`,
+      );
+    }
+    return result.data;
+  }
+}
+
+function queryString(parameters: Record<string, string | number | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(parameters))
+    if (value !== undefined) search.set(key, String(value));
+  const text = search.toString();
+  return text.length > 0 ? `?${text}` : '';
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The API's own message when it sent one ({statusCode, message}), else the status and body. */
+export function describeApiError(
+  method: string,
+  path: string,
+  status: number,
+  document: unknown,
+  text: string,
+): string {
+  const parsed = apiErrorSchema.safeParse(document);
+  const message = parsed.success
+    ? Array.isArray(parsed.data.message)
+      ? parsed.data.message.join('; ')
+      : parsed.data.message
+    : text.trim().slice(0, 500) || '(empty body)';
+  return `${method} ${path} failed with ${status}: ${message}`;
+}
+
+/** Node's fetch hides the socket error in `cause` (ECONNREFUSED, ENOTFOUND, timeouts). */
+function describeFetchError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  if (error.name === 'TimeoutError') return 'no answer in time';
+  const cause: unknown = error.cause;
+  if (cause instanceof Error) {
+    return 'code' in cause && typeof cause.code === 'string'
+      ? `${cause.code} ${cause.message}`
+      : cause.message;
+  }
+  return error.message;
+}
