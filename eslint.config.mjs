@@ -4,7 +4,17 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', '.qupersync/**', 'coverage/**', '**/*.js', '**/*.mjs', '**/*.cjs'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      '.qupersync/**',
+      'coverage/**',
+      '**/*.js',
+      '**/*.mjs',
+      '**/*.cjs',
+    ],
+  },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -16,14 +26,23 @@ export default tseslint.config(
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/switch-exhaustiveness-check': 'error',
       '@typescript-eslint/no-explicit-any': 'error',
-      '@typescript-eslint/consistent-type-assertions': ['error', { assertionStyle: 'as', objectLiteralTypeAssertions: 'never' }],
+      '@typescript-eslint/consistent-type-assertions': [
+        'error',
+        { assertionStyle: 'as', objectLiteralTypeAssertions: 'never' },
+      ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-restricted-imports': [
         'error',
         {
           patterns: [
-            { group: ['@qupersync/*/*'], message: 'Import a lib only through its public entry point @qupersync/<lib>.' },
-            { group: ['**/libs/*/src/*', '../../libs/**', '**/apps/*/src/**'], message: 'No deep or cross-app imports.' },
+            {
+              group: ['@qupersync/*/*'],
+              message: 'Import a lib only through its public entry point @qupersync/<lib>.',
+            },
+            {
+              group: ['**/libs/*/src/*', '../../libs/**', '**/apps/*/src/**'],
+              message: 'No deep or cross-app imports.',
+            },
           ],
         },
       ],

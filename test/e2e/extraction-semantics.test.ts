@@ -23,7 +23,10 @@ async function insertRows(from: number, to: number, updatedAt: string): Promise<
 
 beforeAll(async () => {
   await executeSql(warehouseUrl(), `DROP TABLE IF EXISTS public.${table}`);
-  await executeSql(warehouseUrl(), `CREATE TABLE public.${table} (id bigint PRIMARY KEY, payload text, updated_at timestamp(6))`);
+  await executeSql(
+    warehouseUrl(),
+    `CREATE TABLE public.${table} (id bigint PRIMARY KEY, payload text, updated_at timestamp(6))`,
+  );
   await executeSql(databaseUrl(), `DROP TABLE IF EXISTS public.${table}`);
   pipeline = await PipelineHarness.start([{ name: job, table, mode: 'incremental', batchSize: 100 }]);
 });
@@ -67,16 +70,25 @@ it('rides out Data API throttling with retries', async () => {
 it('fails the run with the API message when a statement fails, and keeps the watermark', async () => {
   const before = await pipeline.triggerAndWait(job);
   await insertRows(301, 310, '2024-05-03 00:00:00');
-  await pipeline.injectDataApiFaults({ failStatementsMatching: 'ORDER BY', failureMessage: 'disk full on node 3' });
+  await pipeline.injectDataApiFaults({
+    failStatementsMatching: 'ORDER BY',
+    failureMessage: 'disk full on node 3',
+  });
   const failed = await pipeline.triggerAndWait(job);
   await pipeline.injectDataApiFaults(null);
   expect(failed.status).toBe('failed');
   expect(failed.error).toContain('disk full on node 3');
   const failures = await pipeline.api<Array<{ runId: string; error: string }>>(`/failures?job=${job}`);
-  expect(failures.some((failure) => failure.runId === failed.runId && failure.error.includes('disk full on node 3'))).toBe(true);
+  expect(
+    failures.some(
+      (failure) => failure.runId === failed.runId && failure.error.includes('disk full on node 3'),
+    ),
+  ).toBe(true);
 
   const jobs = await pipeline.api<Array<{ name: string; watermark: string }>>('/jobs');
-  expect(JSON.parse(jobs.find((candidate) => candidate.name === job)?.watermark ?? 'null')).toEqual(before.watermark);
+  expect(JSON.parse(jobs.find((candidate) => candidate.name === job)?.watermark ?? 'null')).toEqual(
+    before.watermark,
+  );
 
   const recovered = await pipeline.triggerAndWait(job);
   expect(recovered).toMatchObject({ status: 'succeeded', rowsExtracted: 10 });

@@ -71,8 +71,9 @@ it('dead-letters malformed triggers and keeps serving good ones', async () => {
   await consumer.subscribe({ topic: 'qupersync.dead-letter.v1', fromBeginning: true });
   const reasons: string[] = [];
   await consumer.run({
-    eachMessage: async ({ message }) => {
+    eachMessage: ({ message }) => {
       if (message.key?.toString() === job) reasons.push(message.value?.toString('latin1') ?? '');
+      return Promise.resolve();
     },
   });
 

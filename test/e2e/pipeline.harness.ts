@@ -82,7 +82,8 @@ export class PipelineHarness {
     if (victim === undefined || spec === undefined) throw new Error(`no service named ${name}`);
     process.kill(victim.pid, 'SIGKILL');
     const deadline = Date.now() + 10_000;
-    while (isAlive(victim.pid) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+    while (isAlive(victim.pid) && Date.now() < deadline)
+      await new Promise((resolve) => setTimeout(resolve, 50));
     const restarted = await startService(spec, { repositoryRoot, logDirectory: this.logDirectory });
     this.services = this.services.map((service) => (service.name === name ? restarted : service));
   }

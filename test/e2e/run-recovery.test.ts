@@ -21,7 +21,10 @@ beforeAll(async () => {
   await executeSql(databaseUrl(), `DROP TABLE IF EXISTS public.${bigTable}`);
   // A target table missing a column: every batch fails with a database error that is not the rows' fault.
   await executeSql(databaseUrl(), `DROP TABLE IF EXISTS public.${brokenTable}`);
-  await executeSql(databaseUrl(), `CREATE TABLE public.${brokenTable} (id bigint PRIMARY KEY, updated_at timestamp NOT NULL)`);
+  await executeSql(
+    databaseUrl(),
+    `CREATE TABLE public.${brokenTable} (id bigint PRIMARY KEY, updated_at timestamp NOT NULL)`,
+  );
   pipeline = await PipelineHarness.start([
     { name: brokenJob, table: brokenTable, batchSize: 500, extra: ['max_retries: 1'] },
     { name: bigJob, table: bigTable, mode: 'full', batchSize: 1000 },
@@ -35,7 +38,9 @@ afterAll(async () => {
 it('records a permanently failed batch, keeps the watermark, and advances it after the fix', async () => {
   const failed = await pipeline.triggerAndWait(brokenJob);
   expect(failed).toMatchObject({ status: 'failed', batches: 4, failedBatches: 4 });
-  const failures = await pipeline.api<Array<{ runId: string; sequence: number; offset: string | null; error: string }>>(`/failures?job=${brokenJob}`);
+  const failures = await pipeline.api<
+    Array<{ runId: string; sequence: number; offset: string | null; error: string }>
+  >(`/failures?job=${brokenJob}`);
   const ofRun = failures.filter((failure) => failure.runId === failed.runId);
   expect(ofRun.map((failure) => failure.sequence).sort()).toEqual([0, 1, 2, 3]);
   expect(ofRun.every((failure) => failure.offset !== null && /column/.test(failure.error))).toBe(true);
@@ -47,7 +52,9 @@ it('records a permanently failed batch, keeps the watermark, and advances it aft
   const fixed = await pipeline.triggerAndWait(brokenJob);
   expect(fixed).toMatchObject({ status: 'succeeded', rowsLoaded: 2_000, failedBatches: 0 });
   expect(fixed.watermark).not.toBeNull();
-  expect(await tableFingerprint(databaseUrl(), brokenTable)).toEqual(await tableFingerprint(warehouseUrl(), brokenTable));
+  expect(await tableFingerprint(databaseUrl(), brokenTable)).toEqual(
+    await tableFingerprint(warehouseUrl(), brokenTable),
+  );
 });
 
 it('completes a run correctly when the coordinator is killed with -9 in the middle of it', async () => {
@@ -61,6 +68,14 @@ it('completes a run correctly when the coordinator is killed with -9 in the midd
   }
   await pipeline.killAndRestart('coordinator');
   const ended = await pipeline.waitForRun(runId);
-  expect(ended).toMatchObject({ status: 'succeeded', rowsExtracted: 60_000, rowsLoaded: 60_000, batches: 60, failedBatches: 0 });
-  expect(await tableFingerprint(databaseUrl(), bigTable)).toEqual(await tableFingerprint(warehouseUrl(), bigTable));
+  expect(ended).toMatchObject({
+    status: 'succeeded',
+    rowsExtracted: 60_000,
+    rowsLoaded: 60_000,
+    batches: 60,
+    failedBatches: 0,
+  });
+  expect(await tableFingerprint(databaseUrl(), bigTable)).toEqual(
+    await tableFingerprint(warehouseUrl(), bigTable),
+  );
 });

@@ -15,8 +15,13 @@ export class ApiTokenGuard implements CanActivate {
     const request = context.switchToHttp().getRequest<Request>();
     const header = request.headers.authorization ?? '';
     const given = header.startsWith('Bearer ') ? header.slice('Bearer '.length) : '';
-    const matches = given.length === expected.length && timingSafeEqual(Buffer.from(given), Buffer.from(expected));
-    if (!matches) throw new HttpException({ statusCode: 401, message: 'missing or wrong bearer token' }, HttpStatus.UNAUTHORIZED);
+    const matches =
+      given.length === expected.length && timingSafeEqual(Buffer.from(given), Buffer.from(expected));
+    if (!matches)
+      throw new HttpException(
+        { statusCode: 401, message: 'missing or wrong bearer token' },
+        HttpStatus.UNAUTHORIZED,
+      );
     return true;
   }
 }

@@ -24,7 +24,11 @@ export class CoordinatorModule {
   static register(options: CoordinatorModuleOptions): DynamicModule {
     return {
       module: CoordinatorModule,
-      imports: [ObservabilityModule, KafkaModule.forRoot(options.kafka), PostgresModule.forRoot(options.postgres)],
+      imports: [
+        ObservabilityModule,
+        KafkaModule.forRoot(options.kafka),
+        PostgresModule.forRoot(options.postgres),
+      ],
       controllers: [RunsController, CoordinatorEventsConsumer],
       providers: [
         { provide: COORDINATOR_SETTINGS, useValue: options.coordinator },

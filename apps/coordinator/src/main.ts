@@ -22,8 +22,15 @@ runMain('coordinator', async () => {
   const jobs = new JobCatalog(loadJobsFile(service.QUPERSYNC_JOBS_FILE));
   const module = CoordinatorModule.register({
     kafka,
-    postgres: { connectionString: database.DATABASE_URL, poolSize: database.DATABASE_POOL_SIZE, applicationName: 'qupersync-coordinator' },
-    coordinator: { apiToken: coordinator.COORDINATOR_API_TOKEN, runStallTimeoutMs: coordinator.RUN_STALL_TIMEOUT_MS },
+    postgres: {
+      connectionString: database.DATABASE_URL,
+      poolSize: database.DATABASE_POOL_SIZE,
+      applicationName: 'qupersync-coordinator',
+    },
+    coordinator: {
+      apiToken: coordinator.COORDINATOR_API_TOKEN,
+      runStallTimeoutMs: coordinator.RUN_STALL_TIMEOUT_MS,
+    },
     jobs,
   });
   await startService({
@@ -32,10 +39,17 @@ runMain('coordinator', async () => {
     httpPort: service.HTTP_PORT,
     logLevel: service.LOG_LEVEL,
     // Triggers and batch events of different runs proceed side by side; one run's events share a partition.
-    transport: { settings: kafka, groupId: 'qupersync-coordinator', stage: 'coordinator', partitionsConsumedConcurrently: 4 },
+    transport: {
+      settings: kafka,
+      groupId: 'qupersync-coordinator',
+      stage: 'coordinator',
+      partitionsConsumedConcurrently: 4,
+    },
     beforeListen: async (app) => {
       await app.get(StateMigrator).migrateUp();
-      await app.get(KafkaGateway).ensureTopics(allTopics.map((topic) => ({ topic, partitions: topicPartitions[topic] })));
+      await app
+        .get(KafkaGateway)
+        .ensureTopics(allTopics.map((topic) => ({ topic, partitions: topicPartitions[topic] })));
     },
   });
 });

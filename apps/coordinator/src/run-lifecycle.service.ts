@@ -7,12 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { HttpException, HttpStatus, Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import { JobCatalog } from '@qupersync/config';
-import {
-  BatchEventMessage,
-  extractRequestCodec,
-  QuperSyncError,
-  TopicNames,
-} from '@qupersync/contracts';
+import { BatchEventMessage, extractRequestCodec, QuperSyncError, TopicNames } from '@qupersync/contracts';
 import { KafkaGateway } from '@qupersync/kafka';
 import { JsonLogger, PipelineMetrics } from '@qupersync/observability';
 import { PostgresDatabase } from '@qupersync/postgres';
@@ -44,37 +39,58 @@ export class RunLifecycleService {
 
   async trigger(request: TriggerRequest): Promise<TriggerOutcome> {
     const job = this.jobs.find(request.job);
-    if (job === undefined) throw new QuperSyncError('JOB_UNKNOWN', 'permanent', `unknown job "${request.job}"`);
+    if (job === undefined)
+      throw new QuperSyncError('JOB_UNKNOWN', 'permanent', `unknown job "${request.job}"`);
     const mode = request.mode ?? job.mode;
     if (mode === 'incremental' && job.watermark === undefined) {
-      throw new QuperSyncError('MESSAGE_INVALID', 'permanent', `job "${job.name}" has no watermark column for incremental mode`);
+      throw new QuperSyncError(
+        'MESSAGE_INVALID',
+        'permanent',
+        `job "${job.name}" has no watermark column for incremental mode`,
+      );
     }
-    const outcome = await this.database.withTransaction(async (client): Promise<TriggerOutcome & { created: boolean }> => {
-      // Serialise triggers of one job so the check-then-insert below cannot race.
-      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`qupersync-job:${job.name}`]);
-      if (request.requestKey !== null) {
-        const seen = await this.repository.findTriggerRequest(client, request.requestKey);
-        const seenRun = seen && (await this.repository.findRun(seen.runId, client));
-        if (seen && seenRun) return { run: seenRun, coalesced: seen.coalesced, created: false };
-      }
-      const active = await this.repository.activeRunOf(client, job.name);
-      if (active !== undefined) {
-        if (request.requestKey !== null) await this.repository.recordTriggerRequest(client, request.requestKey, job.name, active.id, true);
-        return { run: active, coalesced: true, created: false };
-      }
-      const runId = randomUUID();
-      const fromCursor = mode === 'incremental' ? await this.repository.watermarkOf(job.name, client) : null;
-      await this.repository.insertRun(client, { id: runId, job: job.name, mode, triggerSource: request.source, requestKey: request.requestKey, fromCursor });
-      if (request.requestKey !== null) await this.repository.recordTriggerRequest(client, request.requestKey, job.name, runId, false);
-      const run = await this.repository.findRun(runId, client);
-      if (run === undefined) throw new Error('inserted run vanished');
-      return { run, coalesced: false, created: true };
-    });
+    const outcome = await this.database.withTransaction(
+      async (client): Promise<TriggerOutcome & { created: boolean }> => {
+        // Serialise triggers of one job so the check-then-insert below cannot race.
+        await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`qupersync-job:${job.name}`]);
+        if (request.requestKey !== null) {
+          const seen = await this.repository.findTriggerRequest(client, request.requestKey);
+          const seenRun = seen && (await this.repository.findRun(seen.runId, client));
+          if (seen && seenRun) return { run: seenRun, coalesced: seen.coalesced, created: false };
+        }
+        const active = await this.repository.activeRunOf(client, job.name);
+        if (active !== undefined) {
+          if (request.requestKey !== null)
+            await this.repository.recordTriggerRequest(client, request.requestKey, job.name, active.id, true);
+          return { run: active, coalesced: true, created: false };
+        }
+        const runId = randomUUID();
+        const fromCursor =
+          mode === 'incremental' ? await this.repository.watermarkOf(job.name, client) : null;
+        await this.repository.insertRun(client, {
+          id: runId,
+          job: job.name,
+          mode,
+          triggerSource: request.source,
+          requestKey: request.requestKey,
+          fromCursor,
+        });
+        if (request.requestKey !== null)
+          await this.repository.recordTriggerRequest(client, request.requestKey, job.name, runId, false);
+        const run = await this.repository.findRun(runId, client);
+        if (run === undefined) throw new Error('inserted run vanished');
+        return { run, coalesced: false, created: true };
+      },
+    );
     if (outcome.created) {
       this.logger.info('run started', { job: job.name, runId: outcome.run.id, mode, source: request.source });
       await this.requestExtraction(outcome.run);
     } else {
-      this.logger.info('trigger coalesced into an existing run', { job: job.name, runId: outcome.run.id, requestKey: request.requestKey });
+      this.logger.info('trigger coalesced into an existing run', {
+        job: job.name,
+        runId: outcome.run.id,
+        requestKey: request.requestKey,
+      });
     }
     const run = (await this.repository.findRun(outcome.run.id)) ?? outcome.run;
     return { run, coalesced: outcome.coalesced };
@@ -94,7 +110,10 @@ export class RunLifecycleService {
         }),
       },
     ]);
-    await this.database.query("UPDATE qupersync_runs SET status = 'extracting', last_progress_at = now() WHERE id = $1 AND status = 'pending'", [run.id]);
+    await this.database.query(
+      "UPDATE qupersync_runs SET status = 'extracting', last_progress_at = now() WHERE id = $1 AND status = 'pending'",
+      [run.id],
+    );
   }
 
   async applyEvent(event: BatchEventMessage): Promise<void> {
@@ -119,11 +138,17 @@ export class RunLifecycleService {
       case 'batch_extracted':
       case 'batch_transformed':
       case 'batch_loaded':
-        if (sequence === null) throw new QuperSyncError('MESSAGE_INVALID', 'permanent', `${event.kind} without a sequence`);
+        if (sequence === null)
+          throw new QuperSyncError('MESSAGE_INVALID', 'permanent', `${event.kind} without a sequence`);
         await this.repository.upsertBatch(client, {
           runId: run.id,
           sequence,
-          status: event.kind === 'batch_extracted' ? 'extracted' : event.kind === 'batch_transformed' ? 'transformed' : 'loaded',
+          status:
+            event.kind === 'batch_extracted'
+              ? 'extracted'
+              : event.kind === 'batch_transformed'
+                ? 'transformed'
+                : 'loaded',
           rowCount: event.kind === 'batch_extracted' ? event.rowCount : null,
           rowsWritten: event.kind === 'batch_loaded' ? event.rowCount : null,
           rowsDeadLettered: event.kind === 'batch_extracted' ? null : event.rowsDeadLettered,
@@ -133,7 +158,8 @@ export class RunLifecycleService {
         });
         return;
       case 'batch_failed':
-        if (sequence === null) throw new QuperSyncError('MESSAGE_INVALID', 'permanent', 'batch_failed without a sequence');
+        if (sequence === null)
+          throw new QuperSyncError('MESSAGE_INVALID', 'permanent', 'batch_failed without a sequence');
         await this.repository.upsertBatch(client, {
           runId: run.id,
           sequence,
@@ -159,11 +185,21 @@ export class RunLifecycleService {
         this.logger.warn('batch failed', { ...fields, error: event.error, offset: event.offset });
         return;
       case 'extraction_completed':
-        await this.repository.markExtractionCompleted(client, run.id, event.totalBatches ?? 0, event.cursorTo);
+        await this.repository.markExtractionCompleted(
+          client,
+          run.id,
+          event.totalBatches ?? 0,
+          event.cursorTo,
+        );
         this.logger.info('extraction completed', { ...fields, totalBatches: event.totalBatches });
         return;
       case 'extraction_failed':
-        await this.repository.setRunStatus(client, run.id, 'failed', `extraction failed: ${event.error ?? 'unknown error'}`);
+        await this.repository.setRunStatus(
+          client,
+          run.id,
+          'failed',
+          `extraction failed: ${event.error ?? 'unknown error'}`,
+        );
         await this.repository.recordBatchFailure(client, {
           job: run.job,
           runId: run.id,
@@ -187,15 +223,29 @@ export class RunLifecycleService {
     if (run.status === 'succeeded' || run.status === 'failed') return;
     if (run.batchesLoaded + run.batchesFailed < run.totalBatches) return;
     if (run.batchesFailed > 0) {
-      await this.repository.setRunStatus(client, run.id, 'failed', `${run.batchesFailed} of ${run.totalBatches} batches failed`);
-      this.logger.warn('run failed; watermark left where it was', { job: run.job, runId: run.id, failedBatches: run.batchesFailed });
+      await this.repository.setRunStatus(
+        client,
+        run.id,
+        'failed',
+        `${run.batchesFailed} of ${run.totalBatches} batches failed`,
+      );
+      this.logger.warn('run failed; watermark left where it was', {
+        job: run.job,
+        runId: run.id,
+        failedBatches: run.batchesFailed,
+      });
       return;
     }
     if (run.mode === 'incremental' && run.highCursor !== null) {
       await this.repository.advanceWatermark(client, run.job, run.id, run.highCursor);
     }
     await this.repository.setRunStatus(client, run.id, 'succeeded');
-    this.logger.info('run succeeded', { job: run.job, runId: run.id, rowsLoaded: run.rowsLoaded, watermark: run.highCursor });
+    this.logger.info('run succeeded', {
+      job: run.job,
+      runId: run.id,
+      rowsLoaded: run.rowsLoaded,
+      watermark: run.highCursor,
+    });
   }
 
   async failRun(runId: string, reason: string): Promise<void> {

@@ -62,7 +62,12 @@ export interface BatchFailureRecord {
   readonly recordedAt: Date;
 }
 
-const statusRank: Readonly<Record<BatchStatus, number>> = { extracted: 1, transformed: 2, loaded: 3, failed: 3 };
+const statusRank: Readonly<Record<BatchStatus, number>> = {
+  extracted: 1,
+  transformed: 2,
+  loaded: 3,
+  failed: 3,
+};
 
 function toRunRecord(row: RunRow): RunRecord {
   return {
@@ -93,13 +98,16 @@ export class RunStateRepository {
 
   async findRun(runId: string, client?: PoolClient): Promise<RunRecord | undefined> {
     const sql = 'SELECT * FROM qupersync_runs WHERE id = $1';
-    const rows = client ? (await client.query<RunRow>(sql, [runId])).rows : await this.database.query<RunRow>(sql, [runId]);
+    const rows = client
+      ? (await client.query<RunRow>(sql, [runId])).rows
+      : await this.database.query<RunRow>(sql, [runId]);
     const row = rows[0];
     return row === undefined ? undefined : toRunRecord(row);
   }
 
   async lockRun(client: PoolClient, runId: string): Promise<RunRecord | undefined> {
-    const row = (await client.query<RunRow>('SELECT * FROM qupersync_runs WHERE id = $1 FOR UPDATE', [runId])).rows[0];
+    const row = (await client.query<RunRow>('SELECT * FROM qupersync_runs WHERE id = $1 FOR UPDATE', [runId]))
+      .rows[0];
     return row === undefined ? undefined : toRunRecord(row);
   }
 
@@ -128,7 +136,10 @@ export class RunStateRepository {
     return row === undefined ? undefined : toRunRecord(row);
   }
 
-  async findTriggerRequest(client: PoolClient, requestKey: string): Promise<{ runId: string; coalesced: boolean } | undefined> {
+  async findTriggerRequest(
+    client: PoolClient,
+    requestKey: string,
+  ): Promise<{ runId: string; coalesced: boolean } | undefined> {
     const row = (
       await client.query<{ run_id: string; coalesced: boolean }>(
         'SELECT run_id, coalesced FROM qupersync_trigger_requests WHERE request_key = $1',
@@ -138,7 +149,13 @@ export class RunStateRepository {
     return row === undefined ? undefined : { runId: row.run_id, coalesced: row.coalesced };
   }
 
-  async recordTriggerRequest(client: PoolClient, requestKey: string, job: string, runId: string, coalesced: boolean): Promise<void> {
+  async recordTriggerRequest(
+    client: PoolClient,
+    requestKey: string,
+    job: string,
+    runId: string,
+    coalesced: boolean,
+  ): Promise<void> {
     await client.query(
       'INSERT INTO qupersync_trigger_requests (request_key, job, run_id, coalesced) VALUES ($1, $2, $3, $4) ON CONFLICT (request_key) DO NOTHING',
       [requestKey, job, runId, coalesced],
@@ -147,16 +164,35 @@ export class RunStateRepository {
 
   async insertRun(
     client: PoolClient,
-    run: { id: string; job: string; mode: RunMode; triggerSource: string; requestKey: string | null; fromCursor: string[] | null },
+    run: {
+      id: string;
+      job: string;
+      mode: RunMode;
+      triggerSource: string;
+      requestKey: string | null;
+      fromCursor: string[] | null;
+    },
   ): Promise<void> {
     await client.query(
       `INSERT INTO qupersync_runs (id, job, mode, status, trigger_source, request_key, from_cursor)
        VALUES ($1, $2, $3, 'pending', $4, $5, $6)`,
-      [run.id, run.job, run.mode, run.triggerSource, run.requestKey, run.fromCursor === null ? null : JSON.stringify(run.fromCursor)],
+      [
+        run.id,
+        run.job,
+        run.mode,
+        run.triggerSource,
+        run.requestKey,
+        run.fromCursor === null ? null : JSON.stringify(run.fromCursor),
+      ],
     );
   }
 
-  async setRunStatus(client: PoolClient | undefined, runId: string, status: RunStatus, error: string | null = null): Promise<void> {
+  async setRunStatus(
+    client: PoolClient | undefined,
+    runId: string,
+    status: RunStatus,
+    error: string | null = null,
+  ): Promise<void> {
     const finished = status === 'succeeded' || status === 'failed';
     const sql = `UPDATE qupersync_runs SET status = $2, error = COALESCE($3, error), last_progress_at = now(),
                  finished_at = CASE WHEN $4 THEN now() ELSE finished_at END WHERE id = $1`;
@@ -255,7 +291,12 @@ export class RunStateRepository {
     );
   }
 
-  async markExtractionCompleted(client: PoolClient, runId: string, totalBatches: number, highCursor: string | null): Promise<void> {
+  async markExtractionCompleted(
+    client: PoolClient,
+    runId: string,
+    totalBatches: number,
+    highCursor: string | null,
+  ): Promise<void> {
     await client.query(
       `UPDATE qupersync_runs SET total_batches = $2, high_cursor = $3::jsonb, last_progress_at = now(),
          status = CASE WHEN status IN ('pending', 'extracting') THEN 'loading' ELSE status END
@@ -266,12 +307,30 @@ export class RunStateRepository {
 
   async recordBatchFailure(
     client: PoolClient,
-    failure: { job: string; runId: string; sequence: number | null; topic: string | null; partition: number | null; offset: string | null; errorCode: string | null; error: string | null },
+    failure: {
+      job: string;
+      runId: string;
+      sequence: number | null;
+      topic: string | null;
+      partition: number | null;
+      offset: string | null;
+      errorCode: string | null;
+      error: string | null;
+    },
   ): Promise<void> {
     await client.query(
       `INSERT INTO qupersync_state (job, kind, run_id, batch_sequence, kafka_topic, kafka_partition, kafka_offset, error_code, error)
        VALUES ($1, 'batch_failure', $2, $3, $4, $5, $6, $7, $8)`,
-      [failure.job, failure.runId, failure.sequence, failure.topic, failure.partition, failure.offset, failure.errorCode, failure.error],
+      [
+        failure.job,
+        failure.runId,
+        failure.sequence,
+        failure.topic,
+        failure.partition,
+        failure.offset,
+        failure.errorCode,
+        failure.error,
+      ],
     );
   }
 

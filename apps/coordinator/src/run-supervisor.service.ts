@@ -33,7 +33,8 @@ export class RunSupervisorService implements OnApplicationBootstrap, OnModuleDes
   async onApplicationBootstrap(): Promise<void> {
     await this.resumeOpenRuns();
     for (const job of this.jobs.jobs) {
-      if (job.schedule !== undefined) this.nextFire.set(job.name, this.nextFireAfter(job.schedule, this.clock.now()));
+      if (job.schedule !== undefined)
+        this.nextFire.set(job.name, this.nextFireAfter(job.schedule, this.clock.now()));
     }
     this.timer = setInterval(() => void this.tick(), tickMs);
   }
@@ -70,7 +71,10 @@ export class RunSupervisorService implements OnApplicationBootstrap, OnModuleDes
     const now = this.clock.nowMs();
     for (const run of await this.repository.activeRuns()) {
       if (now - run.lastProgressAt.getTime() > this.settings.runStallTimeoutMs) {
-        await this.lifecycle.failRun(run.id, `no progress for ${Math.round(this.settings.runStallTimeoutMs / 1000)}s (stalled)`);
+        await this.lifecycle.failRun(
+          run.id,
+          `no progress for ${Math.round(this.settings.runStallTimeoutMs / 1000)}s (stalled)`,
+        );
       }
     }
   }
@@ -81,7 +85,12 @@ export class RunSupervisorService implements OnApplicationBootstrap, OnModuleDes
       const due = this.nextFire.get(job.name);
       if (job.schedule === undefined || due === undefined || due > now) continue;
       this.nextFire.set(job.name, this.nextFireAfter(job.schedule, now));
-      await this.lifecycle.trigger({ job: job.name, mode: null, requestKey: `schedule:${job.name}:${due.toISOString()}`, source: 'schedule' });
+      await this.lifecycle.trigger({
+        job: job.name,
+        mode: null,
+        requestKey: `schedule:${job.name}:${due.toISOString()}`,
+        source: 'schedule',
+      });
     }
   }
 

@@ -1,5 +1,16 @@
 // The coordinator's HTTP API: jobs, runs with progress, failures, and the HTTP trigger.
-import { Body, Controller, Get, HttpCode, HttpException, HttpStatus, Param, Post, Query, UseGuards } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  HttpException,
+  HttpStatus,
+  Param,
+  Post,
+  Query,
+  UseGuards,
+} from '@nestjs/common';
 import { z } from 'zod';
 import { JobCatalog, quoteQualifiedName } from '@qupersync/config';
 import { SystemClock } from '@qupersync/observability';
@@ -20,7 +31,9 @@ const limitSchema = z.coerce.number().int().min(1).max(1000).default(50);
 function parseOrBadRequest<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, value: unknown): T {
   const result = schema.safeParse(value);
   if (!result.success) {
-    const message = result.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`).join('; ');
+    const message = result.error.issues
+      .map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`)
+      .join('; ');
     throw new HttpException({ statusCode: 400, message }, HttpStatus.BAD_REQUEST);
   }
   return result.data;
@@ -54,11 +67,24 @@ export class RunsController {
 
   @Post('jobs/:name/runs')
   @HttpCode(202)
-  async trigger(@Param('name') name: string, @Body() body: unknown): Promise<{ runId: string; job: string; status: string; coalesced: boolean }> {
+  async trigger(
+    @Param('name') name: string,
+    @Body() body: unknown,
+  ): Promise<{ runId: string; job: string; status: string; coalesced: boolean }> {
     const parsed = parseOrBadRequest(triggerBodySchema, body ?? {});
     try {
-      const outcome = await this.lifecycle.trigger({ job: name, mode: parsed.mode ?? null, requestKey: parsed.requestKey ?? null, source: 'http' });
-      return { runId: outcome.run.id, job: outcome.run.job, status: outcome.run.status, coalesced: outcome.coalesced };
+      const outcome = await this.lifecycle.trigger({
+        job: name,
+        mode: parsed.mode ?? null,
+        requestKey: parsed.requestKey ?? null,
+        source: 'http',
+      });
+      return {
+        runId: outcome.run.id,
+        job: outcome.run.job,
+        status: outcome.run.status,
+        coalesced: outcome.coalesced,
+      };
     } catch (error) {
       return toHttpError(error);
     }
@@ -66,20 +92,28 @@ export class RunsController {
 
   @Get('runs/:id')
   async run(@Param('id') id: string): Promise<RunSummary> {
-    if (!z.string().uuid().safeParse(id).success) throw new HttpException({ statusCode: 400, message: 'run id must be a UUID' }, HttpStatus.BAD_REQUEST);
+    if (!z.string().uuid().safeParse(id).success)
+      throw new HttpException({ statusCode: 400, message: 'run id must be a UUID' }, HttpStatus.BAD_REQUEST);
     const run = await this.repository.findRun(id);
-    if (run === undefined) throw new HttpException({ statusCode: 404, message: `unknown run ${id}` }, HttpStatus.NOT_FOUND);
+    if (run === undefined)
+      throw new HttpException({ statusCode: 404, message: `unknown run ${id}` }, HttpStatus.NOT_FOUND);
     return toRunSummary(run, this.clock.nowMs());
   }
 
   @Get('runs')
-  async runs(@Query('job') job: string | undefined, @Query('limit') limit: string | undefined): Promise<RunSummary[]> {
+  async runs(
+    @Query('job') job: string | undefined,
+    @Query('limit') limit: string | undefined,
+  ): Promise<RunSummary[]> {
     const runs = await this.repository.listRuns(job, parseOrBadRequest(limitSchema, limit));
     return runs.map((run) => toRunSummary(run, this.clock.nowMs()));
   }
 
   @Get('failures')
-  async failures(@Query('job') job: string | undefined, @Query('limit') limit: string | undefined): Promise<unknown[]> {
+  async failures(
+    @Query('job') job: string | undefined,
+    @Query('limit') limit: string | undefined,
+  ): Promise<unknown[]> {
     return this.repository.listFailures(job, parseOrBadRequest(limitSchema, limit));
   }
 }

@@ -36,11 +36,31 @@ export class BatchPublisher {
     const encoded = codec.encode(batch.rows);
     if (encoded.length > maxBatchMessageBytes && batch.rows.length > 1) {
       const middle = Math.ceil(batch.rows.length / 2);
-      const used = await this.publish(codec, { ...batch, rows: batch.rows.slice(0, middle), cursorTo: null }, firstSequence);
-      return used + (await this.publish(codec, { ...batch, rows: batch.rows.slice(middle), cursorFrom: null }, firstSequence + used));
+      const used = await this.publish(
+        codec,
+        { ...batch, rows: batch.rows.slice(0, middle), cursorTo: null },
+        firstSequence,
+      );
+      return (
+        used +
+        (await this.publish(
+          codec,
+          { ...batch, rows: batch.rows.slice(middle), cursorFrom: null },
+          firstSequence + used,
+        ))
+      );
     }
-    const identity = { job: batch.job, runId: batch.runId, sequence: firstSequence, rowCount: batch.rows.length, cursorFrom: batch.cursorFrom, cursorTo: batch.cursorTo };
-    await this.kafka.send(TopicNames.batchExtracted, [{ key: `${batch.runId}:${firstSequence}`, value: encoded, headers: toBatchHeaders(identity) }]);
+    const identity = {
+      job: batch.job,
+      runId: batch.runId,
+      sequence: firstSequence,
+      rowCount: batch.rows.length,
+      cursorFrom: batch.cursorFrom,
+      cursorTo: batch.cursorTo,
+    };
+    await this.kafka.send(TopicNames.batchExtracted, [
+      { key: `${batch.runId}:${firstSequence}`, value: encoded, headers: toBatchHeaders(identity) },
+    ]);
     await this.sendEvent({
       eventId: `${batch.runId}:batch_extracted:${firstSequence}`,
       runId: batch.runId,
@@ -56,7 +76,9 @@ export class BatchPublisher {
     return 1;
   }
 
-  async sendEvent(event: Partial<BatchEventMessage> & Pick<BatchEventMessage, 'eventId' | 'runId' | 'job' | 'kind'>): Promise<void> {
+  async sendEvent(
+    event: Partial<BatchEventMessage> & Pick<BatchEventMessage, 'eventId' | 'runId' | 'job' | 'kind'>,
+  ): Promise<void> {
     const message: BatchEventMessage = {
       sequence: null,
       rowCount: 0,
@@ -74,6 +96,8 @@ export class BatchPublisher {
       occurredAtMs: Date.now(),
       ...event,
     };
-    await this.kafka.send(TopicNames.batchEvent, [{ key: message.runId, value: batchEventCodec.encode(message) }]);
+    await this.kafka.send(TopicNames.batchEvent, [
+      { key: message.runId, value: batchEventCodec.encode(message) },
+    ]);
   }
 }

@@ -25,7 +25,14 @@ export class ExtractRequestConsumer {
       await this.extraction.extract(request, { heartbeat: () => context.heartbeat() });
     } catch (error) {
       const code = error instanceof QuperSyncError ? error.code : 'INTERNAL';
-      this.logger.error('extraction failed', { job: request.job, runId: request.runId, code, error: describeError(error), partition: record.partition, offset: record.offset });
+      this.logger.error('extraction failed', {
+        job: request.job,
+        runId: request.runId,
+        code,
+        error: describeError(error),
+        partition: record.partition,
+        offset: record.offset,
+      });
       this.metrics.failures.inc({ phase: 'extract', code });
       await this.publisher.sendEvent({
         eventId: `${request.runId}:extraction_failed`,

@@ -17,7 +17,12 @@ import {
 } from '@qupersync/contracts';
 import { columnKindOf, exactSelectExpression, toExactValue } from '@qupersync/entity';
 import { JsonLogger } from '@qupersync/observability';
-import { RedshiftDataGateway, resolveStatementTarget, SourceColumn, StatementTarget } from '@qupersync/redshift';
+import {
+  RedshiftDataGateway,
+  resolveStatementTarget,
+  SourceColumn,
+  StatementTarget,
+} from '@qupersync/redshift';
 import type { RedshiftEnvironment } from '@qupersync/redshift';
 import { BatchPublisher } from './batch-publisher.service';
 import { buildKeysetStatement } from './keyset-statement.builder';
@@ -47,30 +52,48 @@ export class ExtractionService {
 
   async extract(request: ExtractRequestMessage, progress: ExtractionProgress): Promise<ExtractionOutcome> {
     const job = this.jobs.find(request.job);
-    if (job === undefined) throw new QuperSyncError('JOB_UNKNOWN', 'permanent', `unknown job "${request.job}"`);
+    if (job === undefined)
+      throw new QuperSyncError('JOB_UNKNOWN', 'permanent', `unknown job "${request.job}"`);
     const log = this.logger.with({ job: job.name, runId: request.runId });
     const target = resolveStatementTarget(this.environment, {
       ...(job.source.workgroupName === undefined ? {} : { workgroupName: job.source.workgroupName }),
-      ...(job.source.clusterIdentifier === undefined ? {} : { clusterIdentifier: job.source.clusterIdentifier }),
+      ...(job.source.clusterIdentifier === undefined
+        ? {}
+        : { clusterIdentifier: job.source.clusterIdentifier }),
       ...(job.source.database === undefined ? {} : { database: job.source.database }),
       ...(job.source.secretArn === undefined ? {} : { secretArn: job.source.secretArn }),
       ...(job.source.dbUser === undefined ? {} : { dbUser: job.source.dbUser }),
     });
-    const source = job.source.sql !== undefined ? `(${job.source.sql})` : quoteQualifiedName(requireTable(job));
+    const source =
+      job.source.sql !== undefined ? `(${job.source.sql})` : quoteQualifiedName(requireTable(job));
     const schema = await this.describeSource(job, source, target);
     const incremental = request.mode === 'incremental';
     const watermark = job.watermark;
-    if (incremental && watermark === undefined) throw new QuperSyncError('MESSAGE_INVALID', 'permanent', `job ${job.name} has no watermark`);
-    const keyColumns = incremental && watermark !== undefined ? [watermark, ...job.primaryKey] : [...job.primaryKey];
-    const fromCursor = request.fromCursor === null ? null : parseCursor(request.fromCursor, keyColumns.length);
-    const upperBound = incremental && watermark !== undefined ? await this.readUpperBound(source, watermark, target) : null;
-    log.info('extraction started', { mode: request.mode, fromCursor, upperBound, columns: schema.columns.length });
+    if (incremental && watermark === undefined)
+      throw new QuperSyncError('MESSAGE_INVALID', 'permanent', `job ${job.name} has no watermark`);
+    const keyColumns =
+      incremental && watermark !== undefined ? [watermark, ...job.primaryKey] : [...job.primaryKey];
+    const fromCursor =
+      request.fromCursor === null ? null : parseCursor(request.fromCursor, keyColumns.length);
+    const upperBound =
+      incremental && watermark !== undefined ? await this.readUpperBound(source, watermark, target) : null;
+    log.info('extraction started', {
+      mode: request.mode,
+      fromCursor,
+      upperBound,
+      columns: schema.columns.length,
+    });
 
     const codec = new BatchContainerCodec(schema);
-    const projection = schema.columns.map((column) => exactSelectExpression(quoteIdentifier(column.name), column.kind));
+    const projection = schema.columns.map((column) =>
+      exactSelectExpression(quoteIdentifier(column.name), column.kind),
+    );
     const statementRows = Math.max(job.batchSize, Math.min(100_000, job.batchSize * 20));
     let cursor: string[] | null = fromCursor;
-    let lookbackFrom = incremental && fromCursor !== null && job.lookbackMs > 0 ? lookbackStart(fromCursor[0] ?? '', job.lookbackMs) : null;
+    let lookbackFrom =
+      incremental && fromCursor !== null && job.lookbackMs > 0
+        ? lookbackStart(fromCursor[0] ?? '', job.lookbackMs)
+        : null;
     let sequence = 0;
     let rows = 0;
     let pending: BatchRow[] = [];
@@ -79,7 +102,13 @@ export class ExtractionService {
       if (pending.length === 0) return;
       sequence += await this.publisher.publish(
         codec,
-        { job: job.name, runId: request.runId, rows: pending, cursorFrom: pendingFrom === null ? null : JSON.stringify(pendingFrom), cursorTo: cursor === null ? null : JSON.stringify(cursor) },
+        {
+          job: job.name,
+          runId: request.runId,
+          rows: pending,
+          cursorFrom: pendingFrom === null ? null : JSON.stringify(pendingFrom),
+          cursorTo: cursor === null ? null : JSON.stringify(cursor),
+        },
         sequence,
       );
       rows += pending.length;
@@ -96,10 +125,17 @@ export class ExtractionService {
           keyColumns,
           cursor,
           limit: statementRows,
-          ...(incremental && watermark !== undefined && upperBound !== null ? { watermark: { column: watermark, upperBound, lookbackFrom } } : {}),
+          ...(incremental && watermark !== undefined && upperBound !== null
+            ? { watermark: { column: watermark, upperBound, lookbackFrom } }
+            : {}),
         });
         lookbackFrom = null;
-        const result = await this.gateway.runQuery({ sql: statement.sql, parameters: statement.parameters, target, statementName: `qupersync:${job.name}:${request.runId}` });
+        const result = await this.gateway.runQuery({
+          sql: statement.sql,
+          parameters: statement.parameters,
+          target,
+          statementName: `qupersync:${job.name}:${request.runId}`,
+        });
         let statementCount = 0;
         for await (const page of result.pages()) {
           for (const record of page) {
@@ -131,7 +167,11 @@ export class ExtractionService {
     return { batches: sequence, rows, highCursor };
   }
 
-  private async describeSource(job: JobDefinition, source: string, target: StatementTarget): Promise<BatchSchema> {
+  private async describeSource(
+    job: JobDefinition,
+    source: string,
+    target: StatementTarget,
+  ): Promise<BatchSchema> {
     const probe = await this.gateway.runQuery({ sql: `SELECT * FROM ${source} AS q LIMIT 0`, target });
     for await (const _page of probe.pages()) {
       // Drain: a LIMIT 0 statement has no rows, only column metadata.
@@ -145,17 +185,30 @@ export class ExtractionService {
       nullable: column.nullable,
     }));
     const names = new Set(columns.map((column) => column.name));
-    const missing = [...job.primaryKey, ...(job.watermark === undefined ? [] : [job.watermark])].filter((name) => !names.has(name));
+    const missing = [...job.primaryKey, ...(job.watermark === undefined ? [] : [job.watermark])].filter(
+      (name) => !names.has(name),
+    );
     if (missing.length > 0) {
-      throw new QuperSyncError('SOURCE_STATEMENT_FAILED', 'permanent', `job ${job.name}: source has no column(s) ${missing.join(', ')}`);
+      throw new QuperSyncError(
+        'SOURCE_STATEMENT_FAILED',
+        'permanent',
+        `job ${job.name}: source has no column(s) ${missing.join(', ')}`,
+      );
     }
     return { job: job.name, columns, primaryKey: [...job.primaryKey], watermark: job.watermark ?? null };
   }
 
   /** The run's fixed upper bound, read once before any data, so rows committed later wait for the next run. */
-  private async readUpperBound(source: string, watermark: string, target: StatementTarget): Promise<string | null> {
+  private async readUpperBound(
+    source: string,
+    watermark: string,
+    target: StatementTarget,
+  ): Promise<string | null> {
     const column = `q.${quoteIdentifier(watermark)}`;
-    const result = await this.gateway.runQuery({ sql: `SELECT CAST(MAX(${column}) AS VARCHAR) AS upper_bound FROM ${source} AS q`, target });
+    const result = await this.gateway.runQuery({
+      sql: `SELECT CAST(MAX(${column}) AS VARCHAR) AS upper_bound FROM ${source} AS q`,
+      target,
+    });
     let upper: string | null = null;
     for await (const page of result.pages()) {
       const value = page[0]?.[0];
@@ -166,20 +219,30 @@ export class ExtractionService {
 }
 
 function requireTable(job: JobDefinition): NonNullable<JobDefinition['source']['table']> {
-  if (job.source.table === undefined) throw new QuperSyncError('MESSAGE_INVALID', 'permanent', `job ${job.name} has no source table`);
+  if (job.source.table === undefined)
+    throw new QuperSyncError('MESSAGE_INVALID', 'permanent', `job ${job.name} has no source table`);
   return job.source.table;
 }
 
 function parseCursor(text: string, length: number): string[] {
   const parsed: unknown = JSON.parse(text);
-  if (!Array.isArray(parsed) || parsed.length !== length || !parsed.every((value): value is string => typeof value === 'string')) {
-    throw new QuperSyncError('MESSAGE_INVALID', 'permanent', `cursor ${text} does not fit ${length} key columns`);
+  if (
+    !Array.isArray(parsed) ||
+    parsed.length !== length ||
+    !parsed.every((value): value is string => typeof value === 'string')
+  ) {
+    throw new QuperSyncError(
+      'MESSAGE_INVALID',
+      'permanent',
+      `cursor ${text} does not fit ${length} key columns`,
+    );
   }
   return parsed;
 }
 
 function cursorText(value: ExactValue): string {
-  if (value === null) throw new QuperSyncError('ROW_INVALID', 'permanent', 'a key or watermark column is NULL');
+  if (value === null)
+    throw new QuperSyncError('ROW_INVALID', 'permanent', 'a key or watermark column is NULL');
   if (Buffer.isBuffer(value)) return value.toString('hex');
   return typeof value === 'string' ? value : String(value);
 }

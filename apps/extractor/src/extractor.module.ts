@@ -11,10 +11,18 @@ import { ExtractionService, REDSHIFT_ENVIRONMENT } from './extraction.service';
 
 @Module({})
 export class ExtractorModule {
-  static register(options: { kafka: KafkaSettings; redshift: RedshiftEnvironment; jobs: JobCatalog }): DynamicModule {
+  static register(options: {
+    kafka: KafkaSettings;
+    redshift: RedshiftEnvironment;
+    jobs: JobCatalog;
+  }): DynamicModule {
     return {
       module: ExtractorModule,
-      imports: [ObservabilityModule, KafkaModule.forRoot(options.kafka), RedshiftModule.forRoot({ environment: options.redshift })],
+      imports: [
+        ObservabilityModule,
+        KafkaModule.forRoot(options.kafka),
+        RedshiftModule.forRoot({ environment: options.redshift }),
+      ],
       controllers: [ExtractRequestConsumer],
       providers: [
         { provide: JobCatalog, useValue: options.jobs },

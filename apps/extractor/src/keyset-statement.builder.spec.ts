@@ -2,14 +2,24 @@ import { buildKeysetStatement, keysetPredicate } from './keyset-statement.builde
 
 describe('keysetPredicate', () => {
   it('spells out a composite comparison so equal leading values fall through to the next key', () => {
-    expect(keysetPredicate(['w', 'a', 'b'], [':x', ':y', ':z'])).toBe('(w > :x OR (w = :x AND (a > :y OR (a = :y AND b > :z))))');
+    expect(keysetPredicate(['w', 'a', 'b'], [':x', ':y', ':z'])).toBe(
+      '(w > :x OR (w = :x AND (a > :y OR (a = :y AND b > :z))))',
+    );
   });
 });
 
 describe('buildKeysetStatement', () => {
   it('pages a full extraction by primary key with a bounded LIMIT', () => {
-    const statement = buildKeysetStatement({ source: '"public"."orders"', projection: ['q."id"'], keyColumns: ['id'], cursor: ['41'], limit: 500 });
-    expect(statement.sql).toBe('SELECT q."id" FROM "public"."orders" AS q WHERE q."id" > :cursor_0 ORDER BY q."id" LIMIT 500');
+    const statement = buildKeysetStatement({
+      source: '"public"."orders"',
+      projection: ['q."id"'],
+      keyColumns: ['id'],
+      cursor: ['41'],
+      limit: 500,
+    });
+    expect(statement.sql).toBe(
+      'SELECT q."id" FROM "public"."orders" AS q WHERE q."id" > :cursor_0 ORDER BY q."id" LIMIT 500',
+    );
     expect(statement.parameters).toEqual({ cursor_0: '41' });
   });
 
@@ -23,9 +33,15 @@ describe('buildKeysetStatement', () => {
       watermark: { column: 'updated_at', upperBound: '2024-02-01 00:00:00', lookbackFrom: null },
     });
     expect(statement.sql).toContain('q."updated_at" <= :upper_bound');
-    expect(statement.sql).toContain('(q."updated_at" > :cursor_0 OR (q."updated_at" = :cursor_0 AND q."id" > :cursor_1))');
+    expect(statement.sql).toContain(
+      '(q."updated_at" > :cursor_0 OR (q."updated_at" = :cursor_0 AND q."id" > :cursor_1))',
+    );
     expect(statement.sql).toContain('ORDER BY q."updated_at", q."id" LIMIT 10');
-    expect(statement.parameters).toEqual({ upper_bound: '2024-02-01 00:00:00', cursor_0: '2024-01-01 00:00:00.000001', cursor_1: '7' });
+    expect(statement.parameters).toEqual({
+      upper_bound: '2024-02-01 00:00:00',
+      cursor_0: '2024-01-01 00:00:00.000001',
+      cursor_1: '7',
+    });
   });
 
   it('re-reads from the lookback start instead of the cursor when a lookback is set', () => {
@@ -35,13 +51,25 @@ describe('buildKeysetStatement', () => {
       keyColumns: ['updated_at', 'id'],
       cursor: ['2024-01-01 00:10:00', '7'],
       limit: 10,
-      watermark: { column: 'updated_at', upperBound: '2024-02-01 00:00:00', lookbackFrom: '2024-01-01 00:05:00.000000' },
+      watermark: {
+        column: 'updated_at',
+        upperBound: '2024-02-01 00:00:00',
+        lookbackFrom: '2024-01-01 00:05:00.000000',
+      },
     });
     expect(statement.sql).toContain('>= :lookback_from');
     expect(statement.sql).not.toContain(':cursor_0');
   });
 
   it('rejects a cursor that does not fit the key', () => {
-    expect(() => buildKeysetStatement({ source: 't', projection: ['q.a'], keyColumns: ['a', 'b'], cursor: ['1'], limit: 1 })).toThrow(/cursor/);
+    expect(() =>
+      buildKeysetStatement({
+        source: 't',
+        projection: ['q.a'],
+        keyColumns: ['a', 'b'],
+        cursor: ['1'],
+        limit: 1,
+      }),
+    ).toThrow(/cursor/);
   });
 });

@@ -15,7 +15,11 @@ export interface KeysetStatementInput {
   readonly cursor: readonly string[] | null;
   readonly limit: number;
   /** Incremental only: the watermark column, its fixed upper bound, and an optional lookback start. */
-  readonly watermark?: { readonly column: string; readonly upperBound: string; readonly lookbackFrom: string | null };
+  readonly watermark?: {
+    readonly column: string;
+    readonly upperBound: string;
+    readonly lookbackFrom: string | null;
+  };
 }
 
 export interface KeysetStatement {
@@ -41,7 +45,12 @@ export function buildKeysetStatement(input: KeysetStatementInput): KeysetStateme
       throw new Error(`cursor has ${input.cursor.length} values for ${input.keyColumns.length} key columns`);
     }
     input.cursor.forEach((value, index) => (parameters[`cursor_${index}`] = value));
-    conditions.push(keysetPredicate(input.keyColumns.map(column), input.keyColumns.map((_, index) => `:cursor_${index}`)));
+    conditions.push(
+      keysetPredicate(
+        input.keyColumns.map(column),
+        input.keyColumns.map((_, index) => `:cursor_${index}`),
+      ),
+    );
   }
   const where = conditions.length === 0 ? '' : ` WHERE ${conditions.join(' AND ')}`;
   const orderBy = input.keyColumns.map(column).join(', ');

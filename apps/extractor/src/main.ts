@@ -1,6 +1,12 @@
 // Extractor entry point.
 import 'reflect-metadata';
-import { JobCatalog, loadJobsFile, parseEnvironment, redshiftEnvironmentSchema, serviceEnvironmentSchema } from '@qupersync/config';
+import {
+  JobCatalog,
+  loadJobsFile,
+  parseEnvironment,
+  redshiftEnvironmentSchema,
+  serviceEnvironmentSchema,
+} from '@qupersync/config';
 import { kafkaSettingsFromEnvironment, runMain, startService } from '@qupersync/kafka';
 import { ExtractorModule } from './extractor.module';
 
@@ -15,6 +21,12 @@ runMain('extractor', async () => {
     httpPort: service.HTTP_PORT,
     logLevel: service.LOG_LEVEL,
     // Extraction of one request is long work; the handler heartbeats between batches.
-    transport: { settings: kafka, groupId: 'qupersync-extractor', stage: 'extractor', partitionsConsumedConcurrently: 3, sessionTimeoutMs: 60_000 },
+    transport: {
+      settings: kafka,
+      groupId: 'qupersync-extractor',
+      stage: 'extractor',
+      partitionsConsumedConcurrently: 3,
+      sessionTimeoutMs: 60_000,
+    },
   });
 });

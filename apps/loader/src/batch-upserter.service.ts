@@ -40,7 +40,11 @@ export class BatchUpserter {
 
   constructor(private readonly database: PostgresDatabase) {}
 
-  async upsert(target: QualifiedName, schema: BatchSchema, rows: readonly BatchRow[]): Promise<UpsertOutcome> {
+  async upsert(
+    target: QualifiedName,
+    schema: BatchSchema,
+    rows: readonly BatchRow[],
+  ): Promise<UpsertOutcome> {
     if (rows.length === 0) return { rowsWritten: 0, rejected: [] };
     await this.ensureTargetTable(target, schema);
     const statements = this.statementsFor(target, schema);
@@ -56,10 +60,18 @@ export class BatchUpserter {
     }
   }
 
-  private async isolateRejectedRows(statements: UpsertStatements, schema: BatchSchema, rows: readonly BatchRow[], error: unknown): Promise<UpsertOutcome> {
+  private async isolateRejectedRows(
+    statements: UpsertStatements,
+    schema: BatchSchema,
+    rows: readonly BatchRow[],
+    error: unknown,
+  ): Promise<UpsertOutcome> {
     const first = rows[0];
     if (rows.length === 1 && first !== undefined) {
-      return { rowsWritten: 0, rejected: [{ row: first, reason: error instanceof Error ? error.message : String(error) }] };
+      return {
+        rowsWritten: 0,
+        rejected: [{ row: first, reason: error instanceof Error ? error.message : String(error) }],
+      };
     }
     const middle = Math.ceil(rows.length / 2);
     let rowsWritten = 0;
@@ -77,7 +89,11 @@ export class BatchUpserter {
     return { rowsWritten, rejected };
   }
 
-  private async writeInTransaction(statements: UpsertStatements, schema: BatchSchema, rows: readonly BatchRow[]): Promise<number> {
+  private async writeInTransaction(
+    statements: UpsertStatements,
+    schema: BatchSchema,
+    rows: readonly BatchRow[],
+  ): Promise<number> {
     return this.database.withTransaction(async (client) => {
       await client.query(statements.createStaging);
       await copyRows(client, statements.copyIntoStaging, schema, rows);
@@ -103,24 +119,37 @@ export class BatchUpserter {
   private async ensureTargetTable(target: QualifiedName, schema: BatchSchema): Promise<void> {
     const name = quoteQualifiedName(target);
     if (this.preparedTables.has(name)) return;
-    const columns = schema.columns.map((column) => `${quoteIdentifier(column.name)} ${postgresTypeOf(column)}`);
+    const columns = schema.columns.map(
+      (column) => `${quoteIdentifier(column.name)} ${postgresTypeOf(column)}`,
+    );
     const key = schema.primaryKey.map(quoteIdentifier).join(', ');
-    if (target.schema !== undefined) await this.database.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(target.schema)}`);
-    await this.database.query(`CREATE TABLE IF NOT EXISTS ${name} (${columns.join(', ')}, PRIMARY KEY (${key}))`).catch(async (error: unknown) => {
-      // Two loaders creating the same table at once: the loser sees a duplicate; the table exists.
-      if (!(await this.tableExists(target))) throw error;
-    });
+    if (target.schema !== undefined)
+      await this.database.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(target.schema)}`);
+    await this.database
+      .query(`CREATE TABLE IF NOT EXISTS ${name} (${columns.join(', ')}, PRIMARY KEY (${key}))`)
+      .catch(async (error: unknown) => {
+        // Two loaders creating the same table at once: the loser sees a duplicate; the table exists.
+        if (!(await this.tableExists(target))) throw error;
+      });
     this.preparedTables.add(name);
     this.logger.info('target table ready', { table: name });
   }
 
   private async tableExists(target: QualifiedName): Promise<boolean> {
-    const rows = await this.database.query<{ found: boolean }>('SELECT to_regclass($1) IS NOT NULL AS found', [quoteQualifiedName(target)]);
+    const rows = await this.database.query<{ found: boolean }>(
+      'SELECT to_regclass($1) IS NOT NULL AS found',
+      [quoteQualifiedName(target)],
+    );
     return rows[0]?.found === true;
   }
 }
 
-async function copyRows(client: PoolClient, sql: string, schema: BatchSchema, rows: readonly BatchRow[]): Promise<void> {
+async function copyRows(
+  client: PoolClient,
+  sql: string,
+  schema: BatchSchema,
+  rows: readonly BatchRow[],
+): Promise<void> {
   const names = schema.columns.map((column) => column.name);
   const lines: string[] = new Array<string>(rows.length);
   rows.forEach((row, index) => {

@@ -9,10 +9,18 @@ import { TransformedBatchConsumer } from './transformed-batch.consumer';
 
 @Module({})
 export class LoaderModule {
-  static register(options: { kafka: KafkaSettings; postgres: PostgresSettings; jobs: JobCatalog }): DynamicModule {
+  static register(options: {
+    kafka: KafkaSettings;
+    postgres: PostgresSettings;
+    jobs: JobCatalog;
+  }): DynamicModule {
     return {
       module: LoaderModule,
-      imports: [ObservabilityModule, KafkaModule.forRoot(options.kafka), PostgresModule.forRoot(options.postgres)],
+      imports: [
+        ObservabilityModule,
+        KafkaModule.forRoot(options.kafka),
+        PostgresModule.forRoot(options.postgres),
+      ],
       controllers: [TransformedBatchConsumer],
       providers: [
         { provide: JobCatalog, useValue: options.jobs },

@@ -1,6 +1,12 @@
 // Loader entry point.
 import 'reflect-metadata';
-import { databaseEnvironmentSchema, JobCatalog, loadJobsFile, parseEnvironment, serviceEnvironmentSchema } from '@qupersync/config';
+import {
+  databaseEnvironmentSchema,
+  JobCatalog,
+  loadJobsFile,
+  parseEnvironment,
+  serviceEnvironmentSchema,
+} from '@qupersync/config';
 import { kafkaSettingsFromEnvironment, runMain, startService } from '@qupersync/kafka';
 import { StateMigrator } from '@qupersync/postgres';
 import { LoaderModule } from './loader.module';
@@ -14,12 +20,21 @@ runMain('loader', async () => {
     name: 'loader',
     module: LoaderModule.register({
       kafka,
-      postgres: { connectionString: database.DATABASE_URL, poolSize: database.DATABASE_POOL_SIZE, applicationName: 'qupersync-loader' },
+      postgres: {
+        connectionString: database.DATABASE_URL,
+        poolSize: database.DATABASE_POOL_SIZE,
+        applicationName: 'qupersync-loader',
+      },
       jobs,
     }),
     httpPort: service.HTTP_PORT,
     logLevel: service.LOG_LEVEL,
-    transport: { settings: kafka, groupId: 'qupersync-loader', stage: 'loader', partitionsConsumedConcurrently: 2 },
+    transport: {
+      settings: kafka,
+      groupId: 'qupersync-loader',
+      stage: 'loader',
+      partitionsConsumedConcurrently: 2,
+    },
     beforeListen: async (app) => {
       await app.get(StateMigrator).migrateUp();
     },

@@ -36,14 +36,25 @@ export class TransformedBatchConsumer {
   ) {}
 
   @EventPattern(TopicNames.batchTransformed)
-  async onTransformedBatch(@Payload() record: KafkaRecord, @Ctx() context: KafkaRecordContext): Promise<void> {
+  async onTransformedBatch(
+    @Payload() record: KafkaRecord,
+    @Ctx() context: KafkaRecordContext,
+  ): Promise<void> {
     const started = process.hrtime.bigint();
     const identity = parseBatchHeaders(record.headers);
-    if (typeof identity === 'string') throw new QuperSyncError('MESSAGE_INVALID', 'permanent', `batch headers: ${identity}`);
+    if (typeof identity === 'string')
+      throw new QuperSyncError('MESSAGE_INVALID', 'permanent', `batch headers: ${identity}`);
     const job = this.jobs.find(identity.job);
-    if (job === undefined) throw new QuperSyncError('JOB_UNKNOWN', 'permanent', `unknown job "${identity.job}"`);
+    if (job === undefined)
+      throw new QuperSyncError('JOB_UNKNOWN', 'permanent', `unknown job "${identity.job}"`);
     const batch = decodeBatchContainer(record.value);
-    const log = this.logger.with({ job: job.name, runId: identity.runId, sequence: identity.sequence, partition: record.partition, offset: record.offset });
+    const log = this.logger.with({
+      job: job.name,
+      runId: identity.runId,
+      sequence: identity.sequence,
+      partition: record.partition,
+      offset: record.offset,
+    });
 
     for (let attempt = 1; ; attempt++) {
       try {
@@ -64,7 +75,11 @@ export class TransformedBatchConsumer {
         return;
       } catch (error) {
         if (isDatabaseUnavailable(error)) {
-          throw new QuperSyncError('TARGET_UNAVAILABLE', 'transient', `database unavailable: ${describeError(error)}`);
+          throw new QuperSyncError(
+            'TARGET_UNAVAILABLE',
+            'transient',
+            `database unavailable: ${describeError(error)}`,
+          );
         }
         if (attempt > job.maxRetries) {
           log.error('batch failed after retries', { attempts: attempt, error: describeError(error) });
@@ -80,7 +95,11 @@ export class TransformedBatchConsumer {
           return;
         }
         const delay = backoffDelayMs(attempt, 200, 10_000);
-        log.warn('batch failed, rolled back; retrying', { attempt, delayMs: delay, error: describeError(error) });
+        log.warn('batch failed, rolled back; retrying', {
+          attempt,
+          delayMs: delay,
+          error: describeError(error),
+        });
         await this.clock.sleep(delay);
         await context.heartbeat();
       }
@@ -90,7 +109,10 @@ export class TransformedBatchConsumer {
   private async report(
     identity: BatchIdentity,
     record: KafkaRecord,
-    result: Pick<BatchEventMessage, 'kind' | 'rowCount' | 'rowsWritten' | 'rowsDeadLettered' | 'errorCode' | 'error'>,
+    result: Pick<
+      BatchEventMessage,
+      'kind' | 'rowCount' | 'rowsWritten' | 'rowsDeadLettered' | 'errorCode' | 'error'
+    >,
   ): Promise<void> {
     const event: BatchEventMessage = {
       eventId: `${identity.runId}:${result.kind}:${identity.sequence}`,
@@ -107,10 +129,16 @@ export class TransformedBatchConsumer {
       occurredAtMs: this.clock.nowMs(),
       ...result,
     };
-    await this.kafka.send(TopicNames.batchEvent, [{ key: identity.runId, value: batchEventCodec.encode(event) }]);
+    await this.kafka.send(TopicNames.batchEvent, [
+      { key: identity.runId, value: batchEventCodec.encode(event) },
+    ]);
   }
 
-  private async deadLetter(identity: BatchIdentity, record: KafkaRecord, rejected: readonly RejectedRow[]): Promise<void> {
+  private async deadLetter(
+    identity: BatchIdentity,
+    record: KafkaRecord,
+    rejected: readonly RejectedRow[],
+  ): Promise<void> {
     await this.kafka.send(
       TopicNames.deadLetter,
       rejected.map((item) => ({
@@ -123,7 +151,9 @@ export class TransformedBatchConsumer {
           errorCode: 'TARGET_ROW_REJECTED',
           reason: item.reason,
           rowKey: null,
-          row: JSON.stringify(item.row, (_key, value: unknown) => (typeof value === 'bigint' ? value.toString() : value)),
+          row: JSON.stringify(item.row, (_key, value: unknown) =>
+            typeof value === 'bigint' ? value.toString() : value,
+          ),
           sourceTopic: record.topic,
           sourcePartition: record.partition,
           sourceOffset: record.offset,

@@ -12,12 +12,26 @@ describe('buildUpsertStatements', () => {
   });
 
   it('does nothing on conflict when every column is part of the key', () => {
-    const schema = { job: 'keys', primaryKey: ['a', 'b'], watermark: null, columns: [buildColumn('a', 'integer'), buildColumn('b', 'text')] };
-    expect(buildUpsertStatements({ schema: undefined, name: 'pairs' }, schema).upsert).toMatch(/ON CONFLICT \("a", "b"\) DO NOTHING$/);
+    const schema = {
+      job: 'keys',
+      primaryKey: ['a', 'b'],
+      watermark: null,
+      columns: [buildColumn('a', 'integer'), buildColumn('b', 'text')],
+    };
+    expect(buildUpsertStatements({ schema: undefined, name: 'pairs' }, schema).upsert).toMatch(
+      /ON CONFLICT \("a", "b"\) DO NOTHING$/,
+    );
   });
 
   it('quotes hostile names instead of splicing them', () => {
-    const schema = { job: 'odd', primaryKey: ['id"; DROP TABLE x; --'], watermark: null, columns: [buildColumn('id"; DROP TABLE x; --', 'integer'), buildColumn('v', 'text')] };
-    expect(buildUpsertStatements({ schema: undefined, name: 't' }, schema).upsert).toContain('"id""; DROP TABLE x; --"');
+    const schema = {
+      job: 'odd',
+      primaryKey: ['id"; DROP TABLE x; --'],
+      watermark: null,
+      columns: [buildColumn('id"; DROP TABLE x; --', 'integer'), buildColumn('v', 'text')],
+    };
+    expect(buildUpsertStatements({ schema: undefined, name: 't' }, schema).upsert).toContain(
+      '"id""; DROP TABLE x; --"',
+    );
   });
 });

@@ -18,8 +18,14 @@ export function buildUpsertStatements(target: QualifiedName, schema: BatchSchema
   const targetName = quoteQualifiedName(target);
   const columns = schema.columns.map((column) => quoteIdentifier(column.name));
   const keys = schema.primaryKey.map(quoteIdentifier);
-  const nonKeys = schema.columns.map((column) => column.name).filter((name) => !schema.primaryKey.includes(name)).map(quoteIdentifier);
-  const fingerprint = createHash('sha1').update(`${targetName}|${columns.join(',')}`).digest('hex').slice(0, 16);
+  const nonKeys = schema.columns
+    .map((column) => column.name)
+    .filter((name) => !schema.primaryKey.includes(name))
+    .map(quoteIdentifier);
+  const fingerprint = createHash('sha1')
+    .update(`${targetName}|${columns.join(',')}`)
+    .digest('hex')
+    .slice(0, 16);
   const stagingTable = quoteIdentifier(`qupersync_stage_${fingerprint}`);
   const watermark = schema.watermark === null ? null : quoteIdentifier(schema.watermark);
   const newestFirst = watermark === null ? '' : `, ${watermark} DESC NULLS LAST`;
@@ -29,7 +35,10 @@ export function buildUpsertStatements(target: QualifiedName, schema: BatchSchema
     conflict = 'DO NOTHING';
   } else {
     const changed = `(${nonKeys.map((name) => `t.${name}`).join(', ')}) IS DISTINCT FROM (${nonKeys.map((name) => `EXCLUDED.${name}`).join(', ')})`;
-    const notOlder = watermark === null ? '' : ` AND (t.${watermark} IS NULL OR EXCLUDED.${watermark} IS NULL OR EXCLUDED.${watermark} >= t.${watermark})`;
+    const notOlder =
+      watermark === null
+        ? ''
+        : ` AND (t.${watermark} IS NULL OR EXCLUDED.${watermark} IS NULL OR EXCLUDED.${watermark} >= t.${watermark})`;
     conflict = `DO UPDATE SET ${nonKeys.map((name) => `${name} = EXCLUDED.${name}`).join(', ')} WHERE ${nonKeys.length === 1 ? changed.replace(/^\((.*)\) IS DISTINCT FROM \((.*)\)$/, '$1 IS DISTINCT FROM $2') : changed}${notOlder}`;
   }
   return {

@@ -35,7 +35,8 @@ export class BatchTransformer {
 
   transform(identity: BatchIdentity, sourceSchema: BatchSchema, rows: readonly BatchRow[]): TransformOutcome {
     const job = this.jobs.find(identity.job);
-    if (job === undefined) throw new QuperSyncError('JOB_UNKNOWN', 'permanent', `unknown job "${identity.job}"`);
+    if (job === undefined)
+      throw new QuperSyncError('JOB_UNKNOWN', 'permanent', `unknown job "${identity.job}"`);
     const { mapper, codec } = this.compile(job, sourceSchema);
     const valid: BatchRow[] = [];
     const invalid: InvalidRow[] = [];
@@ -45,13 +46,22 @@ export class BatchTransformer {
       else invalid.push({ row, reason: mapped.reason });
     }
     if (invalid.length > 0 && job.entity.onInvalid === 'fail') {
-      return { container: null, validRows: 0, invalid, failed: `${invalid.length} invalid row(s); first: ${invalid[0]?.reason ?? ''}` };
+      return {
+        container: null,
+        validRows: 0,
+        invalid,
+        failed: `${invalid.length} invalid row(s); first: ${invalid[0]?.reason ?? ''}`,
+      };
     }
     return { ...this.encodeIsolatingBadRows(codec, valid, invalid), failed: null };
   }
 
   /** A value the target schema cannot hold (a decimal with too many places, say) fails only its row. */
-  private encodeIsolatingBadRows(codec: BatchContainerCodec, valid: BatchRow[], invalid: InvalidRow[]): Omit<TransformOutcome, 'failed'> {
+  private encodeIsolatingBadRows(
+    codec: BatchContainerCodec,
+    valid: BatchRow[],
+    invalid: InvalidRow[],
+  ): Omit<TransformOutcome, 'failed'> {
     try {
       return { container: codec.encode(valid), validRows: valid.length, invalid };
     } catch {
@@ -68,7 +78,10 @@ export class BatchTransformer {
     }
   }
 
-  private compile(job: JobDefinition, sourceSchema: BatchSchema): { mapper: EntityMapper; codec: BatchContainerCodec } {
+  private compile(
+    job: JobDefinition,
+    sourceSchema: BatchSchema,
+  ): { mapper: EntityMapper; codec: BatchContainerCodec } {
     const key = `${job.name}:${JSON.stringify(sourceSchema)}`;
     let compiled = this.compiled.get(key);
     if (compiled === undefined) {
@@ -90,14 +103,25 @@ export class BatchTransformer {
 export function rowToJson(row: BatchRow): string {
   return JSON.stringify(row, (_key, value: ExactValue | { type: 'Buffer'; data: number[] }) => {
     if (typeof value === 'bigint') return value.toString();
-    if (value !== null && typeof value === 'object' && !Buffer.isBuffer(value) && 'type' in value && value.type === 'Buffer') {
+    if (
+      value !== null &&
+      typeof value === 'object' &&
+      !Buffer.isBuffer(value) &&
+      'type' in value &&
+      value.type === 'Buffer'
+    ) {
       return `\\x${Buffer.from(value.data).toString('hex')}`;
     }
     return value;
   });
 }
 
-export function encodeDeadLetterRow(identity: BatchIdentity, schema: BatchSchema, invalid: InvalidRow, source: { topic: string; partition: number; offset: string }): Buffer {
+export function encodeDeadLetterRow(
+  identity: BatchIdentity,
+  schema: BatchSchema,
+  invalid: InvalidRow,
+  source: { topic: string; partition: number; offset: string },
+): Buffer {
   const key: Record<string, ExactValue> = {};
   for (const name of schema.primaryKey) key[name] = invalid.row[name] ?? null;
   return deadLetterCodec.encode({

@@ -30,14 +30,18 @@ export class ExtractedBatchConsumer {
   async onExtractedBatch(@Payload() record: KafkaRecord, @Ctx() _context: KafkaRecordContext): Promise<void> {
     const started = process.hrtime.bigint();
     const identity = parseBatchHeaders(record.headers);
-    if (typeof identity === 'string') throw new QuperSyncError('MESSAGE_INVALID', 'permanent', `batch headers: ${identity}`);
+    if (typeof identity === 'string')
+      throw new QuperSyncError('MESSAGE_INVALID', 'permanent', `batch headers: ${identity}`);
     const batch = decodeBatchContainer(record.value);
     const outcome = this.transformer.transform(identity, batch.schema, batch.rows);
     const source = { topic: record.topic, partition: record.partition, offset: record.offset };
     if (outcome.invalid.length > 0) {
       await this.kafka.send(
         TopicNames.deadLetter,
-        outcome.invalid.map((invalid) => ({ key: identity.job, value: encodeDeadLetterRow(identity, batch.schema, invalid, source) })),
+        outcome.invalid.map((invalid) => ({
+          key: identity.job,
+          value: encodeDeadLetterRow(identity, batch.schema, invalid, source),
+        })),
       );
       this.metrics.deadLetters.inc({ stage: 'transformer', code: 'ROW_INVALID' }, outcome.invalid.length);
     }
@@ -61,15 +65,34 @@ export class ExtractedBatchConsumer {
     };
     if (outcome.container !== null) {
       await this.kafka.send(TopicNames.batchTransformed, [
-        { key: record.key, value: outcome.container, headers: toBatchHeaders({ ...identity, rowCount: outcome.validRows }) },
+        {
+          key: record.key,
+          value: outcome.container,
+          headers: toBatchHeaders({ ...identity, rowCount: outcome.validRows }),
+        },
       ]);
     }
-    await this.kafka.send(TopicNames.batchEvent, [{ key: identity.runId, value: batchEventCodec.encode(event) }]);
+    await this.kafka.send(TopicNames.batchEvent, [
+      { key: identity.runId, value: batchEventCodec.encode(event) },
+    ]);
     this.metrics.rows.inc({ phase: 'transform', job: identity.job }, outcome.validRows);
-    this.metrics.batches.inc({ phase: 'transform', job: identity.job, outcome: outcome.failed === null ? 'transformed' : 'failed' });
-    this.metrics.batchSeconds.observe({ phase: 'transform' }, Number(process.hrtime.bigint() - started) / 1e9);
+    this.metrics.batches.inc({
+      phase: 'transform',
+      job: identity.job,
+      outcome: outcome.failed === null ? 'transformed' : 'failed',
+    });
+    this.metrics.batchSeconds.observe(
+      { phase: 'transform' },
+      Number(process.hrtime.bigint() - started) / 1e9,
+    );
     if (outcome.invalid.length > 0) {
-      this.logger.warn('invalid rows dead-lettered', { job: identity.job, runId: identity.runId, sequence: identity.sequence, rows: outcome.invalid.length, offset: record.offset });
+      this.logger.warn('invalid rows dead-lettered', {
+        job: identity.job,
+        runId: identity.runId,
+        sequence: identity.sequence,
+        rows: outcome.invalid.length,
+        offset: record.offset,
+      });
     }
   }
 }

@@ -13,6 +13,11 @@ runMain('transformer', async () => {
     module: TransformerModule.register({ kafka, jobs }),
     httpPort: service.HTTP_PORT,
     logLevel: service.LOG_LEVEL,
-    transport: { settings: kafka, groupId: 'qupersync-transformer', stage: 'transformer', partitionsConsumedConcurrently: 2 },
+    transport: {
+      settings: kafka,
+      groupId: 'qupersync-transformer',
+      stage: 'transformer',
+      partitionsConsumedConcurrently: 2,
+    },
   });
 });

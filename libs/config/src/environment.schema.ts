@@ -5,7 +5,12 @@ import { z } from 'zod';
 const brokerList = z
   .string()
   .min(1)
-  .transform((value) => value.split(',').map((broker) => broker.trim()).filter((broker) => broker.length > 0))
+  .transform((value) =>
+    value
+      .split(',')
+      .map((broker) => broker.trim())
+      .filter((broker) => broker.length > 0),
+  )
   .refine((brokers) => brokers.length > 0 && brokers.every((broker) => /^[^\s:]+:\d{1,5}$/.test(broker)), {
     message: 'expected a comma-separated list of host:port',
   });
@@ -61,5 +66,9 @@ export const dataApiEnvironmentSchema = z.object({
 
 export const coordinatorEnvironmentSchema = z.object({
   COORDINATOR_API_TOKEN: optionalText,
-  RUN_STALL_TIMEOUT_MS: z.coerce.number().int().min(1000).default(15 * 60 * 1000),
+  RUN_STALL_TIMEOUT_MS: z.coerce
+    .number()
+    .int()
+    .min(1000)
+    .default(15 * 60 * 1000),
 });

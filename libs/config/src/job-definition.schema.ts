@@ -17,7 +17,10 @@ const identifier = z.string().transform((text, context) => {
 const qualifiedName = z.string().transform((text, context): QualifiedName => {
   const parsed = parseQualifiedName(text);
   if (parsed === undefined) {
-    context.addIssue({ code: z.ZodIssueCode.custom, message: `"${text}" is not a valid [schema.]table name` });
+    context.addIssue({
+      code: z.ZodIssueCode.custom,
+      message: `"${text}" is not a valid [schema.]table name`,
+    });
     return z.NEVER;
   }
   return parsed;
@@ -26,7 +29,10 @@ const qualifiedName = z.string().transform((text, context): QualifiedName => {
 const duration = z.string().transform((text, context) => {
   const parsed = parseDurationMs(text);
   if (parsed === undefined) {
-    context.addIssue({ code: z.ZodIssueCode.custom, message: `"${text}" is not a duration like 0s, 15m, 2h` });
+    context.addIssue({
+      code: z.ZodIssueCode.custom,
+      message: `"${text}" is not a duration like 0s, 15m, 2h`,
+    });
     return z.NEVER;
   }
   return parsed;
@@ -74,26 +80,42 @@ const jobSchema = z
     batch_size: z.number().int().min(1).max(100_000).default(1000),
     commit_per_batch: z.boolean().default(true),
     max_retries: z.number().int().min(0).max(100).default(3),
-    schedule: z.string().min(1).nullish().transform((value) => value ?? undefined),
+    schedule: z
+      .string()
+      .min(1)
+      .nullish()
+      .transform((value) => value ?? undefined),
     numeric_as_float: z.array(identifier).default([]),
     entity: entitySchema.default({}),
   })
   .strict()
   .superRefine((job, context) => {
     if (job.mode === 'incremental' && job.watermark === undefined) {
-      context.addIssue({ code: z.ZodIssueCode.custom, path: ['watermark'], message: 'required for incremental mode' });
+      context.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['watermark'],
+        message: 'required for incremental mode',
+      });
     }
     if (job.schedule !== undefined) {
       try {
         CronExpressionParser.parse(job.schedule, { tz: 'UTC' });
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
-        context.addIssue({ code: z.ZodIssueCode.custom, path: ['schedule'], message: `not a cron expression: ${reason}` });
+        context.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['schedule'],
+          message: `not a cron expression: ${reason}`,
+        });
       }
     }
     const columns = new Set(job.primary_key);
     if (columns.size !== job.primary_key.length) {
-      context.addIssue({ code: z.ZodIssueCode.custom, path: ['primary_key'], message: 'lists a column twice' });
+      context.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['primary_key'],
+        message: 'lists a column twice',
+      });
     }
   });
 
@@ -104,7 +126,11 @@ export const jobsFileSchema = z
     const seen = new Set<string>();
     file.jobs.forEach((job, index) => {
       if (seen.has(job.name)) {
-        context.addIssue({ code: z.ZodIssueCode.custom, path: ['jobs', index, 'name'], message: `duplicate job name "${job.name}"` });
+        context.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['jobs', index, 'name'],
+          message: `duplicate job name "${job.name}"`,
+        });
       }
       seen.add(job.name);
     });

@@ -10,7 +10,10 @@ function jobsYaml(job: Record<string, string>): string {
     watermark: 'updated_at',
     ...job,
   };
-  return ['jobs:', ...Object.entries(base).map(([key, value], index) => `${index === 0 ? '  - ' : '    '}${key}: ${value}`)].join('\n');
+  return [
+    'jobs:',
+    ...Object.entries(base).map(([key, value], index) => `${index === 0 ? '  - ' : '    '}${key}: ${value}`),
+  ].join('\n');
 }
 
 describe('parseJobsFile', () => {
@@ -30,10 +33,18 @@ describe('parseJobsFile', () => {
   });
 
   it('names the job and the field of every problem', () => {
-    expect(() => parseJobsFile(jobsYaml({ batch_size: '0' }), 'jobs.yaml')).toThrow(/job orders, field batch_size/);
-    expect(() => parseJobsFile(jobsYaml({ watermark: '~' }), 'jobs.yaml')).toThrow(/job orders, field watermark: required for incremental mode/);
-    expect(() => parseJobsFile(jobsYaml({ lookback: 'soon' }), 'jobs.yaml')).toThrow(/field lookback: "soon" is not a duration/);
-    expect(() => parseJobsFile(jobsYaml({ surprise: 'yes' }), 'jobs.yaml')).toThrow(/job orders: Unrecognized key/);
+    expect(() => parseJobsFile(jobsYaml({ batch_size: '0' }), 'jobs.yaml')).toThrow(
+      /job orders, field batch_size/,
+    );
+    expect(() => parseJobsFile(jobsYaml({ watermark: '~' }), 'jobs.yaml')).toThrow(
+      /job orders, field watermark: required for incremental mode/,
+    );
+    expect(() => parseJobsFile(jobsYaml({ lookback: 'soon' }), 'jobs.yaml')).toThrow(
+      /field lookback: "soon" is not a duration/,
+    );
+    expect(() => parseJobsFile(jobsYaml({ surprise: 'yes' }), 'jobs.yaml')).toThrow(
+      /job orders: Unrecognized key/,
+    );
   });
 
   it.each([
@@ -42,18 +53,32 @@ describe('parseJobsFile', () => {
     ['primary_key', '["id) OR 1=1 --"]'],
     ['watermark', '"updated_at\\" = 1; --"'],
   ])('rejects an identifier in %s that tries SQL injection', (field, value) => {
-    expect(() => parseJobsFile(jobsYaml({ [field]: value }), 'jobs.yaml')).toThrow(new RegExp(`job orders, field ${field}`));
+    expect(() => parseJobsFile(jobsYaml({ [field]: value }), 'jobs.yaml')).toThrow(
+      new RegExp(`job orders, field ${field}`),
+    );
   });
 
   it('accepts quoted identifiers and keeps their case', () => {
-    const [job] = parseJobsFile(jobsYaml({ target: `{ table: '"Sales"."Order Lines"' }`, primary_key: `['"LineId"']`, mode: 'full', watermark: '~' }), 'jobs.yaml');
+    const [job] = parseJobsFile(
+      jobsYaml({
+        target: `{ table: '"Sales"."Order Lines"' }`,
+        primary_key: `['"LineId"']`,
+        mode: 'full',
+        watermark: '~',
+      }),
+      'jobs.yaml',
+    );
     expect(job?.targetTable).toEqual({ schema: 'Sales', name: 'Order Lines' });
     expect(job?.primaryKey).toEqual(['LineId']);
   });
 
   it('validates the cron schedule at start-up', () => {
-    expect(parseJobsFile(jobsYaml({ schedule: '"*/15 * * * *"' }), 'jobs.yaml')[0]?.schedule).toBe('*/15 * * * *');
-    expect(() => parseJobsFile(jobsYaml({ schedule: '"every tuesday"' }), 'jobs.yaml')).toThrow(/job orders, field schedule: not a cron expression/);
+    expect(parseJobsFile(jobsYaml({ schedule: '"*/15 * * * *"' }), 'jobs.yaml')[0]?.schedule).toBe(
+      '*/15 * * * *',
+    );
+    expect(() => parseJobsFile(jobsYaml({ schedule: '"every tuesday"' }), 'jobs.yaml')).toThrow(
+      /job orders, field schedule: not a cron expression/,
+    );
   });
 
   it('rejects duplicate names and YAML that does not parse', () => {

@@ -14,7 +14,9 @@ export function parseJobsFile(text: string, origin: string): JobDefinition[] {
   }
   const result = jobsFileSchema.safeParse(document);
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => describeIssuePath(document, issue.path) + issue.message);
+    const problems = result.error.issues.map(
+      (issue) => describeIssuePath(document, issue.path) + issue.message,
+    );
     throw new ConfigurationError(`${origin}: invalid jobs file: ${problems.join('; ')}`, problems);
   }
   return toJobDefinitions(result.data);

@@ -33,12 +33,22 @@ export class AvroMessageCodec<Message> {
       decoded = this.type.fromBuffer(buffer);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
-      throw new QuperSyncError('MESSAGE_UNDECODABLE', 'permanent', `not a ${this.schemaPath} message: ${reason}`);
+      throw new QuperSyncError(
+        'MESSAGE_UNDECODABLE',
+        'permanent',
+        `not a ${this.schemaPath} message: ${reason}`,
+      );
     }
     const result = this.validator.safeParse(decoded);
     if (!result.success) {
-      const problems = result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
-      throw new QuperSyncError('MESSAGE_INVALID', 'permanent', `invalid ${this.schemaPath} message: ${problems}`);
+      const problems = result.error.issues
+        .map((issue) => `${issue.path.join('.')}: ${issue.message}`)
+        .join('; ');
+      throw new QuperSyncError(
+        'MESSAGE_INVALID',
+        'permanent',
+        `invalid ${this.schemaPath} message: ${problems}`,
+      );
     }
     return result.data;
   }

@@ -35,7 +35,7 @@ export function describeError(error: unknown): string {
     try {
       return JSON.stringify(error);
     } catch {
-      return String(error);
+      return Object.prototype.toString.call(error);
     }
   }
   return String(error);

@@ -4,7 +4,8 @@
 import type { BatchColumn, BatchRow, BatchSchema, ExactValue } from '@qupersync/contracts';
 import type { EntityDefinition, EntityRule } from '@qupersync/config';
 
-export type MappedRow = { readonly valid: true; readonly row: BatchRow } | { readonly valid: false; readonly reason: string };
+export type MappedRow =
+  { readonly valid: true; readonly row: BatchRow } | { readonly valid: false; readonly reason: string };
 
 interface ColumnPlan {
   readonly source: BatchColumn;
@@ -57,7 +58,8 @@ export class EntityMapper {
     }
     for (const rule of this.rules) applyRule(rule, row);
     const missing = this.required.filter((name) => row[name] === null || row[name] === undefined);
-    if (missing.length > 0) return { valid: false, reason: `required field(s) missing: ${missing.join(', ')}` };
+    if (missing.length > 0)
+      return { valid: false, reason: `required field(s) missing: ${missing.join(', ')}` };
     return { valid: true, row };
   }
 }

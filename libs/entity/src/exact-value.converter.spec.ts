@@ -9,13 +9,19 @@ describe('toExactValue', () => {
   });
 
   it('keeps decimals, dates and timestamps as the exact text, NULL as NULL', () => {
-    expect(toExactValue('-12345678901234567890.1234567890', buildColumn('amount', 'decimal'))).toBe('-12345678901234567890.1234567890');
-    expect(toExactValue('2024-01-01 00:00:00.000001', buildColumn('at', 'timestamp'))).toBe('2024-01-01 00:00:00.000001');
+    expect(toExactValue('-12345678901234567890.1234567890', buildColumn('amount', 'decimal'))).toBe(
+      '-12345678901234567890.1234567890',
+    );
+    expect(toExactValue('2024-01-01 00:00:00.000001', buildColumn('at', 'timestamp'))).toBe(
+      '2024-01-01 00:00:00.000001',
+    );
     expect(toExactValue(null, buildColumn('at', 'timestamp'))).toBeNull();
   });
 
   it('turns bytes and float specials into their values', () => {
-    expect(toExactValue(new Uint8Array([1, 255]), buildColumn('blob', 'varbyte'))).toEqual(Buffer.from([1, 255]));
+    expect(toExactValue(new Uint8Array([1, 255]), buildColumn('blob', 'varbyte'))).toEqual(
+      Buffer.from([1, 255]),
+    );
     expect(toExactValue('NaN', buildColumn('x', 'double'))).toBeNaN();
     expect(toExactValue('-Infinity', buildColumn('x', 'double'))).toBe(Number.NEGATIVE_INFINITY);
   });

@@ -12,7 +12,8 @@ export function toExactValue(value: SourceFieldValue, column: BatchColumn): Exac
       return typeof value === 'number' ? value : Number(requireText(value, column));
     case 'bigint':
       if (typeof value === 'number') {
-        if (!Number.isSafeInteger(value)) throw new RangeError(`${column.name}: BIGINT arrived as an inexact number`);
+        if (!Number.isSafeInteger(value))
+          throw new RangeError(`${column.name}: BIGINT arrived as an inexact number`);
         return BigInt(value);
       }
       return BigInt(requireText(value, column));
@@ -20,7 +21,9 @@ export function toExactValue(value: SourceFieldValue, column: BatchColumn): Exac
     case 'double':
       return typeof value === 'number' ? value : parseFloatText(requireText(value, column));
     case 'boolean':
-      return typeof value === 'boolean' ? value : ['t', 'true', '1'].includes(requireText(value, column).toLowerCase());
+      return typeof value === 'boolean'
+        ? value
+        : ['t', 'true', '1'].includes(requireText(value, column).toLowerCase());
     case 'varbyte':
       if (value instanceof Uint8Array) return Buffer.from(value);
       return Buffer.from(requireText(value, column).replace(/^\\x/, ''), 'hex');

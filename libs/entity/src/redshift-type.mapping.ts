@@ -47,7 +47,11 @@ const kindsByTypeName: Readonly<Record<string, ColumnKind>> = {
 export function columnKindOf(typeName: string): ColumnKind {
   const kind = kindsByTypeName[typeName.trim().toLowerCase()];
   if (kind === undefined) {
-    throw new QuperSyncError('SOURCE_STATEMENT_FAILED', 'permanent', `unsupported source column type "${typeName}"`);
+    throw new QuperSyncError(
+      'SOURCE_STATEMENT_FAILED',
+      'permanent',
+      `unsupported source column type "${typeName}"`,
+    );
   }
   return kind;
 }
@@ -74,8 +78,16 @@ export function postgresTypeOf(column: BatchColumn): string {
     case 'text': {
       const sqlType = column.sqlType.toLowerCase();
       const length = column.precision !== null && column.precision > 0 ? column.precision : null;
-      if (length !== null && (sqlType === 'varchar' || sqlType === 'character varying' || sqlType === 'nvarchar')) return `varchar(${length})`;
-      if (length !== null && (sqlType === 'char' || sqlType === 'bpchar' || sqlType === 'character' || sqlType === 'nchar')) return `char(${length})`;
+      if (
+        length !== null &&
+        (sqlType === 'varchar' || sqlType === 'character varying' || sqlType === 'nvarchar')
+      )
+        return `varchar(${length})`;
+      if (
+        length !== null &&
+        (sqlType === 'char' || sqlType === 'bpchar' || sqlType === 'character' || sqlType === 'nchar')
+      )
+        return `char(${length})`;
       return 'text';
     }
     case 'date':
@@ -98,5 +110,7 @@ export function postgresTypeOf(column: BatchColumn): string {
 /** The expression that casts a column of the source query so no digit is lost on the way. */
 export function exactSelectExpression(quotedName: string, kind: ColumnKind, relation = 'q'): string {
   // The Data API's JSON result delivers int8 as a JS number (53-bit): read BIGINT as text.
-  return kind === 'bigint' ? `CAST(${relation}.${quotedName} AS VARCHAR(20)) AS ${quotedName}` : `${relation}.${quotedName}`;
+  return kind === 'bigint'
+    ? `CAST(${relation}.${quotedName} AS VARCHAR(20)) AS ${quotedName}`
+    : `${relation}.${quotedName}`;
 }

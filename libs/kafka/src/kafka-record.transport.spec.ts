@@ -8,17 +8,25 @@ describe('classifyHandlerFailure', () => {
   });
 
   it('retries a transient error however long the outage lasts', () => {
-    expect(classifyHandlerFailure(new QuperSyncError('TARGET_UNAVAILABLE', 'transient', 'down'), 1_000)).toBeUndefined();
+    expect(
+      classifyHandlerFailure(new QuperSyncError('TARGET_UNAVAILABLE', 'transient', 'down'), 1_000),
+    ).toBeUndefined();
   });
 
   it('gives an unexpected error a few attempts, then dead-letters it with the reason', () => {
     expect(classifyHandlerFailure(new TypeError('bug'), unexpectedErrorAttempts - 1)).toBeUndefined();
-    expect(classifyHandlerFailure(new TypeError('bug'), unexpectedErrorAttempts)).toMatchObject({ code: 'INTERNAL', errorClass: 'permanent', message: expect.stringContaining('bug') });
+    expect(classifyHandlerFailure(new TypeError('bug'), unexpectedErrorAttempts)).toMatchObject({
+      code: 'INTERNAL',
+      errorClass: 'permanent',
+      message: expect.stringContaining('bug'),
+    });
   });
 });
 
 describe('decodeHeaders', () => {
   it('turns Kafka header buffers into strings, first value of a repeated header', () => {
-    expect(decodeHeaders({ a: Buffer.from('1'), b: [Buffer.from('x'), Buffer.from('y')], c: 'plain' })).toEqual({ a: '1', b: 'x', c: 'plain' });
+    expect(
+      decodeHeaders({ a: Buffer.from('1'), b: [Buffer.from('x'), Buffer.from('y')], c: 'plain' }),
+    ).toEqual({ a: '1', b: 'x', c: 'plain' });
   });
 });

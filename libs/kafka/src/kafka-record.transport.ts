@@ -63,7 +63,11 @@ export const unexpectedErrorAttempts = 5;
 export function classifyHandlerFailure(error: unknown, attempt: number): QuperSyncError | undefined {
   if (error instanceof QuperSyncError) return error.errorClass === 'permanent' ? error : undefined;
   if (attempt < unexpectedErrorAttempts) return undefined;
-  return new QuperSyncError('INTERNAL', 'permanent', `gave up after ${attempt} attempts: ${describeError(error)}`);
+  return new QuperSyncError(
+    'INTERNAL',
+    'permanent',
+    `gave up after ${attempt} attempts: ${describeError(error)}`,
+  );
 }
 
 export class KafkaRecordTransport extends Server implements CustomTransportStrategy {
@@ -135,17 +139,28 @@ export class KafkaRecordTransport extends Server implements CustomTransportStrat
     for (let attempt = 1; ; attempt++) {
       try {
         const context: KafkaRecordContext = { heartbeat: () => payload.heartbeat(), attempt };
-        await lastValueFrom(this.transformToObservable(await handler(record, context)), { defaultValue: undefined });
+        await lastValueFrom(this.transformToObservable(await handler(record, context)), {
+          defaultValue: undefined,
+        });
         return true;
       } catch (error) {
         const permanent = classifyHandlerFailure(error, attempt);
         if (permanent !== undefined) {
-          this.log.error('permanent failure, record dead-lettered', { ...fields, code: permanent.code, error: permanent.message });
+          this.log.error('permanent failure, record dead-lettered', {
+            ...fields,
+            code: permanent.code,
+            error: permanent.message,
+          });
           await this.deadLetter(record, permanent);
           return true;
         }
         const delay = backoffDelayMs(attempt, 250, 15_000);
-        this.log.warn('transient failure, retrying the record', { ...fields, attempt, delayMs: delay, error: describeError(error) });
+        this.log.warn('transient failure, retrying the record', {
+          ...fields,
+          attempt,
+          delayMs: delay,
+          error: describeError(error),
+        });
         const deadline = Date.now() + delay;
         while (Date.now() < deadline) {
           if (!payload.isRunning() || payload.isStale() || this.stopping) return false;

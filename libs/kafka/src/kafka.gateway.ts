@@ -40,7 +40,11 @@ export class KafkaGateway implements OnModuleDestroy {
   /** One idempotent producer per process, connected on first use. */
   producer(): Promise<Producer> {
     this.producerConnection ??= (async () => {
-      const producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+      const producer = this.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+      });
       await producer.connect();
       return producer;
     })().catch((error: unknown) => {
@@ -57,11 +61,18 @@ export class KafkaGateway implements OnModuleDestroy {
       topic,
       acks: -1,
       compression: CompressionTypes.None,
-      messages: messages.map((message) => ({ key: message.key, value: message.value, headers: message.headers ? { ...message.headers } : undefined })),
+      messages: messages.map((message) => ({
+        key: message.key,
+        value: message.value,
+        headers: message.headers ? { ...message.headers } : undefined,
+      })),
     });
   }
 
-  createConsumer(groupId: string, options: { sessionTimeoutMs?: number; maxBytesPerPartition?: number } = {}): Consumer {
+  createConsumer(
+    groupId: string,
+    options: { sessionTimeoutMs?: number; maxBytesPerPartition?: number } = {},
+  ): Consumer {
     const consumer = this.kafka.consumer({
       groupId,
       sessionTimeout: options.sessionTimeoutMs ?? 30_000,
@@ -92,7 +103,11 @@ export class KafkaGateway implements OnModuleDestroy {
       if (missing.length === 0) return;
       await admin.createTopics({
         waitForLeaders: true,
-        topics: missing.map((topic) => ({ topic: topic.topic, numPartitions: topic.partitions, replicationFactor: -1 })),
+        topics: missing.map((topic) => ({
+          topic: topic.topic,
+          numPartitions: topic.partitions,
+          replicationFactor: -1,
+        })),
       });
       this.logger.info('created topics', { topics: missing.map((topic) => topic.topic) });
     });

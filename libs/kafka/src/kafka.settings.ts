@@ -6,7 +6,11 @@ export interface KafkaSettings {
   readonly clientId: string;
   readonly ssl: boolean;
   readonly sasl:
-    | { readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512'; readonly username: string; readonly password: string }
+    | {
+        readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
+        readonly username: string;
+        readonly password: string;
+      }
     | undefined;
 }
 
@@ -20,7 +24,11 @@ export function toKafkaConfig(settings: KafkaSettings): KafkaConfig {
         ? { mechanism: 'plain', username: settings.sasl.username, password: settings.sasl.password }
         : settings.sasl.mechanism === 'scram-sha-256'
           ? { mechanism: 'scram-sha-256', username: settings.sasl.username, password: settings.sasl.password }
-          : { mechanism: 'scram-sha-512', username: settings.sasl.username, password: settings.sasl.password };
+          : {
+              mechanism: 'scram-sha-512',
+              username: settings.sasl.username,
+              password: settings.sasl.password,
+            };
   return {
     clientId: settings.clientId,
     brokers: [...settings.brokers],

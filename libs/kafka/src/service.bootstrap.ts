@@ -19,7 +19,11 @@ export function kafkaSettingsFromEnvironment(defaultClientId: string): KafkaSett
     sasl:
       mechanism === undefined
         ? undefined
-        : { mechanism, username: environment.KAFKA_SASL_USERNAME ?? '', password: environment.KAFKA_SASL_PASSWORD ?? '' },
+        : {
+            mechanism,
+            username: environment.KAFKA_SASL_USERNAME ?? '',
+            password: environment.KAFKA_SASL_PASSWORD ?? '',
+          },
   };
 }
 
@@ -60,7 +64,9 @@ export function runMain(name: string, main: () => Promise<unknown>): void {
       logger.error(`${name} cannot start: ${error.message}`, { code: error.code });
       process.stderr.write(`${name}: ${error.message}\n`);
     } else {
-      logger.error(`${name} failed to start`, { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+      logger.error(`${name} failed to start`, {
+        error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+      });
     }
     process.exit(1);
   });

@@ -22,8 +22,25 @@ const exactTypes = {
 };
 
 /** PostgreSQL error codes that mean "the server is not reachable right now". */
-const unavailableCodes = new Set(['57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004', '53300']);
-const unavailableErrnos = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH']);
+const unavailableCodes = new Set([
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08003',
+  '08006',
+  '08001',
+  '08004',
+  '53300',
+]);
+const unavailableErrnos = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+]);
 
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
@@ -49,7 +66,9 @@ export class PostgresDatabase implements OnModuleDestroy {
       idleTimeoutMillis: 30_000,
     });
     // An idle client losing its connection (server restart) must not crash the process.
-    this.pool.on('error', (error) => this.logger.warn('idle database connection lost', { error: error.message }));
+    this.pool.on('error', (error) =>
+      this.logger.warn('idle database connection lost', { error: error.message }),
+    );
   }
 
   async query<Row extends QueryResultRow>(text: string, values: readonly unknown[] = []): Promise<Row[]> {

@@ -21,7 +21,9 @@ export class StateMigrator {
           'CREATE TABLE IF NOT EXISTS qupersync_migrations (id integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
         );
         const applied = new Set(
-          (await client.query<{ id: number }>('SELECT id FROM qupersync_migrations')).rows.map((row) => row.id),
+          (await client.query<{ id: number }>('SELECT id FROM qupersync_migrations')).rows.map(
+            (row) => row.id,
+          ),
         );
         const done: number[] = [];
         for (const migration of migrations) {
@@ -29,7 +31,10 @@ export class StateMigrator {
           await client.query('BEGIN');
           try {
             await client.query(migration.up);
-            await client.query('INSERT INTO qupersync_migrations (id, name) VALUES ($1, $2)', [migration.id, migration.name]);
+            await client.query('INSERT INTO qupersync_migrations (id, name) VALUES ($1, $2)', [
+              migration.id,
+              migration.name,
+            ]);
             await client.query('COMMIT');
           } catch (error) {
             await client.query('ROLLBACK');
@@ -46,7 +51,10 @@ export class StateMigrator {
   }
 
   /** Reverts the newest applied migrations down to (not including) `targetId`. */
-  async migrateDown(targetId: number, migrations: readonly StateMigration[] = stateMigrations): Promise<number[]> {
+  async migrateDown(
+    targetId: number,
+    migrations: readonly StateMigration[] = stateMigrations,
+  ): Promise<number[]> {
     const reverted: number[] = [];
     for (const migration of [...migrations].reverse()) {
       if (migration.id <= targetId) break;

@@ -2,7 +2,11 @@
 import { randomUUID } from 'node:crypto';
 import type { BatchColumn, BatchRow, BatchSchema, ColumnKind } from '@qupersync/contracts';
 
-export function buildColumn(name: string, kind: ColumnKind, overrides: Partial<BatchColumn> = {}): BatchColumn {
+export function buildColumn(
+  name: string,
+  kind: ColumnKind,
+  overrides: Partial<BatchColumn> = {},
+): BatchColumn {
   const sqlTypes: Record<ColumnKind, string> = {
     smallint: 'int2',
     integer: 'int4',

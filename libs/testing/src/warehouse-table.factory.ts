@@ -8,7 +8,11 @@ export interface WarehouseTable {
   readonly rows: number;
 }
 
-export async function createAllTypesTable(warehouseUrl: string, name: string, rows: number): Promise<WarehouseTable> {
+export async function createAllTypesTable(
+  warehouseUrl: string,
+  name: string,
+  rows: number,
+): Promise<WarehouseTable> {
   const client = new Client({ connectionString: warehouseUrl });
   await client.connect();
   try {
@@ -60,7 +64,10 @@ export async function createAllTypesTable(warehouseUrl: string, name: string, ro
 }
 
 /** Row count and an md5 over every column of every row, in key order. */
-export async function tableFingerprint(databaseUrl: string, table: string): Promise<{ rows: number; digest: string | null }> {
+export async function tableFingerprint(
+  databaseUrl: string,
+  table: string,
+): Promise<{ rows: number; digest: string | null }> {
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();
   try {

@@ -29,7 +29,12 @@ describe('BatchContainerCodec', () => {
   });
 
   it('carries column names that are not Avro names', () => {
-    const odd = { ...schema, columns: schema.columns.map((column, index) => (index === 1 ? { ...column, name: 'Small Value' } : column)) };
+    const odd = {
+      ...schema,
+      columns: schema.columns.map((column, index) =>
+        index === 1 ? { ...column, name: 'Small Value' } : column,
+      ),
+    };
     const row = buildAllKindsRow(3n);
     const { small, ...rest } = row;
     const input = { ...rest, 'Small Value': small ?? null };
@@ -39,7 +44,9 @@ describe('BatchContainerCodec', () => {
 
   it('rejects a decimal with more digits than its scale instead of rounding', () => {
     const codec = new BatchContainerCodec(schema);
-    expect(() => codec.encode([buildAllKindsRow(1n, { amount: '1.00000000001' })])).toThrow(/cannot be encoded.*1\.00000000001/);
+    expect(() => codec.encode([buildAllKindsRow(1n, { amount: '1.00000000001' })])).toThrow(
+      /cannot be encoded.*1\.00000000001/,
+    );
   });
 
   it('rejects bytes that are not a container', () => {

@@ -58,7 +58,9 @@ class DecimalLogicalType extends types.LogicalType {
     return formatUnscaledDecimal(twosComplementToBigint(value), this.scale);
   }
   protected override _toValue(value: unknown): Buffer | undefined {
-    return typeof value === 'string' ? bigintToTwosComplement(parseUnscaledDecimal(value, this.scale)) : undefined;
+    return typeof value === 'string'
+      ? bigintToTwosComplement(parseUnscaledDecimal(value, this.scale))
+      : undefined;
   }
 }
 
@@ -134,7 +136,11 @@ interface AvroFieldJson {
 
 function forSchema(schema: AvroSchemaJson): Type {
   // The only cast to avsc's schema type: our JSON is a subset of Avro schema JSON.
-  return Type.forSchema(schema as Schema, { logicalTypes, registry: { long: exactLongType }, assertLogicalTypes: true });
+  return Type.forSchema(schema as Schema, {
+    logicalTypes,
+    registry: { long: exactLongType },
+    assertLogicalTypes: true,
+  });
 }
 
 /** The Avro type of one column's values (always nullable: NULL stays NULL in every type). */
@@ -304,18 +310,30 @@ export function decodeBatchContainer(message: Buffer | null): DecodedBatch {
         const decoded = rowType.decode(block, blockPosition);
         if (decoded.offset < 0) throw new Error('truncated block');
         blockPosition = decoded.offset;
-        rows.push(renamed ? fromAvroRecord(decoded.value as Record<string, ExactValue>, batchSchema, fieldNames) : (decoded.value as BatchRow));
+        rows.push(
+          renamed
+            ? fromAvroRecord(decoded.value as Record<string, ExactValue>, batchSchema, fieldNames)
+            : (decoded.value as BatchRow),
+        );
       }
       position = end + 16;
     }
     return { schema: batchSchema, rows };
   } catch (error) {
     if (error instanceof QuperSyncError) throw error;
-    throw new QuperSyncError('MESSAGE_UNDECODABLE', 'permanent', `batch cannot be decoded: ${describe(error)}`);
+    throw new QuperSyncError(
+      'MESSAGE_UNDECODABLE',
+      'permanent',
+      `batch cannot be decoded: ${describe(error)}`,
+    );
   }
 }
 
-function fromAvroRecord(record: Record<string, ExactValue>, schema: BatchSchema, fieldNames: string[]): BatchRow {
+function fromAvroRecord(
+  record: Record<string, ExactValue>,
+  schema: BatchSchema,
+  fieldNames: string[],
+): BatchRow {
   const row: BatchRow = {};
   schema.columns.forEach((column, index) => {
     row[column.name] = record[fieldNames[index] ?? column.name] ?? null;

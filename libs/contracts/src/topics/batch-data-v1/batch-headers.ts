@@ -36,7 +36,9 @@ export function toBatchHeaders(identity: BatchIdentity): MessageHeaders {
   return headers;
 }
 
-export function parseBatchHeaders(headers: Readonly<Record<string, string | undefined>>): BatchIdentity | string {
+export function parseBatchHeaders(
+  headers: Readonly<Record<string, string | undefined>>,
+): BatchIdentity | string {
   const result = batchIdentitySchema.safeParse({
     job: headers[batchHeaderNames.job],
     runId: headers[batchHeaderNames.runId],

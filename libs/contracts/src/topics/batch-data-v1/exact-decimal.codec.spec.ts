@@ -1,4 +1,9 @@
-import { bigintToTwosComplement, formatUnscaledDecimal, parseUnscaledDecimal, twosComplementToBigint } from './exact-decimal.codec';
+import {
+  bigintToTwosComplement,
+  formatUnscaledDecimal,
+  parseUnscaledDecimal,
+  twosComplementToBigint,
+} from './exact-decimal.codec';
 
 describe('exact decimal codec', () => {
   it.each([
@@ -24,10 +29,13 @@ describe('exact decimal codec', () => {
     expect(() => parseUnscaledDecimal('', 2)).toThrow(/not a decimal/);
   });
 
-  it.each([0n, 1n, -1n, 127n, 128n, -128n, -129n, 2n ** 127n - 1n, -(2n ** 127n)])('encodes %s as minimal two\'s complement', (value) => {
-    const bytes = bigintToTwosComplement(value);
-    expect(twosComplementToBigint(bytes)).toBe(value);
-  });
+  it.each([0n, 1n, -1n, 127n, 128n, -128n, -129n, 2n ** 127n - 1n, -(2n ** 127n)])(
+    "encodes %s as minimal two's complement",
+    (value) => {
+      const bytes = bigintToTwosComplement(value);
+      expect(twosComplementToBigint(bytes)).toBe(value);
+    },
+  );
 
   it('uses the fewest bytes', () => {
     expect(bigintToTwosComplement(127n)).toEqual(Buffer.from([0x7f]));

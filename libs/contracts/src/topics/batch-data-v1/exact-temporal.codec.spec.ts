@@ -22,9 +22,12 @@ describe('exact temporal codec', () => {
     expect(formatDate(2932896)).toBe('9999-12-31');
   });
 
-  it.each(['0001-01-01', '1900-02-28', '1969-12-31', '2024-02-29', '2038-01-19', '9999-12-31'])('round-trips the date %s', (text) => {
-    expect(formatDate(parseDate(text))).toBe(text);
-  });
+  it.each(['0001-01-01', '1900-02-28', '1969-12-31', '2024-02-29', '2038-01-19', '9999-12-31'])(
+    'round-trips the date %s',
+    (text) => {
+      expect(formatDate(parseDate(text))).toBe(text);
+    },
+  );
 
   it('rejects dates that do not exist', () => {
     expect(() => parseDate('2023-02-29')).toThrow(/calendar date/);
@@ -33,15 +36,25 @@ describe('exact temporal codec', () => {
   });
 
   it('keeps microseconds on both sides of the epoch and beyond 2^53 microseconds', () => {
-    for (const text of ['1969-12-31 23:59:59.999999', '1970-01-01 00:00:00.000001', '2038-01-19 03:14:08.123456', '9999-12-31 23:59:59.999999', '0001-01-01 00:00:00.000000']) {
+    for (const text of [
+      '1969-12-31 23:59:59.999999',
+      '1970-01-01 00:00:00.000001',
+      '2038-01-19 03:14:08.123456',
+      '9999-12-31 23:59:59.999999',
+      '0001-01-01 00:00:00.000000',
+    ]) {
       expect(formatTimestampMicros(parseTimestampMicros(text), false)).toBe(text);
     }
     expect(parseTimestampMicros('9999-12-31 23:59:59.999999') > BigInt(Number.MAX_SAFE_INTEGER)).toBe(true);
   });
 
   it('normalises a timestamp with an offset to UTC and pads short fractions', () => {
-    expect(formatTimestampMicros(parseTimestampMicros('2024-03-10 02:30:00.5+05:30'), true)).toBe('2024-03-09 21:00:00.500000+00');
-    expect(formatTimestampMicros(parseTimestampMicros('2024-03-10T02:30:00Z'), true)).toBe('2024-03-10 02:30:00.000000+00');
+    expect(formatTimestampMicros(parseTimestampMicros('2024-03-10 02:30:00.5+05:30'), true)).toBe(
+      '2024-03-09 21:00:00.500000+00',
+    );
+    expect(formatTimestampMicros(parseTimestampMicros('2024-03-10T02:30:00Z'), true)).toBe(
+      '2024-03-10 02:30:00.000000+00',
+    );
   });
 
   it('round-trips times including the last microsecond of the day', () => {

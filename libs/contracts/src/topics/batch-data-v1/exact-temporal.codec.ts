@@ -9,7 +9,8 @@ const microsPerDay = 86_400n * microsPerSecond;
 
 const datePattern = /^(\d{4,6})-(\d{2})-(\d{2})$/;
 const timePattern = /^(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?$/;
-const timestampPattern = /^(\d{4,6})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(?:([+-])(\d{2})(?::?(\d{2}))?|Z)?$/;
+const timestampPattern =
+  /^(\d{4,6})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,6}))?(?:([+-])(\d{2})(?::?(\d{2}))?|Z)?$/;
 
 export function daysFromCivil(year: number, month: number, day: number): number {
   const shiftedYear = month <= 2 ? year - 1 : year;
@@ -25,7 +26,8 @@ export function civilFromDays(days: number): { year: number; month: number; day:
   const era = Math.floor(shifted / 146097);
   const dayOfEra = shifted - era * 146097;
   const yearOfEra = Math.floor(
-    (dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36524) - Math.floor(dayOfEra / 146096)) / 365,
+    (dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36524) - Math.floor(dayOfEra / 146096)) /
+      365,
   );
   const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
   const monthIndex = Math.floor((5 * dayOfYear + 2) / 153);
@@ -76,7 +78,9 @@ export function parseTimestampMicros(text: string): bigint {
   const fraction = BigInt((match[7] ?? '').padEnd(6, '0'));
   const sign = match[8];
   const offsetSeconds =
-    sign === undefined ? 0 : (sign === '-' ? -1 : 1) * (Number(match[9]) * 3600 + Number(match[10] ?? '0') * 60);
+    sign === undefined
+      ? 0
+      : (sign === '-' ? -1 : 1) * (Number(match[9]) * 3600 + Number(match[10] ?? '0') * 60);
   const days = BigInt(daysFromCivil(year, month, day));
   const secondsOfDay = BigInt(hours * 3600 + minutes * 60 + seconds - offsetSeconds);
   return days * microsPerDay + secondsOfDay * microsPerSecond + fraction;

@@ -12,4 +12,7 @@ export const triggerMessageSchema = z.object({
 
 export type TriggerMessage = z.infer<typeof triggerMessageSchema>;
 
-export const triggerCodec = new AvroMessageCodec<TriggerMessage>('trigger-v1/trigger.avsc', triggerMessageSchema);
+export const triggerCodec = new AvroMessageCodec<TriggerMessage>(
+  'trigger-v1/trigger.avsc',
+  triggerMessageSchema,
+);
