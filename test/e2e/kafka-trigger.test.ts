@@ -1,6 +1,7 @@
 // Triggers from other systems: a plain kafkajs producer that knows only the documented Avro
 // schema (the .avsc file), the same trigger twice, a burst of triggers during one run, and
 // malformed triggers that must be dead-lettered while the coordinator keeps working.
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Type } from 'avsc';
@@ -53,6 +54,22 @@ it('starts a run from a documented Avro trigger, once per request key', async ()
   expect(ended).toMatchObject({ status: 'succeeded', rowsLoaded: 3_000 });
   const runs = await pipeline.api<Array<{ requestKey: string | null }>>(`/runs?job=${job}`);
   expect(runs.filter((candidate) => candidate.requestKey === requestKey)).toHaveLength(1);
+});
+
+it('runs the README example producer as another system would', async () => {
+  const requestKey = `readme-example-${suffix}`;
+  const result = spawnSync(
+    process.execPath,
+    [join(__dirname, '../../examples/send-trigger.js'), job, 'full'],
+    {
+      env: { ...process.env, REQUEST_KEY: requestKey },
+      encoding: 'utf8',
+    },
+  );
+  expect(result.status).toBe(0);
+  expect(result.stdout).toContain(`sent trigger ${requestKey}`);
+  const run = await pipeline.findRunByRequestKey(job, requestKey);
+  expect((await pipeline.waitForRun(run.runId)).status).toBe('succeeded');
 });
 
 it('coalesces different triggers that arrive during one run into that run', async () => {
