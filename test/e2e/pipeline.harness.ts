@@ -46,13 +46,16 @@ export class PipelineHarness {
     readonly logDirectory: string,
   ) {}
 
-  static async start(jobs: readonly JobSpec[], options: { loaders?: number } = {}): Promise<PipelineHarness> {
+  static async start(
+    jobs: readonly JobSpec[],
+    options: { loaders?: number; environment?: Record<string, string> } = {},
+  ): Promise<PipelineHarness> {
     const directory = mkdtempSync(join(tmpdir(), 'qupersync-e2e-'));
     const jobsFile = join(directory, 'jobs.yaml');
     writeFileSync(jobsFile, renderJobsFile(jobs));
     const loaders = options.loaders ?? 1;
     const ports = await findFreePorts(4 + loaders);
-    const specs = planServices({
+    const planned = planServices({
       stack: {
         KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '',
         DATABASE_URL: process.env.DATABASE_URL ?? '',
@@ -63,6 +66,10 @@ export class PipelineHarness {
       jobsFile,
       logLevel: 'info',
     });
+    const specs = planned.map((spec) => ({
+      ...spec,
+      environment: { ...spec.environment, ...options.environment },
+    }));
     const logDirectory = join(directory, 'logs');
     const services = await startServices(specs, { repositoryRoot, logDirectory });
     const portOf = (kind: ServiceSpec['kind']): number => specs.find((spec) => spec.kind === kind)?.port ?? 0;

@@ -194,12 +194,7 @@ export class RunLifecycleService {
         this.logger.info('extraction completed', { ...fields, totalBatches: event.totalBatches });
         return;
       case 'extraction_failed':
-        await this.repository.setRunStatus(
-          client,
-          run.id,
-          'failed',
-          `extraction failed: ${event.error ?? 'unknown error'}`,
-        );
+        await this.endRun(client, run, 'failed', `extraction failed: ${event.error ?? 'unknown error'}`);
         await this.repository.recordBatchFailure(client, {
           job: run.job,
           runId: run.id,
@@ -216,19 +211,14 @@ export class RunLifecycleService {
     }
   }
 
-  /** Ends the run when every batch is accounted for; returns the run as it is afterwards. */
+  /** Ends the run when extraction has ended and every batch is loaded or failed. */
   async completeIfDone(client: PoolClient, runId: string): Promise<void> {
     const run = await this.repository.findRun(runId, client);
     if (run === undefined || run.totalBatches === null) return;
     if (run.status === 'succeeded' || run.status === 'failed') return;
     if (run.batchesLoaded + run.batchesFailed < run.totalBatches) return;
     if (run.batchesFailed > 0) {
-      await this.repository.setRunStatus(
-        client,
-        run.id,
-        'failed',
-        `${run.batchesFailed} of ${run.totalBatches} batches failed`,
-      );
+      await this.endRun(client, run, 'failed', `${run.batchesFailed} of ${run.totalBatches} batches failed`);
       this.logger.warn('run failed; watermark left where it was', {
         job: run.job,
         runId: run.id,
@@ -239,7 +229,7 @@ export class RunLifecycleService {
     if (run.mode === 'incremental' && run.highCursor !== null) {
       await this.repository.advanceWatermark(client, run.job, run.id, run.highCursor);
     }
-    await this.repository.setRunStatus(client, run.id, 'succeeded');
+    await this.endRun(client, run, 'succeeded', null);
     this.logger.info('run succeeded', {
       job: run.job,
       runId: run.id,
@@ -248,11 +238,21 @@ export class RunLifecycleService {
     });
   }
 
+  private async endRun(
+    client: PoolClient,
+    run: RunRecord,
+    outcome: 'succeeded' | 'failed',
+    error: string | null,
+  ): Promise<void> {
+    await this.repository.setRunStatus(client, run.id, outcome, error);
+    this.metrics.runs.inc({ job: run.job, outcome });
+  }
+
   async failRun(runId: string, reason: string): Promise<void> {
     await this.database.withTransaction(async (client) => {
       const run = await this.repository.lockRun(client, runId);
       if (run === undefined || run.status === 'succeeded' || run.status === 'failed') return;
-      await this.repository.setRunStatus(client, runId, 'failed', reason);
+      await this.endRun(client, run, 'failed', reason);
       this.logger.warn('run failed', { job: run.job, runId, reason });
     });
   }

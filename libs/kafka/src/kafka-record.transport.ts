@@ -40,6 +40,8 @@ export interface KafkaRecordTransportOptions {
   readonly partitionsConsumedConcurrently?: number;
   readonly sessionTimeoutMs?: number;
   readonly fromBeginning?: boolean;
+  /** Told the consumer lag of a partition after each record (for the lag gauge). */
+  readonly onLag?: (topic: string, partition: number, lag: number) => void;
 }
 
 export function decodeHeaders(headers: IHeaders | undefined): Record<string, string> {
@@ -124,6 +126,11 @@ export class KafkaRecordTransport extends Server implements CustomTransportStrat
       await this.consumer?.commitOffsets([
         { topic: batch.topic, partition: batch.partition, offset: (BigInt(message.offset) + 1n).toString() },
       ]);
+      this.options.onLag?.(
+        batch.topic,
+        batch.partition,
+        Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(message.offset) - 1n)),
+      );
       await payload.heartbeat();
     }
   }

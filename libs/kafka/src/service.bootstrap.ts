@@ -4,7 +4,13 @@
 import { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ConfigurationError, kafkaEnvironmentSchema, parseEnvironment } from '@qupersync/config';
-import { configureLogging, JsonLogger, LogLevel, NestJsonLogger } from '@qupersync/observability';
+import {
+  configureLogging,
+  JsonLogger,
+  LogLevel,
+  NestJsonLogger,
+  PipelineMetrics,
+} from '@qupersync/observability';
 import { KafkaRecordTransport, KafkaRecordTransportOptions } from './kafka-record.transport';
 import { KafkaSettings } from './kafka.settings';
 import { RethrowRpcExceptionFilter } from './rethrow-rpc-exception.filter';
@@ -43,9 +49,16 @@ export async function startService(options: ServiceStartOptions): Promise<INestA
   app.enableShutdownHooks();
   await options.beforeListen?.(app);
   if (options.transport !== undefined) {
+    const metrics = app.get(PipelineMetrics);
     // Deferred so the filter is in place before Nest binds the handlers (it binds filters then).
     const microservice = app.connectMicroservice(
-      { strategy: new KafkaRecordTransport(options.transport) },
+      {
+        strategy: new KafkaRecordTransport({
+          ...options.transport,
+          onLag: (topic, partition, lag) =>
+            metrics.consumerLag.set({ topic, partition: String(partition) }, lag),
+        }),
+      },
       { deferInitialization: true },
     );
     microservice.useGlobalFilters(new RethrowRpcExceptionFilter());

@@ -39,6 +39,12 @@ export class PipelineMetrics {
     labelNames: ['phase', 'code'],
     registers: [this.registry],
   });
+  readonly runs = new Counter({
+    name: 'qupersync_runs_total',
+    help: 'Runs that ended, by job and outcome (succeeded, failed)',
+    labelNames: ['job', 'outcome'],
+    registers: [this.registry],
+  });
   readonly consumerLag = new Gauge({
     name: 'qupersync_consumer_lag_messages',
     help: 'Messages between the last consumed offset and the partition high watermark',
