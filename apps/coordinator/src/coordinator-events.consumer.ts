@@ -3,7 +3,14 @@
 // and the coordinator keeps going.
 import { Controller } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import { batchEventCodec, TopicNames, triggerCodec } from '@qupersync/contracts';
+import {
+  batchEventCodec,
+  describeError,
+  QuperSyncError,
+  TopicNames,
+  triggerCodec,
+} from '@qupersync/contracts';
+import { isDatabaseUnavailable } from '@qupersync/postgres';
 import type { KafkaRecord, KafkaRecordContext } from '@qupersync/kafka';
 import { JsonLogger } from '@qupersync/observability';
 import { RunLifecycleService } from './run-lifecycle.service';
@@ -17,12 +24,14 @@ export class CoordinatorEventsConsumer {
   @EventPattern(TopicNames.trigger)
   async onTrigger(@Payload() record: KafkaRecord, @Ctx() _context: KafkaRecordContext): Promise<void> {
     const trigger = triggerCodec.decode(record.value);
-    const outcome = await this.lifecycle.trigger({
-      job: trigger.job,
-      mode: trigger.mode,
-      requestKey: trigger.requestKey,
-      source: 'kafka',
-    });
+    const outcome = await whileDatabaseReachable(() =>
+      this.lifecycle.trigger({
+        job: trigger.job,
+        mode: trigger.mode,
+        requestKey: trigger.requestKey,
+        source: 'kafka',
+      }),
+    );
     this.logger.info('trigger received', {
       job: trigger.job,
       runId: outcome.run.id,
@@ -34,6 +43,26 @@ export class CoordinatorEventsConsumer {
 
   @EventPattern(TopicNames.batchEvent)
   async onBatchEvent(@Payload() record: KafkaRecord, @Ctx() _context: KafkaRecordContext): Promise<void> {
-    await this.lifecycle.applyEvent(batchEventCodec.decode(record.value));
+    const event = batchEventCodec.decode(record.value);
+    await whileDatabaseReachable(() => this.lifecycle.applyEvent(event));
+  }
+}
+
+/**
+ * A state database outage is transient: the transport keeps the record and retries it for as
+ * long as the outage lasts, so no trigger or batch event is lost or dead-lettered because of it.
+ */
+async function whileDatabaseReachable<Result>(work: () => Promise<Result>): Promise<Result> {
+  try {
+    return await work();
+  } catch (error) {
+    if (isDatabaseUnavailable(error)) {
+      throw new QuperSyncError(
+        'TARGET_UNAVAILABLE',
+        'transient',
+        `state database unavailable: ${describeError(error)}`,
+      );
+    }
+    throw error;
   }
 }

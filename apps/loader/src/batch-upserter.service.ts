@@ -1,10 +1,14 @@
-// Writes one transformed batch into its target table: COPY into the connection's staging table,
-// then one INSERT ... ON CONFLICT, all in one transaction. A row the database rejects (too long,
-// a constraint) is isolated by splitting the batch: the good rows load, the bad ones come back.
+// Writes transformed batches into their target tables: COPY into the connection's staging table,
+// then one INSERT ... ON CONFLICT per batch, in one transaction per batch (or, for jobs with
+// commit_per_batch: false, one transaction for several consecutive batches). A row the database
+// rejects (too long, a constraint) is isolated by splitting the batch: the good rows load, the
+// bad ones come back with the database's message. The target table is created from the batch
+// schema when missing, and new source columns are added (or refused) per the job's policy.
 import { Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { QualifiedName, quoteIdentifier, quoteQualifiedName } from '@qupersync/config';
+import { QuperSyncError } from '@qupersync/contracts';
 import type { BatchRow, BatchSchema } from '@qupersync/contracts';
 import { postgresTypeOf, toCopyText } from '@qupersync/entity';
 import { JsonLogger } from '@qupersync/observability';
@@ -21,6 +25,24 @@ export interface UpsertOutcome {
   readonly rejected: readonly RejectedRow[];
 }
 
+/** How the loader may change the target table (jobs file: create_target, schema_evolution). */
+export interface TargetTablePolicy {
+  readonly createTarget: boolean;
+  readonly schemaEvolution: 'add_columns' | 'fail';
+}
+
+export const defaultTargetTablePolicy: TargetTablePolicy = {
+  createTarget: true,
+  schemaEvolution: 'add_columns',
+};
+
+export interface BatchWrite {
+  readonly target: QualifiedName;
+  readonly schema: BatchSchema;
+  readonly rows: readonly BatchRow[];
+  readonly policy: TargetTablePolicy;
+}
+
 function sqlState(error: unknown): string | undefined {
   const code: unknown = error instanceof Error ? Reflect.get(error, 'code') : undefined;
   return typeof code === 'string' ? code : undefined;
@@ -35,6 +57,7 @@ export function isRowLevelError(error: unknown): boolean {
 @Injectable()
 export class BatchUpserter {
   private readonly logger = new JsonLogger(BatchUpserter.name);
+  /** Target tables known to have every column of a schema: `<table>|<columns>`. */
   private readonly preparedTables = new Set<string>();
   private readonly statements = new Map<string, UpsertStatements>();
 
@@ -44,20 +67,53 @@ export class BatchUpserter {
     target: QualifiedName,
     schema: BatchSchema,
     rows: readonly BatchRow[],
+    policy: TargetTablePolicy = defaultTargetTablePolicy,
   ): Promise<UpsertOutcome> {
     if (rows.length === 0) return { rowsWritten: 0, rejected: [] };
-    await this.ensureTargetTable(target, schema);
+    await this.prepareTargetTable(target, schema, policy);
     const statements = this.statementsFor(target, schema);
     try {
-      return { rowsWritten: await this.writeInTransaction(statements, schema, rows), rejected: [] };
+      return {
+        rowsWritten: await this.database.withTransaction((client) =>
+          this.write(client, statements, schema, rows),
+        ),
+        rejected: [],
+      };
     } catch (error) {
-      if (sqlState(error) === '42P01') {
-        // The target table was dropped since we created it: create it again on the next attempt.
-        this.preparedTables.delete(quoteQualifiedName(target));
-      }
+      this.forgetDroppedTable(error, target);
       if (!isRowLevelError(error)) throw error;
       return this.isolateRejectedRows(statements, schema, rows, error);
     }
+  }
+
+  /**
+   * Writes several batches in one transaction and returns the rows written per batch. Any error
+   * rolls all of them back and is thrown: the caller then loads them one by one.
+   */
+  async upsertTogether(writes: readonly BatchWrite[]): Promise<number[]> {
+    for (const write of writes) await this.prepareTargetTable(write.target, write.schema, write.policy);
+    try {
+      return await this.database.withTransaction(async (client) => {
+        const written: number[] = [];
+        for (const write of writes) {
+          const statements = this.statementsFor(write.target, write.schema);
+          written.push(
+            write.rows.length === 0 ? 0 : await this.write(client, statements, write.schema, write.rows),
+          );
+        }
+        return written;
+      });
+    } catch (error) {
+      for (const write of writes) this.forgetDroppedTable(error, write.target);
+      throw error;
+    }
+  }
+
+  private forgetDroppedTable(error: unknown, target: QualifiedName): void {
+    if (sqlState(error) !== '42P01') return;
+    // The target table was dropped since we prepared it: prepare it again on the next attempt.
+    const prefix = `${quoteQualifiedName(target)}|`;
+    for (const key of this.preparedTables) if (key.startsWith(prefix)) this.preparedTables.delete(key);
   }
 
   private async isolateRejectedRows(
@@ -78,7 +134,9 @@ export class BatchUpserter {
     const rejected: RejectedRow[] = [];
     for (const half of [rows.slice(0, middle), rows.slice(middle)]) {
       try {
-        rowsWritten += await this.writeInTransaction(statements, schema, half);
+        rowsWritten += await this.database.withTransaction((client) =>
+          this.write(client, statements, schema, half),
+        );
       } catch (halfError) {
         if (!isRowLevelError(halfError)) throw halfError;
         const outcome = await this.isolateRejectedRows(statements, schema, half, halfError);
@@ -89,19 +147,18 @@ export class BatchUpserter {
     return { rowsWritten, rejected };
   }
 
-  private async writeInTransaction(
+  private async write(
+    client: PoolClient,
     statements: UpsertStatements,
     schema: BatchSchema,
     rows: readonly BatchRow[],
   ): Promise<number> {
-    return this.database.withTransaction(async (client) => {
-      await client.query(statements.createStaging);
-      await copyRows(client, statements.copyIntoStaging, schema, rows);
-      const result = await client.query(statements.upsert);
-      // The staging table is a regular temp table: empty it for the next batch on this connection.
-      await client.query(`TRUNCATE ${statements.stagingTable}`);
-      return result.rowCount ?? 0;
-    });
+    await client.query(statements.createStaging);
+    await copyRows(client, statements.copyIntoStaging, schema, rows);
+    const result = await client.query(statements.upsert);
+    // The staging table is a regular temp table: empty it for the next batch on this connection.
+    await client.query(`TRUNCATE ${statements.stagingTable}`);
+    return result.rowCount ?? 0;
   }
 
   private statementsFor(target: QualifiedName, schema: BatchSchema): UpsertStatements {
@@ -115,10 +172,54 @@ export class BatchUpserter {
     return statements;
   }
 
-  /** Creates the target table from the batch schema when it does not exist yet. */
-  private async ensureTargetTable(target: QualifiedName, schema: BatchSchema): Promise<void> {
+  /**
+   * Makes sure the target table exists and has every column of the batch. A missing table is
+   * created (create_target: true) or is a permanent error; a missing column is added as a
+   * nullable column (schema_evolution: add_columns) or is a permanent error (fail).
+   */
+  private async prepareTargetTable(
+    target: QualifiedName,
+    schema: BatchSchema,
+    policy: TargetTablePolicy,
+  ): Promise<void> {
     const name = quoteQualifiedName(target);
-    if (this.preparedTables.has(name)) return;
+    const key = `${name}|${schema.columns.map((column) => `${column.name}:${postgresTypeOf(column)}`).join(',')}`;
+    if (this.preparedTables.has(key)) return;
+    const existing = await this.existingColumns(target);
+    if (existing === undefined) {
+      if (!policy.createTarget) {
+        throw new QuperSyncError(
+          'TARGET_WRITE_FAILED',
+          'permanent',
+          `target table ${name} does not exist and create_target is false`,
+        );
+      }
+      await this.createTable(target, schema);
+    } else {
+      const missing = schema.columns.filter((column) => !existing.has(column.name));
+      if (missing.length > 0 && policy.schemaEvolution === 'fail') {
+        throw new QuperSyncError(
+          'TARGET_WRITE_FAILED',
+          'permanent',
+          `target table ${name} lacks column(s) ${missing.map((column) => column.name).join(', ')} and schema_evolution is fail`,
+        );
+      }
+      for (const column of missing) {
+        await this.database.query(
+          `ALTER TABLE ${name} ADD COLUMN IF NOT EXISTS ${quoteIdentifier(column.name)} ${postgresTypeOf(column)}`,
+        );
+        this.logger.info('target column added', {
+          table: name,
+          column: column.name,
+          type: postgresTypeOf(column),
+        });
+      }
+    }
+    this.preparedTables.add(key);
+  }
+
+  private async createTable(target: QualifiedName, schema: BatchSchema): Promise<void> {
+    const name = quoteQualifiedName(target);
     const columns = schema.columns.map(
       (column) => `${quoteIdentifier(column.name)} ${postgresTypeOf(column)}`,
     );
@@ -129,18 +230,21 @@ export class BatchUpserter {
       .query(`CREATE TABLE IF NOT EXISTS ${name} (${columns.join(', ')}, PRIMARY KEY (${key}))`)
       .catch(async (error: unknown) => {
         // Two loaders creating the same table at once: the loser sees a duplicate; the table exists.
-        if (!(await this.tableExists(target))) throw error;
+        if ((await this.existingColumns(target)) === undefined) throw error;
       });
-    this.preparedTables.add(name);
-    this.logger.info('target table ready', { table: name });
+    this.logger.info('target table created', { table: name });
   }
 
-  private async tableExists(target: QualifiedName): Promise<boolean> {
-    const rows = await this.database.query<{ found: boolean }>(
-      'SELECT to_regclass($1) IS NOT NULL AS found',
+  /** The target's column names, or undefined when the table does not exist. */
+  private async existingColumns(target: QualifiedName): Promise<Set<string> | undefined> {
+    const rows = await this.database.query<{ name: string | null }>(
+      `SELECT a.attname AS name FROM (SELECT to_regclass($1) AS oid) t
+       LEFT JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum > 0 AND NOT a.attisdropped
+       WHERE t.oid IS NOT NULL`,
       [quoteQualifiedName(target)],
     );
-    return rows[0]?.found === true;
+    if (rows.length === 0) return undefined;
+    return new Set(rows.flatMap((row) => (row.name === null ? [] : [row.name])));
   }
 }
 

@@ -34,6 +34,9 @@ runMain('loader', async () => {
       groupId: 'qupersync-loader',
       stage: 'loader',
       partitionsConsumedConcurrently: 2,
+      // A loader that dies hands its partitions over after 10 s, not the default 30 s; it
+      // heartbeats between batches and during retries, which take far less.
+      sessionTimeoutMs: 10_000,
     },
     beforeListen: async (app) => {
       await app.get(StateMigrator).migrateUp();

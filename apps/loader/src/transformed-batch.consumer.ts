@@ -1,16 +1,20 @@
-// Loads transformed batches. The offset is committed (by the transport) only after the batch's
-// transaction committed and its result was reported. While PostgreSQL is unreachable the handler
-// throws a transient error: the transport pauses the partition and retries, using up no retries
-// and failing nothing. Other errors are retried up to the job's max_retries with backoff; then
-// the batch is reported failed (the coordinator records it in qupersync_state) and loading goes on.
+// Loads transformed batches. Offsets are committed (by the transport) only after the batches'
+// transaction committed and their results were reported. The transport hands over up to 16
+// consecutive batches of a partition: consecutive batches of a job with commit_per_batch: false
+// share one transaction; everything else is one transaction per batch.
+// While PostgreSQL is unreachable the handler throws a transient error: the transport pauses the
+// partition and retries, using up no retries and failing nothing. Other errors are retried up to
+// the job's max_retries with backoff; then the batch is reported failed (the coordinator records
+// it in qupersync_state) and loading goes on.
 import { Controller } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import { JobCatalog } from '@qupersync/config';
+import { JobCatalog, JobDefinition } from '@qupersync/config';
 import {
   BatchEventMessage,
   batchEventCodec,
   BatchIdentity,
   decodeBatchContainer,
+  DecodedBatch,
   deadLetterCodec,
   describeError,
   parseBatchHeaders,
@@ -18,10 +22,28 @@ import {
   TopicNames,
 } from '@qupersync/contracts';
 import { KafkaGateway } from '@qupersync/kafka';
-import type { KafkaRecord, KafkaRecordContext } from '@qupersync/kafka';
+import type { KafkaRecord, KafkaRecordContext, OutgoingMessage } from '@qupersync/kafka';
 import { backoffDelayMs, JsonLogger, PipelineMetrics, SystemClock } from '@qupersync/observability';
 import { isDatabaseUnavailable } from '@qupersync/postgres';
-import { BatchUpserter, RejectedRow } from './batch-upserter.service';
+import { BatchUpserter, RejectedRow, TargetTablePolicy } from './batch-upserter.service';
+
+interface LoadItem {
+  readonly record: KafkaRecord;
+  readonly identity: BatchIdentity;
+  readonly job: JobDefinition;
+  readonly batch: DecodedBatch;
+}
+
+type LoadResult = Pick<
+  BatchEventMessage,
+  'kind' | 'rowCount' | 'rowsWritten' | 'rowsDeadLettered' | 'errorCode' | 'error'
+>;
+
+export const batchesPerPoll = 16;
+
+function policyOf(job: JobDefinition): TargetTablePolicy {
+  return { createTarget: job.createTarget, schemaEvolution: job.schemaEvolution };
+}
 
 @Controller()
 export class TransformedBatchConsumer {
@@ -35,19 +57,75 @@ export class TransformedBatchConsumer {
     private readonly clock: SystemClock,
   ) {}
 
-  @EventPattern(TopicNames.batchTransformed)
-  async onTransformedBatch(
-    @Payload() record: KafkaRecord,
+  @EventPattern(TopicNames.batchTransformed, { groupedRecords: batchesPerPoll })
+  async onTransformedBatches(
+    @Payload() records: KafkaRecord[],
     @Ctx() context: KafkaRecordContext,
   ): Promise<void> {
-    const started = process.hrtime.bigint();
+    // A record that cannot be decoded throws a permanent error here: the transport then retries
+    // the records one by one and dead-letters only that one.
+    const items = records.map((record) => this.decode(record));
+    for (const group of consecutiveSharedTransactions(items)) {
+      if (group.length > 1 && (await this.loadTogether(group))) continue;
+      for (const item of group) await this.loadOne(item, context);
+    }
+  }
+
+  private decode(record: KafkaRecord): LoadItem {
     const identity = parseBatchHeaders(record.headers);
     if (typeof identity === 'string')
       throw new QuperSyncError('MESSAGE_INVALID', 'permanent', `batch headers: ${identity}`);
     const job = this.jobs.find(identity.job);
     if (job === undefined)
       throw new QuperSyncError('JOB_UNKNOWN', 'permanent', `unknown job "${identity.job}"`);
-    const batch = decodeBatchContainer(record.value);
+    return { record, identity, job, batch: decodeBatchContainer(record.value) };
+  }
+
+  /** One transaction for the group; false (nothing written) when it fails and batches must go one by one. */
+  private async loadTogether(group: readonly LoadItem[]): Promise<boolean> {
+    const started = process.hrtime.bigint();
+    let written: number[];
+    try {
+      written = await this.upserter.upsertTogether(
+        group.map((item) => ({
+          target: item.job.targetTable,
+          schema: item.batch.schema,
+          rows: item.batch.rows,
+          policy: policyOf(item.job),
+        })),
+      );
+    } catch (error) {
+      if (isDatabaseUnavailable(error))
+        throw new QuperSyncError(
+          'TARGET_UNAVAILABLE',
+          'transient',
+          `database unavailable: ${describeError(error)}`,
+        );
+      this.logger.warn('shared transaction failed; loading its batches one by one', {
+        batches: group.length,
+        error: describeError(error),
+      });
+      return false;
+    }
+    await this.report(
+      group.map((item, index) =>
+        this.event(item, {
+          kind: 'batch_loaded',
+          rowCount: item.batch.rows.length,
+          rowsWritten: written[index] ?? 0,
+          rowsDeadLettered: 0,
+          errorCode: null,
+          error: null,
+        }),
+      ),
+    );
+    for (const item of group) this.countLoaded(item, item.batch.rows.length, started);
+    return true;
+  }
+
+  private async loadOne(item: LoadItem, context: KafkaRecordContext): Promise<void> {
+    const started = process.hrtime.bigint();
+    const { job, batch, identity, record } = item;
     const log = this.logger.with({
       job: job.name,
       runId: identity.runId,
@@ -55,22 +133,22 @@ export class TransformedBatchConsumer {
       partition: record.partition,
       offset: record.offset,
     });
-
     for (let attempt = 1; ; attempt++) {
       try {
-        const outcome = await this.upserter.upsert(job.targetTable, batch.schema, batch.rows);
+        const outcome = await this.upserter.upsert(job.targetTable, batch.schema, batch.rows, policyOf(job));
         if (outcome.rejected.length > 0) await this.deadLetter(identity, record, outcome.rejected);
-        await this.report(identity, record, {
-          kind: 'batch_loaded',
-          rowCount: batch.rows.length - outcome.rejected.length,
-          rowsWritten: outcome.rowsWritten,
-          rowsDeadLettered: outcome.rejected.length,
-          errorCode: null,
-          error: null,
-        });
-        this.metrics.rows.inc({ phase: 'load', job: job.name }, batch.rows.length - outcome.rejected.length);
-        this.metrics.batches.inc({ phase: 'load', job: job.name, outcome: 'loaded' });
-        this.metrics.batchSeconds.observe({ phase: 'load' }, Number(process.hrtime.bigint() - started) / 1e9);
+        const loaded = batch.rows.length - outcome.rejected.length;
+        await this.report([
+          this.event(item, {
+            kind: 'batch_loaded',
+            rowCount: loaded,
+            rowsWritten: outcome.rowsWritten,
+            rowsDeadLettered: outcome.rejected.length,
+            errorCode: null,
+            error: null,
+          }),
+        ]);
+        this.countLoaded(item, loaded, started);
         log.debug('batch loaded', { rows: batch.rows.length, rowsWritten: outcome.rowsWritten });
         return;
       } catch (error) {
@@ -81,17 +159,20 @@ export class TransformedBatchConsumer {
             `database unavailable: ${describeError(error)}`,
           );
         }
-        if (attempt > job.maxRetries) {
-          log.error('batch failed after retries', { attempts: attempt, error: describeError(error) });
+        const permanent = error instanceof QuperSyncError && error.errorClass === 'permanent';
+        if (permanent || attempt > job.maxRetries) {
+          log.error('batch failed', { attempts: attempt, error: describeError(error) });
           this.metrics.batches.inc({ phase: 'load', job: job.name, outcome: 'failed' });
-          await this.report(identity, record, {
-            kind: 'batch_failed',
-            rowCount: 0,
-            rowsWritten: 0,
-            rowsDeadLettered: 0,
-            errorCode: 'TARGET_WRITE_FAILED',
-            error: describeError(error),
-          });
+          await this.report([
+            this.event(item, {
+              kind: 'batch_failed',
+              rowCount: 0,
+              rowsWritten: 0,
+              rowsDeadLettered: 0,
+              errorCode: error instanceof QuperSyncError ? error.code : 'TARGET_WRITE_FAILED',
+              error: describeError(error),
+            }),
+          ]);
           return;
         }
         const delay = backoffDelayMs(attempt, 200, 10_000);
@@ -106,14 +187,14 @@ export class TransformedBatchConsumer {
     }
   }
 
-  private async report(
-    identity: BatchIdentity,
-    record: KafkaRecord,
-    result: Pick<
-      BatchEventMessage,
-      'kind' | 'rowCount' | 'rowsWritten' | 'rowsDeadLettered' | 'errorCode' | 'error'
-    >,
-  ): Promise<void> {
+  private countLoaded(item: LoadItem, rows: number, started: bigint): void {
+    this.metrics.rows.inc({ phase: 'load', job: item.job.name }, rows);
+    this.metrics.batches.inc({ phase: 'load', job: item.job.name, outcome: 'loaded' });
+    this.metrics.batchSeconds.observe({ phase: 'load' }, Number(process.hrtime.bigint() - started) / 1e9);
+  }
+
+  private event(item: LoadItem, result: LoadResult): OutgoingMessage {
+    const { identity, record } = item;
     const event: BatchEventMessage = {
       eventId: `${identity.runId}:${result.kind}:${identity.sequence}`,
       runId: identity.runId,
@@ -129,9 +210,11 @@ export class TransformedBatchConsumer {
       occurredAtMs: this.clock.nowMs(),
       ...result,
     };
-    await this.kafka.send(TopicNames.batchEvent, [
-      { key: identity.runId, value: batchEventCodec.encode(event) },
-    ]);
+    return { key: identity.runId, value: batchEventCodec.encode(event) };
+  }
+
+  private async report(events: readonly OutgoingMessage[]): Promise<void> {
+    await this.kafka.send(TopicNames.batchEvent, events);
   }
 
   private async deadLetter(
@@ -164,4 +247,26 @@ export class TransformedBatchConsumer {
     );
     this.metrics.deadLetters.inc({ stage: 'loader', code: 'TARGET_ROW_REJECTED' }, rejected.length);
   }
+}
+
+/** Splits items into runs that may share a transaction: consecutive batches of one job with commit_per_batch: false. */
+export function consecutiveSharedTransactions<
+  Item extends { readonly job: Pick<JobDefinition, 'name' | 'commitPerBatch'> },
+>(items: readonly Item[]): Item[][] {
+  const groups: Item[][] = [];
+  for (const item of items) {
+    const current = groups[groups.length - 1];
+    const previous = current?.[current.length - 1];
+    if (
+      current !== undefined &&
+      previous !== undefined &&
+      !item.job.commitPerBatch &&
+      previous.job.name === item.job.name
+    ) {
+      current.push(item);
+    } else {
+      groups.push([item]);
+    }
+  }
+  return groups;
 }

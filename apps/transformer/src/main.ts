@@ -18,6 +18,8 @@ runMain('transformer', async () => {
       groupId: 'qupersync-transformer',
       stage: 'transformer',
       partitionsConsumedConcurrently: 2,
+      // A transformer that dies hands its partitions over after 10 s (it heartbeats per batch).
+      sessionTimeoutMs: 10_000,
     },
   });
 });

@@ -86,6 +86,8 @@ const jobSchema = z
       .nullish()
       .transform((value) => value ?? undefined),
     numeric_as_float: z.array(identifier).default([]),
+    create_target: z.boolean().default(true),
+    schema_evolution: z.enum(['add_columns', 'fail']).default('add_columns'),
     entity: entitySchema.default({}),
   })
   .strict()
@@ -169,6 +171,10 @@ export interface JobDefinition {
   readonly maxRetries: number;
   readonly schedule: string | undefined;
   readonly numericAsFloat: readonly string[];
+  /** Create the target table from the batch schema when it does not exist. */
+  readonly createTarget: boolean;
+  /** What a source column missing from an existing target table does. */
+  readonly schemaEvolution: 'add_columns' | 'fail';
   readonly entity: EntityDefinition;
 }
 
@@ -194,6 +200,8 @@ export function toJobDefinitions(file: z.infer<typeof jobsFileSchema>): JobDefin
     maxRetries: job.max_retries,
     schedule: job.schedule,
     numericAsFloat: job.numeric_as_float,
+    createTarget: job.create_target,
+    schemaEvolution: job.schema_evolution,
     entity: {
       columns: job.entity.columns,
       rename: job.entity.rename ?? {},

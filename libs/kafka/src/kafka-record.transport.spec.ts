@@ -1,3 +1,4 @@
+import { KafkaJSError } from 'kafkajs';
 import { QuperSyncError } from '@qupersync/contracts';
 import { classifyHandlerFailure, decodeHeaders, unexpectedErrorAttempts } from './kafka-record.transport';
 
@@ -11,6 +12,10 @@ describe('classifyHandlerFailure', () => {
     expect(
       classifyHandlerFailure(new QuperSyncError('TARGET_UNAVAILABLE', 'transient', 'down'), 1_000),
     ).toBeUndefined();
+  });
+
+  it('retries a Kafka client error (broker away) for as long as it lasts', () => {
+    expect(classifyHandlerFailure(new KafkaJSError('Connection timeout', { retriable: true }), 1_000)).toBeUndefined();
   });
 
   it('gives an unexpected error a few attempts, then dead-letters it with the reason', () => {

@@ -9,7 +9,7 @@
 // which is why this transport exists (see FIELD-NOTES).
 import { randomUUID } from 'node:crypto';
 import { CustomTransportStrategy, Server } from '@nestjs/microservices';
-import { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaMessage, logLevel, Producer } from 'kafkajs';
+import { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaJSError, KafkaMessage, logLevel, Producer } from 'kafkajs';
 import { lastValueFrom } from 'rxjs';
 import { deadLetterCodec, describeError, QuperSyncError, TopicNames } from '@qupersync/contracts';
 import { backoffDelayMs, JsonLogger } from '@qupersync/observability';
@@ -64,12 +64,20 @@ export const unexpectedErrorAttempts = 5;
  */
 export function classifyHandlerFailure(error: unknown, attempt: number): QuperSyncError | undefined {
   if (error instanceof QuperSyncError) return error.errorClass === 'permanent' ? error : undefined;
+  // The broker being away (a restart, a leader election) is an outage, not a bad record.
+  if (error instanceof KafkaJSError) return undefined;
   if (attempt < unexpectedErrorAttempts) return undefined;
   return new QuperSyncError(
     'INTERNAL',
     'permanent',
     `gave up after ${attempt} attempts: ${describeError(error)}`,
   );
+}
+
+/** How many records a handler takes at once: `@EventPattern(topic, { groupedRecords: N })`. */
+export function groupedRecordLimit(extras: Record<string, unknown> | undefined): number {
+  const limit = extras?.groupedRecords;
+  return typeof limit === 'number' && Number.isInteger(limit) && limit > 1 ? limit : 1;
 }
 
 export class KafkaRecordTransport extends Server implements CustomTransportStrategy {
@@ -117,52 +125,103 @@ export class KafkaRecordTransport extends Server implements CustomTransportStrat
 
   private async processBatch(payload: EachBatchPayload): Promise<void> {
     const { batch } = payload;
-    for (const message of batch.messages) {
+    const handler = this.getHandlerByPattern(batch.topic);
+    const groupSize = handler === null ? 1 : groupedRecordLimit(handler.extras);
+    const messages = batch.messages;
+    for (let index = 0; index < messages.length;) {
       if (!payload.isRunning() || payload.isStale() || this.stopping) return;
-      const record = this.toRecord(batch.topic, batch.partition, message);
-      const handled = await this.processRecord(record, payload);
+      const records = messages
+        .slice(index, index + groupSize)
+        .map((message) => this.toRecord(batch.topic, batch.partition, message));
+      const handled =
+        groupSize > 1
+          ? await this.processGroup(records, payload)
+          : await this.processRecord(records[0] ?? this.missingRecord(), payload, false);
       if (!handled) return;
-      payload.resolveOffset(message.offset);
+      const last = records[records.length - 1]?.offset ?? '0';
+      for (const record of records) payload.resolveOffset(record.offset);
       await this.consumer?.commitOffsets([
-        { topic: batch.topic, partition: batch.partition, offset: (BigInt(message.offset) + 1n).toString() },
+        { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
       ]);
       this.options.onLag?.(
         batch.topic,
         batch.partition,
-        Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(message.offset) - 1n)),
+        Math.max(0, Number(BigInt(batch.highWatermark) - BigInt(last) - 1n)),
       );
       await payload.heartbeat();
+      index += records.length;
     }
   }
 
+  private missingRecord(): never {
+    throw new Error('empty record group');
+  }
+
+  /**
+   * A grouped handler (EventPattern extras `{ groupedRecords: N }`) gets up to N consecutive
+   * records of one partition at once, e.g. to write them in one transaction. When the group
+   * fails permanently, its records are retried one by one so only the bad one is dead-lettered.
+   */
+  private async processGroup(records: KafkaRecord[], payload: EachBatchPayload): Promise<boolean> {
+    const outcome = await this.invoke(records, records, payload, { stopOnPermanent: true });
+    if (outcome !== 'permanent') return outcome === 'handled';
+    for (const record of records) {
+      if (!(await this.processRecord(record, payload, true))) return false;
+    }
+    return true;
+  }
+
   /** Returns false when the record must be left for redelivery (shutdown or lost partition). */
-  private async processRecord(record: KafkaRecord, payload: EachBatchPayload): Promise<boolean> {
-    const handler = this.getHandlerByPattern(record.topic);
-    const fields = { topic: record.topic, partition: record.partition, offset: record.offset };
+  private async processRecord(
+    record: KafkaRecord,
+    payload: EachBatchPayload,
+    grouped: boolean,
+  ): Promise<boolean> {
+    const outcome = await this.invoke(grouped ? [record] : record, [record], payload, {
+      stopOnPermanent: false,
+    });
+    return outcome === 'handled';
+  }
+
+  private async invoke(
+    data: KafkaRecord | KafkaRecord[],
+    records: readonly KafkaRecord[],
+    payload: EachBatchPayload,
+    options: { stopOnPermanent: boolean },
+  ): Promise<'handled' | 'abandoned' | 'permanent'> {
+    const first = records[0];
+    const handler = first === undefined ? null : this.getHandlerByPattern(first.topic);
+    const fields = {
+      topic: first?.topic,
+      partition: first?.partition,
+      offset: first?.offset,
+      records: records.length,
+    };
     if (handler === null) {
       this.log.warn('no handler for topic, record skipped', fields);
-      return true;
+      return 'handled';
     }
     for (let attempt = 1; ; attempt++) {
       try {
         const context: KafkaRecordContext = { heartbeat: () => payload.heartbeat(), attempt };
-        await lastValueFrom(this.transformToObservable(await handler(record, context)), {
+        await lastValueFrom(this.transformToObservable(await handler(data, context)), {
           defaultValue: undefined,
         });
-        return true;
+        return 'handled';
       } catch (error) {
         const permanent = classifyHandlerFailure(error, attempt);
         if (permanent !== undefined) {
+          if (options.stopOnPermanent) return 'permanent';
           this.log.error('permanent failure, record dead-lettered', {
             ...fields,
             code: permanent.code,
             error: permanent.message,
           });
-          await this.deadLetter(record, permanent);
-          return true;
+          for (const record of records) await this.deadLetter(record, permanent);
+          return 'handled';
         }
         const delay = backoffDelayMs(attempt, 250, 15_000);
-        this.log.warn('transient failure, retrying the record', {
+        this.log.warn('transient failure, retrying', {
           ...fields,
           attempt,
           delayMs: delay,
@@ -170,7 +229,7 @@ export class KafkaRecordTransport extends Server implements CustomTransportStrat
         });
         const deadline = Date.now() + delay;
         while (Date.now() < deadline) {
-          if (!payload.isRunning() || payload.isStale() || this.stopping) return false;
+          if (!payload.isRunning() || payload.isStale() || this.stopping) return 'abandoned';
           await new Promise((resolve) => setTimeout(resolve, Math.min(1000, deadline - Date.now())));
           await payload.heartbeat().catch(() => undefined);
         }

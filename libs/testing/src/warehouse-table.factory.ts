@@ -63,23 +63,34 @@ export async function createAllTypesTable(
   return { name, rows };
 }
 
-/** Row count and an md5 over every column of every row, in key order. */
+/**
+ * Row count and an md5 over every column of every row, in key order. With `columns`, only those
+ * columns in that order (for tables whose column order differs between the two databases).
+ */
 export async function tableFingerprint(
   databaseUrl: string,
   table: string,
+  columns?: readonly string[],
 ): Promise<{ rows: number; digest: string | null }> {
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();
   try {
+    const row = columns === undefined ? 't' : `ROW(${columns.map((column) => `t."${column}"`).join(', ')})`;
     const result = await client.query<{ rows: string; digest: string | null }>(
-      `SELECT count(*) AS rows, md5(string_agg(t::text, E'\\n' ORDER BY id)) AS digest FROM public.${table} t`,
+      `SELECT count(*) AS rows, md5(string_agg(${row}::text, E'\\n' ORDER BY id)) AS digest FROM public.${table} t`,
     );
-    const row = result.rows[0];
-    return { rows: Number(row?.rows ?? 0), digest: row?.digest ?? null };
+    const first = result.rows[0];
+    return { rows: Number(first?.rows ?? 0), digest: first?.digest ?? null };
   } finally {
     await client.end();
   }
 }
+
+/** The columns of tables made by createAllTypesTable, in their order there. */
+export const allTypesColumns: readonly string[] = [
+  'id', 'customer_id', 'small_value', 'amount', 'price', 'ratio', 'measure', 'active',
+  'status', 'note', 'birthday', 'updated_at', 'seen_at', 'clock', 'document', 'payload',
+];
 
 export async function executeSql(databaseUrl: string, sql: string, values: unknown[] = []): Promise<void> {
   const client = new Client({ connectionString: databaseUrl });
