@@ -44,6 +44,7 @@ export class PipelineHarness {
     private services: ServiceProcess[],
     private readonly specs: ServiceSpec[],
     readonly logDirectory: string,
+    private readonly apiToken: string | undefined,
   ) {}
 
   static async start(
@@ -79,6 +80,7 @@ export class PipelineHarness {
       services,
       specs,
       logDirectory,
+      options.environment?.COORDINATOR_API_TOKEN,
     );
   }
 
@@ -112,7 +114,10 @@ export class PipelineHarness {
   async api<T>(path: string, init?: RequestInit): Promise<T> {
     const response = await fetch(`${this.coordinatorUrl}${path}`, {
       ...init,
-      headers: { 'content-type': 'application/json' },
+      headers: {
+        'content-type': 'application/json',
+        ...(this.apiToken === undefined ? {} : { authorization: `Bearer ${this.apiToken}` }),
+      },
     });
     const body: unknown = await response.json();
     if (!response.ok) throw new Error(`${path}: ${response.status} ${JSON.stringify(body)}`);
