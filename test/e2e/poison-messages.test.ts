@@ -48,7 +48,15 @@ afterAll(async () => {
 it('dead-letters poison on every topic and keeps syncing', async () => {
   const key = `poison-${suffix}`;
   const runId = randomUUID();
-  const headers = toBatchHeaders({ job, runId, sequence: 0, rowCount: 1, cursorFrom: null, cursorTo: null });
+  const headers = toBatchHeaders({
+    job,
+    runId,
+    sequence: 0,
+    rowCount: 1,
+    cursorFrom: null,
+    cursorTo: null,
+    extractionId: null,
+  });
   const nonsenseBatch = new BatchContainerCodec({
     ...buildAllKindsSchema(job),
     primaryKey: ['no_such_column'],
@@ -99,6 +107,7 @@ it('dead-letters poison on every topic and keeps syncing', async () => {
           offset: null,
           service: 'poisoner',
           occurredAtMs: 1,
+          extractionId: null,
         }),
       ]),
     },

@@ -74,7 +74,7 @@ it('allows one active run per job and one watermark per job', async () => {
 
 it('reverts with the down steps and applies again', async () => {
   const migrator = new StateMigrator(database);
-  expect(await migrator.migrateDown(0)).toEqual([1]);
+  expect(await migrator.migrateDown(0)).toEqual([2, 1]);
   expect(await tables()).toEqual(['qupersync_migrations']);
-  expect(await migrator.migrateUp()).toEqual([1]);
+  expect(await migrator.migrateUp()).toEqual([1, 2]);
 });

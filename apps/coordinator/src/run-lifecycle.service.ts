@@ -142,6 +142,7 @@ export class RunLifecycleService {
           throw new QuperSyncError('MESSAGE_INVALID', 'permanent', `${event.kind} without a sequence`);
         await this.repository.upsertBatch(client, {
           runId: run.id,
+          extractionId: event.extractionId ?? '-',
           sequence,
           status:
             event.kind === 'batch_extracted'
@@ -162,6 +163,7 @@ export class RunLifecycleService {
           throw new QuperSyncError('MESSAGE_INVALID', 'permanent', 'batch_failed without a sequence');
         await this.repository.upsertBatch(client, {
           runId: run.id,
+          extractionId: event.extractionId ?? '-',
           sequence,
           status: 'failed',
           rowCount: null,
@@ -190,8 +192,13 @@ export class RunLifecycleService {
           run.id,
           event.totalBatches ?? 0,
           event.cursorTo,
+          event.extractionId ?? '-',
         );
-        this.logger.info('extraction completed', { ...fields, totalBatches: event.totalBatches });
+        this.logger.info('extraction completed', {
+          ...fields,
+          totalBatches: event.totalBatches,
+          extractionId: event.extractionId,
+        });
         return;
       case 'extraction_failed':
         await this.endRun(client, run, 'failed', `extraction failed: ${event.error ?? 'unknown error'}`);

@@ -235,6 +235,7 @@ export class RunStateRepository {
     client: PoolClient,
     batch: {
       runId: string;
+      extractionId: string;
       sequence: number;
       status: BatchStatus;
       rowCount: number | null;
@@ -246,9 +247,9 @@ export class RunStateRepository {
     },
   ): Promise<void> {
     await client.query(
-      `INSERT INTO qupersync_batches AS b (run_id, sequence, status, row_count, rows_written, rows_dead_lettered, cursor_from, cursor_to, error)
-       VALUES ($1, $2, $3, COALESCE($4, 0), COALESCE($5, 0), COALESCE($6, 0), $7::jsonb, $8::jsonb, $9)
-       ON CONFLICT (run_id, sequence) DO UPDATE SET
+      `INSERT INTO qupersync_batches AS b (run_id, sequence, status, row_count, rows_written, rows_dead_lettered, cursor_from, cursor_to, error, extraction_id)
+       VALUES ($1, $2, $3, COALESCE($4, 0), COALESCE($5, 0), COALESCE($6, 0), $7::jsonb, $8::jsonb, $9, $11)
+       ON CONFLICT (run_id, extraction_id, sequence) DO UPDATE SET
          status = CASE WHEN $10 > (CASE b.status WHEN 'extracted' THEN 1 WHEN 'transformed' THEN 2 ELSE 3 END)
                        THEN EXCLUDED.status ELSE b.status END,
          row_count = CASE WHEN $4::integer IS NULL THEN b.row_count ELSE GREATEST(b.row_count, $4) END,
@@ -269,23 +270,28 @@ export class RunStateRepository {
         batch.cursorTo,
         batch.error,
         statusRank[batch.status],
+        batch.extractionId,
       ],
     );
   }
 
-  /** Recomputes the run's counters from its batches (derived, so replays cannot double count). */
+  /**
+   * Recomputes the run's counters from its batches (derived, so replays cannot double count).
+   * Once extraction has completed, only the batches of the completing attempt count.
+   */
   async refreshRunProgress(client: PoolClient, runId: string): Promise<void> {
     await client.query(
       `UPDATE qupersync_runs r SET
          batches_loaded = s.loaded, batches_failed = s.failed,
          rows_extracted = s.extracted_rows, rows_loaded = s.loaded_rows, rows_dead_lettered = s.dead_rows,
          last_progress_at = now()
-       FROM (SELECT count(*) FILTER (WHERE status = 'loaded') AS loaded,
-                    count(*) FILTER (WHERE status = 'failed') AS failed,
-                    COALESCE(sum(row_count), 0) AS extracted_rows,
-                    COALESCE(sum(rows_written) FILTER (WHERE status = 'loaded'), 0) AS loaded_rows,
-                    COALESCE(sum(rows_dead_lettered), 0) AS dead_rows
-             FROM qupersync_batches WHERE run_id = $1) s
+       FROM (SELECT count(*) FILTER (WHERE b.status = 'loaded') AS loaded,
+                    count(*) FILTER (WHERE b.status = 'failed') AS failed,
+                    COALESCE(sum(b.row_count), 0) AS extracted_rows,
+                    COALESCE(sum(b.rows_written) FILTER (WHERE b.status = 'loaded'), 0) AS loaded_rows,
+                    COALESCE(sum(b.rows_dead_lettered), 0) AS dead_rows
+             FROM qupersync_batches b JOIN qupersync_runs owner ON owner.id = b.run_id
+             WHERE b.run_id = $1 AND (owner.extraction_id IS NULL OR b.extraction_id = owner.extraction_id)) s
        WHERE r.id = $1`,
       [runId],
     );
@@ -296,12 +302,13 @@ export class RunStateRepository {
     runId: string,
     totalBatches: number,
     highCursor: string | null,
+    extractionId: string,
   ): Promise<void> {
     await client.query(
-      `UPDATE qupersync_runs SET total_batches = $2, high_cursor = $3::jsonb, last_progress_at = now(),
+      `UPDATE qupersync_runs SET total_batches = $2, high_cursor = $3::jsonb, extraction_id = $4, last_progress_at = now(),
          status = CASE WHEN status IN ('pending', 'extracting') THEN 'loading' ELSE status END
        WHERE id = $1`,
-      [runId, totalBatches, highCursor],
+      [runId, totalBatches, highCursor, extractionId],
     );
   }
 

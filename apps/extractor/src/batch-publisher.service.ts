@@ -4,8 +4,10 @@
 import { Injectable } from '@nestjs/common';
 import {
   BatchContainerCodec,
+  BatchIdentity,
   BatchRow,
   batchEventCodec,
+  batchEventId,
   BatchEventMessage,
   toBatchHeaders,
   TopicNames,
@@ -16,9 +18,16 @@ import { PipelineMetrics } from '@qupersync/observability';
 /** Stays under the broker's default message.max.bytes (1 MiB) with room for headers. */
 export const maxBatchMessageBytes = 900 * 1024;
 
+export interface PreparedBatch {
+  readonly identity: BatchIdentity;
+  readonly encoded: Buffer;
+}
+
 export interface ExtractedBatch {
   readonly job: string;
   readonly runId: string;
+  /** This extraction attempt of the run (a redelivered extract request is a new attempt). */
+  readonly extractionId: string;
   readonly rows: readonly BatchRow[];
   readonly cursorFrom: string | null;
   readonly cursorTo: string | null;
@@ -31,49 +40,60 @@ export class BatchPublisher {
     private readonly metrics: PipelineMetrics,
   ) {}
 
-  /** Publishes the batch and returns how many sequences it used (more than one when split). */
-  async publish(codec: BatchContainerCodec, batch: ExtractedBatch, firstSequence: number): Promise<number> {
+  /**
+   * Encodes the batch, splitting it in halves while a message would exceed the broker's limit.
+   * Synchronous, so sequence numbers are fixed before anything is sent.
+   */
+  prepare(codec: BatchContainerCodec, batch: ExtractedBatch, firstSequence: number): PreparedBatch[] {
     const encoded = codec.encode(batch.rows);
     if (encoded.length > maxBatchMessageBytes && batch.rows.length > 1) {
       const middle = Math.ceil(batch.rows.length / 2);
-      const used = await this.publish(
+      const first = this.prepare(
         codec,
         { ...batch, rows: batch.rows.slice(0, middle), cursorTo: null },
         firstSequence,
       );
-      return (
-        used +
-        (await this.publish(
+      return [
+        ...first,
+        ...this.prepare(
           codec,
           { ...batch, rows: batch.rows.slice(middle), cursorFrom: null },
-          firstSequence + used,
-        ))
-      );
+          firstSequence + first.length,
+        ),
+      ];
     }
-    const identity = {
+    const identity: BatchIdentity = {
       job: batch.job,
       runId: batch.runId,
       sequence: firstSequence,
       rowCount: batch.rows.length,
       cursorFrom: batch.cursorFrom,
       cursorTo: batch.cursorTo,
+      extractionId: batch.extractionId,
     };
-    await this.kafka.send(TopicNames.batchExtracted, [
-      { key: `${batch.runId}:${firstSequence}`, value: encoded, headers: toBatchHeaders(identity) },
-    ]);
-    await this.sendEvent({
-      eventId: `${batch.runId}:batch_extracted:${firstSequence}`,
-      runId: batch.runId,
-      job: batch.job,
-      kind: 'batch_extracted',
-      sequence: firstSequence,
-      rowCount: batch.rows.length,
-      cursorFrom: batch.cursorFrom,
-      cursorTo: batch.cursorTo,
-    });
-    this.metrics.rows.inc({ phase: 'extract', job: batch.job }, batch.rows.length);
-    this.metrics.batches.inc({ phase: 'extract', job: batch.job, outcome: 'published' });
-    return 1;
+    return [{ identity, encoded }];
+  }
+
+  /** Sends prepared batches, each followed by its batch_extracted event. */
+  async send(prepared: readonly PreparedBatch[]): Promise<void> {
+    for (const { identity, encoded } of prepared) {
+      await this.kafka.send(TopicNames.batchExtracted, [
+        { key: `${identity.runId}:${identity.sequence}`, value: encoded, headers: toBatchHeaders(identity) },
+      ]);
+      await this.sendEvent({
+        eventId: batchEventId(identity, 'batch_extracted'),
+        extractionId: identity.extractionId,
+        runId: identity.runId,
+        job: identity.job,
+        kind: 'batch_extracted',
+        sequence: identity.sequence,
+        rowCount: identity.rowCount,
+        cursorFrom: identity.cursorFrom,
+        cursorTo: identity.cursorTo,
+      });
+      this.metrics.rows.inc({ phase: 'extract', job: identity.job }, identity.rowCount);
+      this.metrics.batches.inc({ phase: 'extract', job: identity.job, outcome: 'published' });
+    }
   }
 
   async sendEvent(
@@ -94,6 +114,7 @@ export class BatchPublisher {
       offset: null,
       service: 'extractor',
       occurredAtMs: Date.now(),
+      extractionId: null,
       ...event,
     };
     await this.kafka.send(TopicNames.batchEvent, [

@@ -2,12 +2,14 @@
 // statements, cutting rows into batches of exactly batch_size (the last one smaller). Memory
 // holds one Data API page plus one batch, whatever the table size. Values stay exact: BIGINT is
 // read as text, everything else arrives as Redshift printed it.
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { JobCatalog, JobDefinition, quoteIdentifier, quoteQualifiedName } from '@qupersync/config';
 import {
   BatchColumn,
   BatchContainerCodec,
   BatchRow,
+  batchEventId,
   BatchSchema,
   ExactValue,
   ExtractRequestMessage,
@@ -54,7 +56,10 @@ export class ExtractionService {
     const job = this.jobs.find(request.job);
     if (job === undefined)
       throw new QuperSyncError('JOB_UNKNOWN', 'permanent', `unknown job "${request.job}"`);
-    const log = this.logger.with({ job: job.name, runId: request.runId });
+    // Each delivery of the request is its own attempt; the coordinator completes the run on the
+    // batches of the attempt that reports completion, never on a mix of attempts.
+    const extractionId = randomUUID();
+    const log = this.logger.with({ job: job.name, runId: request.runId, extractionId });
     const target = resolveStatementTarget(this.environment, {
       ...(job.source.workgroupName === undefined ? {} : { workgroupName: job.source.workgroupName }),
       ...(job.source.clusterIdentifier === undefined
@@ -98,22 +103,32 @@ export class ExtractionService {
     let rows = 0;
     let pending: BatchRow[] = [];
     let pendingFrom: string[] | null = cursor;
+    // Sends overlap with reading and encoding the next batches, at most `maxBatchesInFlight` at a
+    // time, so memory stays bounded by a few batches while the broker round trips are hidden.
+    const inFlight: Promise<void>[] = [];
     const flush = async (): Promise<void> => {
       if (pending.length === 0) return;
-      sequence += await this.publisher.publish(
+      const prepared = this.publisher.prepare(
         codec,
         {
           job: job.name,
           runId: request.runId,
+          extractionId,
           rows: pending,
           cursorFrom: pendingFrom === null ? null : JSON.stringify(pendingFrom),
           cursorTo: cursor === null ? null : JSON.stringify(cursor),
         },
         sequence,
       );
+      sequence += prepared.length;
       rows += pending.length;
       pending = [];
       pendingFrom = cursor;
+      const sending = this.publisher.send(prepared);
+      // Awaited below (or at the end); the catch only keeps a failure from going unhandled meanwhile.
+      sending.catch(() => undefined);
+      inFlight.push(sending);
+      while (inFlight.length >= maxBatchesInFlight) await inFlight.shift();
       await progress.heartbeat();
     };
 
@@ -137,7 +152,7 @@ export class ExtractionService {
           statementName: `qupersync:${job.name}:${request.runId}`,
         });
         let statementCount = 0;
-        for await (const page of result.pages()) {
+        for await (const page of prefetched(result.pages())) {
           for (const record of page) {
             const row: BatchRow = {};
             schema.columns.forEach((column, index) => {
@@ -153,9 +168,11 @@ export class ExtractionService {
       }
     }
     await flush();
+    for (const sending of inFlight.splice(0)) await sending;
     const highCursor = incremental ? cursor : null;
     await this.publisher.sendEvent({
-      eventId: `${request.runId}:extraction_completed`,
+      eventId: batchEventId({ runId: request.runId, extractionId, sequence: null }, 'extraction_completed'),
+      extractionId,
       runId: request.runId,
       job: job.name,
       kind: 'extraction_completed',
@@ -215,6 +232,25 @@ export class ExtractionService {
       if (value !== undefined && value !== null) upper = String(value);
     }
     return upper;
+  }
+}
+
+const maxBatchesInFlight = 4;
+
+/**
+ * Keeps the next page's request in flight while the current page is processed, so the Data
+ * API's paging latency overlaps with converting, encoding and publishing.
+ */
+export async function* prefetched<Item>(source: AsyncIterable<Item>): AsyncGenerator<Item> {
+  const iterator = source[Symbol.asyncIterator]();
+  let next = iterator.next();
+  for (;;) {
+    const current = await next;
+    if (current.done === true) return;
+    next = iterator.next();
+    // Awaited on the next turn; the catch only keeps a failure from going unhandled meanwhile.
+    next.catch(() => undefined);
+    yield current.value;
   }
 }
 

@@ -12,6 +12,7 @@ import { JobCatalog, JobDefinition } from '@qupersync/config';
 import {
   BatchEventMessage,
   batchEventCodec,
+  batchEventId,
   BatchIdentity,
   decodeBatchContainer,
   DecodedBatch,
@@ -196,7 +197,8 @@ export class TransformedBatchConsumer {
   private event(item: LoadItem, result: LoadResult): OutgoingMessage {
     const { identity, record } = item;
     const event: BatchEventMessage = {
-      eventId: `${identity.runId}:${result.kind}:${identity.sequence}`,
+      eventId: batchEventId(identity, result.kind),
+      extractionId: identity.extractionId,
       runId: identity.runId,
       job: identity.job,
       sequence: identity.sequence,

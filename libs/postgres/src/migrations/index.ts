@@ -1,7 +1,11 @@
 import { initialStateMigration } from './0001-initial-state.migration';
+import { extractionAttemptsMigration } from './0002-extraction-attempts.migration';
 import { StateMigration } from './state-migration';
 
 export type { StateMigration } from './state-migration';
 
 /** Every migration, in order. Append only. */
-export const stateMigrations: readonly StateMigration[] = [initialStateMigration];
+export const stateMigrations: readonly StateMigration[] = [
+  initialStateMigration,
+  extractionAttemptsMigration,
+];

@@ -9,6 +9,7 @@ export const batchHeaderNames = {
   rowCount: 'qupersync-row-count',
   cursorFrom: 'qupersync-cursor-from',
   cursorTo: 'qupersync-cursor-to',
+  extractionId: 'qupersync-extraction-id',
 } as const;
 
 export const batchIdentitySchema = z.object({
@@ -18,6 +19,7 @@ export const batchIdentitySchema = z.object({
   rowCount: z.coerce.number().int().nonnegative(),
   cursorFrom: z.string().nullable(),
   cursorTo: z.string().nullable(),
+  extractionId: z.string().min(1).nullable(),
 });
 
 export type BatchIdentity = z.infer<typeof batchIdentitySchema>;
@@ -33,6 +35,7 @@ export function toBatchHeaders(identity: BatchIdentity): MessageHeaders {
   };
   if (identity.cursorFrom !== null) headers[batchHeaderNames.cursorFrom] = identity.cursorFrom;
   if (identity.cursorTo !== null) headers[batchHeaderNames.cursorTo] = identity.cursorTo;
+  if (identity.extractionId !== null) headers[batchHeaderNames.extractionId] = identity.extractionId;
   return headers;
 }
 
@@ -46,6 +49,7 @@ export function parseBatchHeaders(
     rowCount: headers[batchHeaderNames.rowCount],
     cursorFrom: headers[batchHeaderNames.cursorFrom] ?? null,
     cursorTo: headers[batchHeaderNames.cursorTo] ?? null,
+    extractionId: headers[batchHeaderNames.extractionId] ?? null,
   });
   if (result.success) return result.data;
   return result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');

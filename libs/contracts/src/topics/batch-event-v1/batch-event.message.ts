@@ -32,6 +32,7 @@ export const batchEventMessageSchema = z.object({
   offset: z.string().nullable(),
   service: z.string().min(1),
   occurredAtMs: z.number().int().nonnegative(),
+  extractionId: z.string().min(1).nullable(),
 });
 
 export type BatchEventMessage = z.infer<typeof batchEventMessageSchema>;
@@ -40,3 +41,18 @@ export const batchEventCodec = new AvroMessageCodec<BatchEventMessage>(
   'batch-event-v1/batch-event.avsc',
   batchEventMessageSchema,
 );
+
+/**
+ * The idempotency key of a batch's event: the same batch reported twice (a redelivery) gives the
+ * same id, while a batch of another extraction attempt of the run gives another one.
+ */
+export function batchEventId(
+  identity: {
+    readonly runId: string;
+    readonly extractionId: string | null;
+    readonly sequence: number | null;
+  },
+  kind: BatchEventKind,
+): string {
+  return `${identity.runId}:${identity.extractionId ?? '-'}:${kind}:${identity.sequence ?? '-'}`;
+}

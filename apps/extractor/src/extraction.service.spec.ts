@@ -1,0 +1,36 @@
+import { prefetched } from './extraction.service';
+
+describe('prefetched', () => {
+  it('yields every item in order and asks for the next page before the current one is processed', async () => {
+    const requested: number[] = [];
+    async function* pages(): AsyncGenerator<number> {
+      for (let page = 1; page <= 3; page++) {
+        requested.push(page);
+        await Promise.resolve();
+        yield page;
+      }
+    }
+    const seen: Array<{ page: number; requestedBeforeProcessing: number[] }> = [];
+    for await (const page of prefetched(pages())) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      seen.push({ page, requestedBeforeProcessing: [...requested] });
+    }
+    expect(seen.map((entry) => entry.page)).toEqual([1, 2, 3]);
+    expect(seen[0]?.requestedBeforeProcessing).toEqual([1, 2]);
+  });
+
+  it('surfaces a failure of a prefetched page where it is consumed', async () => {
+    async function* failing(): AsyncGenerator<number> {
+      yield 1;
+      await Promise.resolve();
+      throw new Error('page 2 failed');
+    }
+    const seen: number[] = [];
+    await expect(
+      (async () => {
+        for await (const page of prefetched(failing())) seen.push(page);
+      })(),
+    ).rejects.toThrow('page 2 failed');
+    expect(seen).toEqual([1]);
+  });
+});
