@@ -1,6 +1,7 @@
 // Maps one raw batch to the job's entity. Valid rows go on as a transformed batch carrying the
 // target schema; invalid rows go to the dead-letter topic with the reason and the raw row. With
-// on_invalid: fail, a batch with an invalid row fails as a whole instead.
+// on_invalid: fail, a batch with an invalid row fails as a whole instead. A rule that does not fit
+// the batch's schema (an unknown column, say) throws a permanent BATCH_INVALID error.
 import { Injectable } from '@nestjs/common';
 import { JobCatalog, JobDefinition } from '@qupersync/config';
 import {
@@ -13,7 +14,15 @@ import {
   ExactValue,
   QuperSyncError,
 } from '@qupersync/contracts';
-import { EntityMapper } from '@qupersync/entity';
+import {
+  BatchRuleInputs,
+  createRowMapper,
+  noBatchRuleInputs,
+  ratesTableKey,
+  RowMapper,
+} from '@qupersync/entity';
+import type { CurrencyRates } from '@qupersync/entity';
+import { CurrencyRatesProvider } from './currency-rates.provider';
 
 export interface InvalidRow {
   readonly row: BatchRow;
@@ -29,19 +38,27 @@ export interface TransformOutcome {
 
 @Injectable()
 export class BatchTransformer {
-  private readonly compiled = new Map<string, { mapper: EntityMapper; codec: BatchContainerCodec }>();
+  private readonly compiled = new Map<string, { mapper: RowMapper; codec: BatchContainerCodec }>();
 
-  constructor(private readonly jobs: JobCatalog) {}
+  constructor(
+    private readonly jobs: JobCatalog,
+    private readonly ratesProvider: CurrencyRatesProvider,
+  ) {}
 
-  transform(identity: BatchIdentity, sourceSchema: BatchSchema, rows: readonly BatchRow[]): TransformOutcome {
+  async transform(
+    identity: BatchIdentity,
+    sourceSchema: BatchSchema,
+    rows: readonly BatchRow[],
+  ): Promise<TransformOutcome> {
     const job = this.jobs.find(identity.job);
     if (job === undefined)
       throw new QuperSyncError('JOB_UNKNOWN', 'permanent', `unknown job "${identity.job}"`);
     const { mapper, codec } = this.compile(job, sourceSchema);
+    const inputs = await this.readInputs(mapper);
     const valid: BatchRow[] = [];
     const invalid: InvalidRow[] = [];
     for (const row of rows) {
-      const mapped = mapper.map(row);
+      const mapped = mapper.map(row, inputs);
       if (mapped.valid) valid.push(mapped.row);
       else invalid.push({ row, reason: mapped.reason });
     }
@@ -78,16 +95,26 @@ export class BatchTransformer {
     }
   }
 
+  /** Reads each rates table the rules need (the provider caches them) once for the whole batch. */
+  private async readInputs(mapper: RowMapper): Promise<BatchRuleInputs> {
+    if (mapper.ratesTables.length === 0) return noBatchRuleInputs;
+    const ratesTables = new Map<string, CurrencyRates>();
+    for (const reference of mapper.ratesTables) {
+      ratesTables.set(ratesTableKey(reference), await this.ratesProvider.ratesFrom(reference));
+    }
+    return { ratesTables };
+  }
+
   private compile(
     job: JobDefinition,
     sourceSchema: BatchSchema,
-  ): { mapper: EntityMapper; codec: BatchContainerCodec } {
+  ): { mapper: RowMapper; codec: BatchContainerCodec } {
     const key = `${job.name}:${JSON.stringify(sourceSchema)}`;
     let compiled = this.compiled.get(key);
     if (compiled === undefined) {
-      let mapper: EntityMapper;
+      let mapper: RowMapper;
       try {
-        mapper = new EntityMapper(sourceSchema, job.entity, job.numericAsFloat);
+        mapper = createRowMapper(sourceSchema, job);
       } catch (error) {
         throw new QuperSyncError('BATCH_INVALID', 'permanent', `job ${job.name}: ${describeError(error)}`);
       }

@@ -1,10 +1,16 @@
 // Consumes raw batches, publishes transformed batches (same key and identity headers), dead
 // letters and a batch_transformed event. Stateless: any number of transformers share the work.
+// A batch the job's entity cannot map (BATCH_INVALID: a rule naming an unknown column, a bug in
+// an entity class) is failed with the reason and dead-lettered whole, so the run ends failed
+// instead of waiting for a batch that will never come.
 import { Controller } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import {
   batchEventCodec,
+  batchEventId,
   BatchEventMessage,
+  BatchIdentity,
+  deadLetterCodec,
   decodeBatchContainer,
   parseBatchHeaders,
   QuperSyncError,
@@ -14,7 +20,7 @@ import {
 import { KafkaGateway } from '@qupersync/kafka';
 import type { KafkaRecord, KafkaRecordContext } from '@qupersync/kafka';
 import { JsonLogger, PipelineMetrics } from '@qupersync/observability';
-import { BatchTransformer, encodeDeadLetterRow } from './batch-transformer.service';
+import { BatchTransformer, encodeDeadLetterRow, TransformOutcome } from './batch-transformer.service';
 
 @Controller()
 export class ExtractedBatchConsumer {
@@ -33,8 +39,17 @@ export class ExtractedBatchConsumer {
     if (typeof identity === 'string')
       throw new QuperSyncError('MESSAGE_INVALID', 'permanent', `batch headers: ${identity}`);
     const batch = decodeBatchContainer(record.value);
-    const outcome = this.transformer.transform(identity, batch.schema, batch.rows);
     const source = { topic: record.topic, partition: record.partition, offset: record.offset };
+    let outcome: TransformOutcome;
+    try {
+      outcome = await this.transformer.transform(identity, batch.schema, batch.rows);
+    } catch (error) {
+      if (error instanceof QuperSyncError && error.code === 'BATCH_INVALID') {
+        await this.failBatch(record, identity, error);
+        return;
+      }
+      throw error;
+    }
     if (outcome.invalid.length > 0) {
       await this.kafka.send(
         TopicNames.deadLetter,
@@ -46,7 +61,7 @@ export class ExtractedBatchConsumer {
       this.metrics.deadLetters.inc({ stage: 'transformer', code: 'ROW_INVALID' }, outcome.invalid.length);
     }
     const event: BatchEventMessage = {
-      eventId: `${identity.runId}:${outcome.failed === null ? 'batch_transformed' : 'batch_failed'}:${identity.sequence}`,
+      eventId: batchEventId(identity, outcome.failed === null ? 'batch_transformed' : 'batch_failed'),
       runId: identity.runId,
       job: identity.job,
       kind: outcome.failed === null ? 'batch_transformed' : 'batch_failed',
@@ -56,6 +71,7 @@ export class ExtractedBatchConsumer {
       rowsDeadLettered: outcome.invalid.length,
       cursorFrom: identity.cursorFrom,
       cursorTo: identity.cursorTo,
+      extractionId: identity.extractionId,
       totalBatches: null,
       errorCode: outcome.failed === null ? null : 'ROW_INVALID',
       error: outcome.failed,
@@ -94,5 +110,65 @@ export class ExtractedBatchConsumer {
         offset: record.offset,
       });
     }
+  }
+
+  private async failBatch(
+    record: KafkaRecord,
+    identity: BatchIdentity,
+    error: QuperSyncError,
+  ): Promise<void> {
+    const source = { topic: record.topic, partition: record.partition, offset: record.offset };
+    await this.kafka.send(TopicNames.deadLetter, [
+      {
+        key: identity.job,
+        value: deadLetterCodec.encode({
+          job: identity.job,
+          runId: identity.runId,
+          sequence: identity.sequence,
+          stage: 'transformer',
+          errorCode: error.code,
+          reason: error.message,
+          rowKey: null,
+          row: null,
+          sourceTopic: source.topic,
+          sourcePartition: source.partition,
+          sourceOffset: source.offset,
+          payload: record.value,
+          occurredAtMs: Date.now(),
+        }),
+      },
+    ]);
+    const event: BatchEventMessage = {
+      eventId: batchEventId(identity, 'batch_failed'),
+      runId: identity.runId,
+      job: identity.job,
+      kind: 'batch_failed',
+      sequence: identity.sequence,
+      rowCount: 0,
+      rowsWritten: 0,
+      rowsDeadLettered: 0,
+      cursorFrom: identity.cursorFrom,
+      cursorTo: identity.cursorTo,
+      extractionId: identity.extractionId,
+      totalBatches: null,
+      errorCode: error.code,
+      error: error.message,
+      ...source,
+      service: 'transformer',
+      occurredAtMs: Date.now(),
+    };
+    await this.kafka.send(TopicNames.batchEvent, [
+      { key: identity.runId, value: batchEventCodec.encode(event) },
+    ]);
+    this.metrics.deadLetters.inc({ stage: 'transformer', code: error.code });
+    this.metrics.batches.inc({ phase: 'transform', job: identity.job, outcome: 'failed' });
+    this.logger.error('batch failed: the entity does not fit it', {
+      job: identity.job,
+      runId: identity.runId,
+      sequence: identity.sequence,
+      offset: record.offset,
+      code: error.code,
+      error: error.message,
+    });
   }
 }

@@ -1,16 +1,41 @@
-// Transformer entry point.
+// Transformer entry point. Entity classes are registered by importing them; a job naming an
+// unknown class, or reading a rates table without DATABASE_URL, stops the service at start-up.
 import 'reflect-metadata';
-import { JobCatalog, loadJobsFile, parseEnvironment, serviceEnvironmentSchema } from '@qupersync/config';
+import {
+  databaseEnvironmentSchema,
+  JobCatalog,
+  loadJobsFile,
+  parseEnvironment,
+  serviceEnvironmentSchema,
+} from '@qupersync/config';
+import { assertEntityClassesRegistered } from '@qupersync/entity';
 import { kafkaSettingsFromEnvironment, runMain, startService } from '@qupersync/kafka';
+import './entities';
 import { TransformerModule } from './transformer.module';
 
 runMain('transformer', async () => {
   const service = parseEnvironment(serviceEnvironmentSchema);
   const kafka = kafkaSettingsFromEnvironment('qupersync-transformer');
-  const jobs = new JobCatalog(loadJobsFile(service.QUPERSYNC_JOBS_FILE));
+  const definitions = loadJobsFile(service.QUPERSYNC_JOBS_FILE);
+  assertEntityClassesRegistered(definitions, service.QUPERSYNC_JOBS_FILE);
+  const readsRatesTable = definitions.some((job) =>
+    job.entity.rules.some((rule) => rule.type === 'currency' && rule.rates_table !== undefined),
+  );
+  const database = readsRatesTable ? parseEnvironment(databaseEnvironmentSchema) : undefined;
   await startService({
     name: 'transformer',
-    module: TransformerModule.register({ kafka, jobs }),
+    module: TransformerModule.register({
+      kafka,
+      jobs: new JobCatalog(definitions),
+      postgres:
+        database === undefined
+          ? undefined
+          : {
+              connectionString: database.DATABASE_URL,
+              poolSize: Math.min(database.DATABASE_POOL_SIZE, 2),
+              applicationName: 'qupersync-transformer',
+            },
+    }),
     httpPort: service.HTTP_PORT,
     logLevel: service.LOG_LEVEL,
     transport: {
@@ -18,8 +43,6 @@ runMain('transformer', async () => {
       groupId: 'qupersync-transformer',
       stage: 'transformer',
       partitionsConsumedConcurrently: 2,
-      // A transformer that dies hands its partitions over after 10 s (it heartbeats per batch).
-      sessionTimeoutMs: 10_000,
     },
   });
 });

@@ -53,20 +53,153 @@ const sourceSchema = z
     message: 'give exactly one of source.table or source.sql',
   });
 
+const columnList = z.array(identifier).min(1);
+
+/** An IANA time zone name the runtime's ICU knows; checked once here so rows never hit a bad zone. */
+const timeZone = z.string().transform((text, context) => {
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: text }).resolvedOptions().timeZone;
+  } catch {
+    context.addIssue({ code: z.ZodIssueCode.custom, message: `"${text}" is not an IANA time zone name` });
+    return z.NEVER;
+  }
+});
+
+const currencyCode = z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code like USD');
+
+/** Rates are strings so no digit goes through a float: "1.0842" is exactly 1.0842. */
+const exactRate = z
+  .string()
+  .regex(/^\d+(\.\d+)?$/, 'must be a positive decimal number written as a string, e.g. "1.0842"')
+  .refine((text) => /[1-9]/.test(text), { message: 'must be greater than zero' });
+
+/**
+ * A default is kept as text and converted to the column's kind when the batch schema is known.
+ * A YAML number is only accepted while it is exact (a safe integer); decimals must be quoted.
+ */
+const defaultValue = z.union([z.string(), z.number(), z.boolean()]).transform((value, context) => {
+  if (typeof value === 'number' && !Number.isSafeInteger(value)) {
+    context.addIssue({
+      code: z.ZodIssueCode.custom,
+      message: 'write a decimal or a large number as a string (e.g. "0.10") so no digit is lost',
+    });
+    return z.NEVER;
+  }
+  return String(value);
+});
+
+const ratesTableSchema = z
+  .object({
+    table: qualifiedName,
+    currency_column: identifier,
+    rate_column: identifier,
+    cache_seconds: z.number().int().min(0).max(86_400).default(60),
+  })
+  .strict();
+
 const ruleSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('trim'), columns: z.array(identifier).min(1) }).strict(),
-  z.object({ type: z.literal('default'), column: identifier, value: z.string() }).strict(),
+  z.object({ type: z.literal('trim'), columns: columnList }).strict(),
+  z.object({ type: z.literal('case'), columns: columnList, to: z.enum(['lower', 'upper']) }).strict(),
+  z.object({ type: z.literal('default'), column: identifier, value: defaultValue }).strict(),
+  z
+    .object({
+      type: z.literal('truncate_date'),
+      column: identifier,
+      unit: z.enum(['day', 'week', 'month']),
+      time_zone: timeZone.default('UTC'),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('currency'),
+      amount_column: identifier,
+      currency_column: identifier,
+      base_currency: currencyCode,
+      rates: z.record(currencyCode, exactRate).optional(),
+      rates_table: ratesTableSchema.optional(),
+      minor_units: z.boolean().default(false),
+      target_column: identifier.optional(),
+      scale: z.number().int().min(0).max(30).default(10),
+    })
+    .strict(),
+  z
+    .object({
+      type: z.literal('computed'),
+      column: identifier,
+      op: z.enum(['concat', 'coalesce']),
+      columns: columnList,
+      separator: z.string().max(100).optional(),
+    })
+    .strict(),
 ]);
+
+/** Checks a discriminated union cannot express (zod allows no refinements inside one). */
+function refineRule(
+  rule: z.infer<typeof ruleSchema>,
+  path: (string | number)[],
+  context: z.RefinementCtx,
+): void {
+  switch (rule.type) {
+    case 'currency':
+      if ((rule.rates === undefined) === (rule.rates_table === undefined)) {
+        context.addIssue({
+          code: z.ZodIssueCode.custom,
+          path,
+          message: 'give exactly one of rates or rates_table',
+        });
+      }
+      return;
+    case 'computed':
+      if (rule.op !== 'concat' && rule.separator !== undefined) {
+        context.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: [...path, 'separator'],
+          message: 'only concat takes a separator',
+        });
+      }
+      return;
+    case 'trim':
+    case 'case':
+    case 'default':
+    case 'truncate_date':
+      return;
+  }
+}
 
 const entitySchema = z
   .object({
+    class: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]{0,99}$/, 'must be the name of a registered entity class')
+      .optional(),
     columns: z.array(identifier).min(1).optional(),
     rename: z.record(identifier, identifier).optional(),
     required: z.array(identifier).default([]),
     rules: z.array(ruleSchema).default([]),
     on_invalid: z.enum(['skip', 'fail']).default('skip'),
   })
-  .strict();
+  .strict()
+  .superRefine((entity, context) => {
+    entity.rules.forEach((rule, index) => refineRule(rule, ['rules', index], context));
+    if (entity.class === undefined) return;
+    // A class owns the whole mapping; mixing it with built-ins would make the order ambiguous.
+    for (const key of ['columns', 'rename'] as const) {
+      if (entity[key] !== undefined) {
+        context.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: [key],
+          message: 'not allowed with entity.class (the class declares its columns)',
+        });
+      }
+    }
+    if (entity.rules.length > 0) {
+      context.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['rules'],
+        message: 'not allowed with entity.class (the class applies its own rules)',
+      });
+    }
+  });
 
 const jobSchema = z
   .object({
@@ -139,6 +272,9 @@ export const jobsFileSchema = z
   });
 
 export type EntityRule = z.infer<typeof ruleSchema>;
+export type EntityRuleType = EntityRule['type'];
+export type CurrencyRule = Extract<EntityRule, { type: 'currency' }>;
+export type RatesTableReference = z.infer<typeof ratesTableSchema>;
 
 export interface JobSource {
   readonly table: QualifiedName | undefined;
@@ -151,6 +287,8 @@ export interface JobSource {
 }
 
 export interface EntityDefinition {
+  /** A TypeScript entity class registered in the transformer, instead of columns/rename/rules. */
+  readonly className?: string | undefined;
   readonly columns: readonly string[] | undefined;
   readonly rename: Readonly<Record<string, string>>;
   readonly required: readonly string[];
@@ -203,6 +341,7 @@ export function toJobDefinitions(file: z.infer<typeof jobsFileSchema>): JobDefin
     createTarget: job.create_target,
     schemaEvolution: job.schema_evolution,
     entity: {
+      className: job.entity.class,
       columns: job.entity.columns,
       rename: job.entity.rename ?? {},
       required: job.entity.required,

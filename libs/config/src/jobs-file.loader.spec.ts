@@ -86,4 +86,117 @@ describe('parseJobsFile', () => {
     expect(() => parseJobsFile(twice, 'jobs.yaml')).toThrow(/duplicate job name "orders"/);
     expect(() => parseJobsFile('jobs: [', 'jobs.yaml')).toThrow(/not valid YAML/);
   });
+
+  it('reads every built-in rule with its defaults', () => {
+    const rules = [
+      '{ type: trim, columns: [status] }',
+      '{ type: case, columns: [status], to: upper }',
+      '{ type: default, column: qty, value: 42 }',
+      '{ type: default, column: big, value: "9007199254740993" }',
+      '{ type: default, column: price, value: "0.10" }',
+      '{ type: truncate_date, column: seen_at, unit: week, time_zone: America/New_York }',
+      '{ type: truncate_date, column: birthday, unit: month }',
+      '{ type: currency, amount_column: amount, currency_column: currency, base_currency: USD, rates: { EUR: "1.0842" } }',
+      '{ type: currency, amount_column: cents, currency_column: currency, base_currency: EUR, minor_units: true, target_column: amount_eur, scale: 2, rates_table: { table: public.fx_rates, currency_column: code, rate_column: rate } }',
+      '{ type: computed, column: label, op: concat, columns: [first_name, last_name], separator: " " }',
+      '{ type: computed, column: contact, op: coalesce, columns: [email, phone] }',
+    ];
+    const [job] = parseJobsFile(jobsYaml({ entity: `{ rules: [${rules.join(', ')}] }` }), 'jobs.yaml');
+    expect(job?.entity.rules).toEqual([
+      { type: 'trim', columns: ['status'] },
+      { type: 'case', columns: ['status'], to: 'upper' },
+      { type: 'default', column: 'qty', value: '42' },
+      { type: 'default', column: 'big', value: '9007199254740993' },
+      { type: 'default', column: 'price', value: '0.10' },
+      { type: 'truncate_date', column: 'seen_at', unit: 'week', time_zone: 'America/New_York' },
+      { type: 'truncate_date', column: 'birthday', unit: 'month', time_zone: 'UTC' },
+      {
+        type: 'currency',
+        amount_column: 'amount',
+        currency_column: 'currency',
+        base_currency: 'USD',
+        rates: { EUR: '1.0842' },
+        minor_units: false,
+        scale: 10,
+      },
+      {
+        type: 'currency',
+        amount_column: 'cents',
+        currency_column: 'currency',
+        base_currency: 'EUR',
+        minor_units: true,
+        target_column: 'amount_eur',
+        scale: 2,
+        rates_table: {
+          table: { schema: 'public', name: 'fx_rates' },
+          currency_column: 'code',
+          rate_column: 'rate',
+          cache_seconds: 60,
+        },
+      },
+      {
+        type: 'computed',
+        column: 'label',
+        op: 'concat',
+        columns: ['first_name', 'last_name'],
+        separator: ' ',
+      },
+      { type: 'computed', column: 'contact', op: 'coalesce', columns: ['email', 'phone'] },
+    ]);
+  });
+
+  it.each([
+    ['{ type: case, columns: [status], to: title }', /field entity.rules.0.to/],
+    ['{ type: truncate_date, column: day, unit: year }', /field entity.rules.0.unit/],
+    [
+      '{ type: truncate_date, column: day, unit: day, time_zone: Mars/Olympus }',
+      /"Mars\/Olympus" is not an IANA time zone/,
+    ],
+    [
+      '{ type: default, column: price, value: 0.1 }',
+      /field entity.rules.0.value: write a decimal .* as a string/,
+    ],
+    [
+      '{ type: currency, amount_column: a, currency_column: c, base_currency: usd, rates: {} }',
+      /base_currency/,
+    ],
+    [
+      '{ type: currency, amount_column: a, currency_column: c, base_currency: USD, rates: { EUR: 1.08 } }',
+      /rates.EUR/,
+    ],
+    [
+      '{ type: currency, amount_column: a, currency_column: c, base_currency: USD, rates: { EUR: "-1" } }',
+      /rates.EUR/,
+    ],
+    [
+      '{ type: currency, amount_column: a, currency_column: c, base_currency: USD }',
+      /exactly one of rates or rates_table/,
+    ],
+    [
+      '{ type: computed, column: x, op: coalesce, columns: [a], separator: "-" }',
+      /only concat takes a separator/,
+    ],
+    ['{ type: computed, column: x, op: eval, columns: [a] }', /field entity.rules.0.op/],
+    ['{ type: trim, columns: ["a\\" OR 1=1"] }', /field entity.rules.0.columns.0/],
+    ['{ type: upsidedown, columns: [a] }', /field entity.rules.0.type/],
+  ])('rejects the rule %s naming the job and field', (rule, message) => {
+    expect(() => parseJobsFile(jobsYaml({ entity: `{ rules: [${rule}] }` }), 'jobs.yaml')).toThrow(message);
+    expect(() => parseJobsFile(jobsYaml({ entity: `{ rules: [${rule}] }` }), 'jobs.yaml')).toThrow(
+      /job orders/,
+    );
+  });
+
+  it('reads entity.class and refuses it next to columns, rename or rules', () => {
+    const [job] = parseJobsFile(jobsYaml({ entity: '{ class: OrderEntity, required: [id] }' }), 'jobs.yaml');
+    expect(job?.entity).toMatchObject({ className: 'OrderEntity', required: ['id'] });
+    expect(() =>
+      parseJobsFile(
+        jobsYaml({ entity: '{ class: OrderEntity, rules: [{ type: trim, columns: [a] }] }' }),
+        'jobs.yaml',
+      ),
+    ).toThrow(/job orders, field entity.rules: not allowed with entity.class/);
+    expect(() => parseJobsFile(jobsYaml({ entity: '{ class: "Order-Entity" }' }), 'jobs.yaml')).toThrow(
+      /field entity.class/,
+    );
+  });
 });

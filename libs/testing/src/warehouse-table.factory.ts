@@ -88,8 +88,22 @@ export async function tableFingerprint(
 
 /** The columns of tables made by createAllTypesTable, in their order there. */
 export const allTypesColumns: readonly string[] = [
-  'id', 'customer_id', 'small_value', 'amount', 'price', 'ratio', 'measure', 'active',
-  'status', 'note', 'birthday', 'updated_at', 'seen_at', 'clock', 'document', 'payload',
+  'id',
+  'customer_id',
+  'small_value',
+  'amount',
+  'price',
+  'ratio',
+  'measure',
+  'active',
+  'status',
+  'note',
+  'birthday',
+  'updated_at',
+  'seen_at',
+  'clock',
+  'document',
+  'payload',
 ];
 
 export async function executeSql(databaseUrl: string, sql: string, values: unknown[] = []): Promise<void> {
