@@ -60,6 +60,7 @@ export class BatchUpserter {
   /** Target tables known to have every column of a schema: `<table>|<columns>`. */
   private readonly preparedTables = new Set<string>();
   private readonly statements = new Map<string, UpsertStatements>();
+  private readonly stagingTables = new WeakMap<PoolClient, Set<string>>();
 
   constructor(private readonly database: PostgresDatabase) {}
 
@@ -73,12 +74,7 @@ export class BatchUpserter {
     await this.prepareTargetTable(target, schema, policy);
     const statements = this.statementsFor(target, schema);
     try {
-      return {
-        rowsWritten: await this.database.withTransaction((client) =>
-          this.write(client, statements, schema, rows),
-        ),
-        rejected: [],
-      };
+      return { rowsWritten: await this.writeInTransaction(statements, schema, rows), rejected: [] };
     } catch (error) {
       this.forgetDroppedTable(error, target);
       if (!isRowLevelError(error)) throw error;
@@ -93,16 +89,27 @@ export class BatchUpserter {
   async upsertTogether(writes: readonly BatchWrite[]): Promise<number[]> {
     for (const write of writes) await this.prepareTargetTable(write.target, write.schema, write.policy);
     try {
-      return await this.database.withTransaction(async (client) => {
-        const written: number[] = [];
+      let usedClient: PoolClient | undefined;
+      const used: UpsertStatements[] = [];
+      const written = await this.database.withTransaction(async (client) => {
+        usedClient = client;
+        const counts: number[] = [];
         for (const write of writes) {
           const statements = this.statementsFor(write.target, write.schema);
-          written.push(
-            write.rows.length === 0 ? 0 : await this.write(client, statements, write.schema, write.rows),
-          );
+          if (write.rows.length === 0) {
+            counts.push(0);
+            continue;
+          }
+          // Batches of one table share its staging table inside this transaction: empty it between them.
+          if (used.includes(statements)) await client.query(`DELETE FROM ${statements.stagingTable}`);
+          counts.push(await this.write(client, statements, write.schema, write.rows));
+          used.push(statements);
         }
-        return written;
+        return counts;
       });
+      if (usedClient !== undefined)
+        for (const statements of used) this.rememberStaging(usedClient, statements);
+      return written;
     } catch (error) {
       for (const write of writes) this.forgetDroppedTable(error, write.target);
       throw error;
@@ -134,9 +141,7 @@ export class BatchUpserter {
     const rejected: RejectedRow[] = [];
     for (const half of [rows.slice(0, middle), rows.slice(middle)]) {
       try {
-        rowsWritten += await this.database.withTransaction((client) =>
-          this.write(client, statements, schema, half),
-        );
+        rowsWritten += await this.writeInTransaction(statements, schema, half);
       } catch (halfError) {
         if (!isRowLevelError(halfError)) throw halfError;
         const outcome = await this.isolateRejectedRows(statements, schema, half, halfError);
@@ -147,18 +152,46 @@ export class BatchUpserter {
     return { rowsWritten, rejected };
   }
 
+  private async writeInTransaction(
+    statements: UpsertStatements,
+    schema: BatchSchema,
+    rows: readonly BatchRow[],
+  ): Promise<number> {
+    let usedClient: PoolClient | undefined;
+    const written = await this.database.withTransaction((client) => {
+      usedClient = client;
+      return this.write(client, statements, schema, rows);
+    });
+    // Only a committed CREATE TEMP TABLE exists afterwards; a rolled-back one is issued again.
+    if (usedClient !== undefined) this.rememberStaging(usedClient, statements);
+    return written;
+  }
+
   private async write(
     client: PoolClient,
     statements: UpsertStatements,
     schema: BatchSchema,
     rows: readonly BatchRow[],
   ): Promise<number> {
-    await client.query(statements.createStaging);
+    if (!this.stagingTablesOf(client).has(statements.stagingTable))
+      await client.query(statements.createStaging);
     await copyRows(client, statements.copyIntoStaging, schema, rows);
     const result = await client.query(statements.upsert);
-    // The staging table is a regular temp table: empty it for the next batch on this connection.
-    await client.query(`TRUNCATE ${statements.stagingTable}`);
     return result.rowCount ?? 0;
+  }
+
+  /** Staging tables live per connection (temp tables) and empty themselves at commit. */
+  private stagingTablesOf(client: PoolClient): Set<string> {
+    let tables = this.stagingTables.get(client);
+    if (tables === undefined) {
+      tables = new Set();
+      this.stagingTables.set(client, tables);
+    }
+    return tables;
+  }
+
+  private rememberStaging(client: PoolClient, statements: UpsertStatements): void {
+    this.stagingTablesOf(client).add(statements.stagingTable);
   }
 
   private statementsFor(target: QualifiedName, schema: BatchSchema): UpsertStatements {
