@@ -59,10 +59,16 @@ export class RunsController {
         sourceTable: job.source.table === undefined ? null : quoteQualifiedName(job.source.table),
         targetTable: quoteQualifiedName(job.targetTable),
         schedule: job.schedule ?? null,
-        watermark: JSON.stringify(await this.repository.watermarkOf(job.name)),
+        watermark: await this.watermarkText(job.name),
         activeRunId: active.get(job.name) ?? null,
       })),
     );
+  }
+
+  /** The stored cursor as JSON text (`["2024-01-01 00:00:00.000001","42"]`), null before the first run. */
+  private async watermarkText(job: string): Promise<string | null> {
+    const watermark = await this.repository.watermarkOf(job);
+    return watermark === null ? null : JSON.stringify(watermark);
   }
 
   @Post('jobs/:name/runs')

@@ -15,7 +15,9 @@ describe('classifyHandlerFailure', () => {
   });
 
   it('retries a Kafka client error (broker away) for as long as it lasts', () => {
-    expect(classifyHandlerFailure(new KafkaJSError('Connection timeout', { retriable: true }), 1_000)).toBeUndefined();
+    expect(
+      classifyHandlerFailure(new KafkaJSError('Connection timeout', { retriable: true }), 1_000),
+    ).toBeUndefined();
   });
 
   it('gives an unexpected error a few attempts, then dead-letters it with the reason', () => {

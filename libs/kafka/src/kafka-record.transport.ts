@@ -9,7 +9,16 @@
 // which is why this transport exists (see FIELD-NOTES).
 import { randomUUID } from 'node:crypto';
 import { CustomTransportStrategy, Server } from '@nestjs/microservices';
-import { Consumer, EachBatchPayload, IHeaders, Kafka, KafkaJSError, KafkaMessage, logLevel, Producer } from 'kafkajs';
+import {
+  Consumer,
+  EachBatchPayload,
+  IHeaders,
+  Kafka,
+  KafkaJSError,
+  KafkaMessage,
+  logLevel,
+  Producer,
+} from 'kafkajs';
 import { lastValueFrom } from 'rxjs';
 import { deadLetterCodec, describeError, QuperSyncError, TopicNames } from '@qupersync/contracts';
 import { backoffDelayMs, JsonLogger } from '@qupersync/observability';

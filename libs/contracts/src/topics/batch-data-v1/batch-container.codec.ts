@@ -290,12 +290,9 @@ export function decodeBatchContainer(message: Buffer | null): DecodedBatch {
     if (schemaBytes === undefined || batchSchemaBytes === undefined) {
       throw new Error('the header lacks avro.schema or the QuperSync batch schema');
     }
-    const batchSchema = batchSchemaSchema.parse(JSON.parse(batchSchemaBytes.toString('utf8')));
     const codecName = metadata['avro.codec']?.toString('utf8') ?? 'null';
     if (codecName !== 'null' && codecName !== 'deflate') throw new Error(`unsupported codec ${codecName}`);
-    const rowType = forSchema(JSON.parse(schemaBytes.toString('utf8')) as AvroSchemaJson);
-    const fieldNames = avroFieldNames(batchSchema.columns);
-    const renamed = fieldNames.some((name, index) => name !== batchSchema.columns[index]?.name);
+    const { batchSchema, rowType, fieldNames, renamed } = compiledReader(schemaBytes, batchSchemaBytes);
     const rows: BatchRow[] = [];
     let position = afterMetadata + 16;
     while (position < message.length) {
@@ -327,6 +324,38 @@ export function decodeBatchContainer(message: Buffer | null): DecodedBatch {
       `batch cannot be decoded: ${describe(error)}`,
     );
   }
+}
+
+interface CompiledReader {
+  readonly batchSchema: BatchSchema;
+  readonly rowType: Type;
+  readonly fieldNames: string[];
+  readonly renamed: boolean;
+}
+
+/**
+ * Every batch of a run carries the same schema: compile it once (building an avsc type costs
+ * more than decoding a whole batch) and keep a bounded number of them.
+ */
+const compiledReaders = new Map<string, CompiledReader>();
+const maxCompiledReaders = 256;
+
+function compiledReader(schemaBytes: Buffer, batchSchemaBytes: Buffer): CompiledReader {
+  const key = `${schemaBytes.toString('utf8')}\u0000${batchSchemaBytes.toString('utf8')}`;
+  let reader = compiledReaders.get(key);
+  if (reader === undefined) {
+    const batchSchema = batchSchemaSchema.parse(JSON.parse(batchSchemaBytes.toString('utf8')));
+    const fieldNames = avroFieldNames(batchSchema.columns);
+    reader = {
+      batchSchema,
+      rowType: forSchema(JSON.parse(schemaBytes.toString('utf8')) as AvroSchemaJson),
+      fieldNames,
+      renamed: fieldNames.some((name, index) => name !== batchSchema.columns[index]?.name),
+    };
+    if (compiledReaders.size >= maxCompiledReaders) compiledReaders.clear();
+    compiledReaders.set(key, reader);
+  }
+  return reader;
 }
 
 function fromAvroRecord(
