@@ -19,6 +19,16 @@ const common = {
   testEnvironment: 'node',
 };
 
+// The chaos project (kill -9 of every service, broker restarts, trigger storms) is slow: it runs
+// with `npm run test:chaos`, which sets QUPERSYNC_CHAOS=1. Its fast cousins are in e2e.
+const chaos = {
+  ...common,
+  displayName: 'chaos',
+  testMatch: ['<rootDir>/test/chaos/**/*.test.ts'],
+  globalSetup: '<rootDir>/test/global-setup.ts',
+  globalTeardown: '<rootDir>/test/global-teardown.ts',
+};
+
 module.exports = {
   projects: [
     {
@@ -44,5 +54,6 @@ module.exports = {
       globalSetup: '<rootDir>/test/global-setup.ts',
       globalTeardown: '<rootDir>/test/global-teardown.ts',
     },
+    ...(process.env.QUPERSYNC_CHAOS === '1' ? [chaos] : []),
   ],
 };
