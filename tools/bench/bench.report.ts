@@ -1,0 +1,196 @@
+// The bench's figures, the targets of DESIGN.md section 9 they are held against, and the table
+// printed at the end (pure, unit-tested). Field names are snake_case because they are the
+// `--json` contract that section 9 names.
+import { formatCount, formatTable } from '../cli/cli.output';
+
+export interface MachineInfo {
+  cpus: number;
+  cpu_model: string;
+  memory_mb: number;
+  platform: string;
+  node: string;
+}
+
+export interface BatchTiming {
+  count: number;
+  sum_seconds: number;
+}
+
+export interface BenchResult {
+  rows: number;
+  loaders: number;
+  started_at: string;
+  machine: MachineInfo;
+  baseline_copy_seconds: number;
+  baseline_copy_rows_per_s: number;
+  e2e_seconds: number;
+  e2e_rows_per_s: number;
+  e2e_ratio: number;
+  loader_seconds: number;
+  loader_rows_per_s: number;
+  loader_copy_seconds: number;
+  loader_copy_rows_per_s: number;
+  loader_ratio: number;
+  /** The incremental run that sets the watermark (re-reads every row): shown, not a target. */
+  incremental_first_seconds: number;
+  incremental_noop_seconds: number;
+  resync_seconds: number;
+  resync_row_versions_written: number;
+  /** n_tup_ins + n_tup_upd delta over the re-sync: a second opinion on the xmin count. */
+  resync_pg_stat_writes: number;
+  /** VmHWM of every service process at the end of the bench. */
+  peak_rss_mb: Record<string, number>;
+  /** CPU seconds (user + system) each process spent during the end-to-end run: the profile. */
+  e2e_cpu_seconds: Record<string, number>;
+  /** qupersync_batch_duration_seconds count and sum per phase during the end-to-end run. */
+  e2e_batch_seconds: Record<string, BatchTiming>;
+}
+
+export type TargetOutcome = 'pass' | 'FAIL' | 'n/a';
+
+export interface TargetCheck {
+  metric: string;
+  value: string;
+  target: string;
+  outcome: TargetOutcome;
+}
+
+/** The part of an earlier `--json` file the memory comparison needs. */
+export interface MemoryReference {
+  rows: number;
+  peak_rss_mb: Record<string, number>;
+}
+
+export const targets = {
+  e2eRatio: 0.5,
+  loaderRatio: 0.7,
+  incrementalNoopSeconds: 2,
+  memoryTolerance: 0.2,
+} as const;
+
+export function rowsPerSecond(rows: number, seconds: number): number {
+  return seconds > 0 ? Math.round(rows / seconds) : 0;
+}
+
+export function ratio(numerator: number, denominator: number): number {
+  return denominator > 0 ? Math.round((numerator / denominator) * 1000) / 1000 : 0;
+}
+
+/** Every section 9 target with this run's value; memory needs a run at another size to compare. */
+export function evaluateTargets(result: BenchResult, reference?: MemoryReference): TargetCheck[] {
+  const checks: TargetCheck[] = [
+    {
+      metric: 'e2e_ratio',
+      value: `${result.e2e_ratio.toFixed(2)} (${formatCount(result.e2e_rows_per_s)} / ${formatCount(result.baseline_copy_rows_per_s)} rows/s)`,
+      target: `>= ${targets.e2eRatio} of the raw COPY pipe`,
+      outcome: result.e2e_ratio >= targets.e2eRatio ? 'pass' : 'FAIL',
+    },
+    {
+      metric: 'loader_ratio',
+      value: `${result.loader_ratio.toFixed(2)} (${formatCount(result.loader_rows_per_s)} / ${formatCount(result.loader_copy_rows_per_s)} rows/s)`,
+      target: `>= ${targets.loaderRatio} of a plain COPY`,
+      outcome: result.loader_ratio >= targets.loaderRatio ? 'pass' : 'FAIL',
+    },
+    {
+      metric: 'incremental_noop_seconds',
+      value: `${result.incremental_noop_seconds.toFixed(2)} s`,
+      target: `< ${targets.incrementalNoopSeconds} s`,
+      outcome: result.incremental_noop_seconds < targets.incrementalNoopSeconds ? 'pass' : 'FAIL',
+    },
+    {
+      metric: 'resync_row_versions_written',
+      value: formatCount(result.resync_row_versions_written),
+      target: '0',
+      outcome: result.resync_row_versions_written === 0 ? 'pass' : 'FAIL',
+    },
+  ];
+  for (const [service, megabytes] of Object.entries(result.peak_rss_mb)) {
+    checks.push(memoryCheck(service, megabytes, reference));
+  }
+  return checks;
+}
+
+function memoryCheck(
+  service: string,
+  megabytes: number,
+  reference: MemoryReference | undefined,
+): TargetCheck {
+  const metric = `peak_rss_mb.${service}`;
+  const target = `within ${targets.memoryTolerance * 100}% across table sizes`;
+  const other = reference?.peak_rss_mb[service];
+  if (reference === undefined || other === undefined || other <= 0)
+    return { metric, value: `${megabytes.toFixed(1)} MB`, target, outcome: 'n/a' };
+  const change = megabytes / other - 1;
+  const sign = change >= 0 ? '+' : '';
+  return {
+    metric,
+    value: `${megabytes.toFixed(1)} MB (${sign}${(change * 100).toFixed(1)}% vs ${other.toFixed(1)} MB at ${formatCount(reference.rows)} rows)`,
+    target,
+    outcome: Math.abs(change) <= targets.memoryTolerance ? 'pass' : 'FAIL',
+  };
+}
+
+/** The measurements that have no target of their own, for the context of the ones that do. */
+function measurementRows(result: BenchResult): string[][] {
+  const rate = (perSecond: number, seconds: number): string =>
+    `${formatCount(perSecond)} rows/s (${seconds.toFixed(2)} s)`;
+  return [
+    ['baseline_copy_rows_per_s', rate(result.baseline_copy_rows_per_s, result.baseline_copy_seconds)],
+    ['e2e_rows_per_s', rate(result.e2e_rows_per_s, result.e2e_seconds)],
+    ['loader_copy_rows_per_s', rate(result.loader_copy_rows_per_s, result.loader_copy_seconds)],
+    ['loader_rows_per_s', rate(result.loader_rows_per_s, result.loader_seconds)],
+    ['incremental_first_seconds', `${result.incremental_first_seconds.toFixed(2)} s (re-reads every row)`],
+    [
+      'resync_seconds',
+      `${result.resync_seconds.toFixed(2)} s (pg_stat ins+upd: ${formatCount(result.resync_pg_stat_writes)})`,
+    ],
+  ];
+}
+
+function profileRows(result: BenchResult): string[][] {
+  const cpu = Object.entries(result.e2e_cpu_seconds)
+    .sort((left, right) => right[1] - left[1])
+    .map(([name, seconds]) => [
+      `cpu ${name}`,
+      `${seconds.toFixed(1)} s (${result.e2e_seconds > 0 ? Math.round((seconds / result.e2e_seconds) * 100) : 0}% of one core)`,
+    ]);
+  const batches = Object.entries(result.e2e_batch_seconds).map(([phase, timing]) => [
+    `batch ${phase}`,
+    `${timing.count} batches, ${timing.sum_seconds.toFixed(1)} s, mean ${timing.count > 0 ? ((timing.sum_seconds / timing.count) * 1000).toFixed(0) : '-'} ms`,
+  ]);
+  return [...cpu, ...batches];
+}
+
+export function formatBenchReport(result: BenchResult, reference?: MemoryReference): string {
+  const checks = evaluateTargets(result, reference);
+  const machine = result.machine;
+  const lines = [
+    `QuperSync bench: ${formatCount(result.rows)} rows, ${result.loaders} loader(s), started ${result.started_at}`,
+    `machine: ${machine.cpus} CPUs (${machine.cpu_model}), ${formatCount(machine.memory_mb)} MB, ${machine.platform}, node ${machine.node}`,
+    '',
+    'Targets (DESIGN.md section 9):',
+    formatTable(
+      ['METRIC', 'VALUE', 'TARGET', 'RESULT'],
+      checks.map((check) => [check.metric, check.value, check.target, check.outcome]),
+    ),
+    '',
+    'Measurements:',
+    formatTable(['MEASUREMENT', 'VALUE'], measurementRows(result)),
+    '',
+    'End-to-end profile (CPU time per process, batch durations per phase):',
+    formatTable(['PROCESS / PHASE', 'VALUE'], profileRows(result)),
+    '',
+    summaryLine(checks),
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+export function summaryLine(checks: readonly TargetCheck[]): string {
+  const failed = checks.filter((check) => check.outcome === 'FAIL').map((check) => check.metric);
+  const open = checks.filter((check) => check.outcome === 'n/a').length;
+  const note =
+    open > 0 ? ` (${open} memory target(s) need a run at another size: --memory-reference FILE)` : '';
+  return failed.length === 0
+    ? `Every measured target is met${note}.`
+    : `Targets missed: ${failed.join(', ')}${note}.`;
+}
