@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { Schema, Type, types } from 'avsc';
 import { QuperSyncError } from '../../quper-sync.error';
+import { AvroReader, AvroRowCodec, AvroWriter } from './avro-row.codec';
 import { BatchColumn, BatchRow, BatchSchema, batchSchemaSchema, ExactValue } from './batch-schema';
 import {
   bigintToTwosComplement,
@@ -200,73 +201,56 @@ function toAvroSchema(batchSchema: BatchSchema): AvroSchemaJson {
   };
 }
 
+/**
+ * avsc's type for the rows of a batch schema: the reference implementation the fast row codec
+ * is checked against byte for byte, and the reader of containers other writers produced.
+ */
+export function avscRowTypeOf(batchSchema: BatchSchema): Type {
+  return forSchema(toAvroSchema(batchSchema));
+}
+
 /** A compiled batch schema: build it once per job/run and reuse it for every batch. */
 export class BatchContainerCodec {
   readonly avroSchema: AvroSchemaJson;
-  private readonly rowType: Type;
-  private readonly fieldNames: string[];
-  private readonly renamed: boolean;
-  private buffer = Buffer.alloc(1 << 16);
+  private readonly rows: AvroRowCodec;
+  private readonly writer = new AvroWriter();
+  private readonly metadata: Buffer;
 
   constructor(
     readonly batchSchema: BatchSchema,
     private readonly codecName: ContainerCodecName = 'null',
   ) {
     this.avroSchema = toAvroSchema(batchSchema);
-    this.rowType = forSchema(this.avroSchema);
-    this.fieldNames = avroFieldNames(batchSchema.columns);
-    this.renamed = this.fieldNames.some((name, index) => name !== batchSchema.columns[index]?.name);
-  }
-
-  encode(rows: readonly BatchRow[]): Buffer {
-    const header = this.encodeHeader();
-    let position = 0;
-    for (const row of rows) {
-      const record = this.renamed ? this.toAvroRecord(row) : row;
-      for (;;) {
-        let next: number;
-        try {
-          next = this.rowType.encode(record, this.buffer, position);
-        } catch (error) {
-          throw new QuperSyncError('ROW_INVALID', 'permanent', `row cannot be encoded: ${describe(error)}`);
-        }
-        if (next >= 0) {
-          position = next;
-          break;
-        }
-        // A negative result is the size the buffer is short by: grow and encode the row again.
-        const grown = Buffer.alloc(Math.max(this.buffer.length * 2, position - next));
-        this.buffer.copy(grown, 0, 0, position);
-        this.buffer = grown;
-      }
-    }
-    const raw = this.buffer.subarray(0, position);
-    const data = this.codecName === 'deflate' ? deflateRawSync(raw) : Buffer.from(raw);
-    return Buffer.concat([
-      header.bytes,
-      plainLongType.toBuffer(rows.length),
-      plainLongType.toBuffer(data.length),
-      data,
-      header.sync,
-    ]);
-  }
-
-  private encodeHeader(): { bytes: Buffer; sync: Buffer } {
-    const sync = randomBytes(16);
-    const metadata = metadataType.toBuffer({
+    this.rows = new AvroRowCodec(batchSchema.columns);
+    this.metadata = metadataType.toBuffer({
       'avro.schema': Buffer.from(JSON.stringify(this.avroSchema)),
       'avro.codec': Buffer.from(this.codecName),
       [batchSchemaMetadataKey]: Buffer.from(JSON.stringify(this.batchSchema)),
     });
-    return { bytes: Buffer.concat([magic, metadata, sync]), sync };
   }
 
-  private toAvroRecord(row: BatchRow): Record<string, ExactValue> {
-    const record: Record<string, ExactValue> = {};
-    this.batchSchema.columns.forEach((column, index) => {
-      record[this.fieldNames[index] ?? column.name] = row[column.name] ?? null;
-    });
-    return record;
+  encode(rows: readonly BatchRow[]): Buffer {
+    const writer = this.writer;
+    writer.reset();
+    for (const row of rows) {
+      try {
+        this.rows.write(writer, row);
+      } catch (error) {
+        throw new QuperSyncError('ROW_INVALID', 'permanent', `row cannot be encoded: ${describe(error)}`);
+      }
+    }
+    const raw = writer.buffer.subarray(0, writer.position);
+    const data = this.codecName === 'deflate' ? deflateRawSync(raw) : raw;
+    const sync = randomBytes(16);
+    return Buffer.concat([
+      magic,
+      this.metadata,
+      sync,
+      plainLongType.toBuffer(rows.length),
+      plainLongType.toBuffer(data.length),
+      data,
+      sync,
+    ]);
   }
 }
 
@@ -277,45 +261,63 @@ export interface DecodedBatch {
 
 /** Decodes a batch container; the schema comes from the message itself. */
 export function decodeBatchContainer(message: Buffer | null): DecodedBatch {
+  return undecodableUnlessQuperSync(() => {
+    const header = readHeader(message);
+    const rows: BatchRow[] = [];
+    let position = header.blocksStart;
+    while (position < header.message.length) {
+      const count = plainLongType.decode(header.message, position);
+      const size = plainLongType.decode(header.message, count.offset);
+      const start = size.offset;
+      const end = start + Number(size.value);
+      if (start < 0 || end > header.message.length) throw new Error('truncated block');
+      const compressed = header.message.subarray(start, end);
+      const block = header.codecName === 'deflate' ? inflateRawSync(compressed) : compressed;
+      header.reader.readBlock(block, Number(count.value), rows);
+      position = end + 16;
+    }
+    return { schema: header.reader.batchSchema, rows };
+  });
+}
+
+/** The batch schema of a container, read from its header alone (the rows are not decoded). */
+export function readBatchContainerSchema(message: Buffer | null): BatchSchema {
+  return undecodableUnlessQuperSync(() => readHeader(message).reader.batchSchema);
+}
+
+interface ContainerHeader {
+  readonly message: Buffer;
+  readonly reader: CompiledReader;
+  readonly codecName: ContainerCodecName;
+  readonly blocksStart: number;
+}
+
+function readHeader(message: Buffer | null): ContainerHeader {
   if (message === null || message.length < magic.length || !message.subarray(0, 4).equals(magic)) {
     throw new QuperSyncError('MESSAGE_UNDECODABLE', 'permanent', 'not an Avro object container file');
   }
+  const decodedMetadata = metadataType.decode(message, 4);
+  if (decodedMetadata.offset < 0) throw new Error('truncated header');
+  const metadataValue: unknown = decodedMetadata.value;
+  const metadata = metadataValue as Record<string, Buffer>;
+  const schemaBytes = metadata['avro.schema'];
+  const batchSchemaBytes = metadata[batchSchemaMetadataKey];
+  if (schemaBytes === undefined || batchSchemaBytes === undefined) {
+    throw new Error('the header lacks avro.schema or the QuperSync batch schema');
+  }
+  const codecName = metadata['avro.codec']?.toString('utf8') ?? 'null';
+  if (codecName !== 'null' && codecName !== 'deflate') throw new Error(`unsupported codec ${codecName}`);
+  return {
+    message,
+    reader: compiledReader(schemaBytes, batchSchemaBytes),
+    codecName,
+    blocksStart: decodedMetadata.offset + 16,
+  };
+}
+
+function undecodableUnlessQuperSync<Result>(work: () => Result): Result {
   try {
-    const decodedMetadata = metadataType.decode(message, 4);
-    const metadataValue: unknown = decodedMetadata.value;
-    const afterMetadata = decodedMetadata.offset;
-    const metadata = metadataValue as Record<string, Buffer>;
-    const schemaBytes = metadata['avro.schema'];
-    const batchSchemaBytes = metadata[batchSchemaMetadataKey];
-    if (schemaBytes === undefined || batchSchemaBytes === undefined) {
-      throw new Error('the header lacks avro.schema or the QuperSync batch schema');
-    }
-    const codecName = metadata['avro.codec']?.toString('utf8') ?? 'null';
-    if (codecName !== 'null' && codecName !== 'deflate') throw new Error(`unsupported codec ${codecName}`);
-    const { batchSchema, rowType, fieldNames, renamed } = compiledReader(schemaBytes, batchSchemaBytes);
-    const rows: BatchRow[] = [];
-    let position = afterMetadata + 16;
-    while (position < message.length) {
-      const count = plainLongType.decode(message, position);
-      const size = plainLongType.decode(message, count.offset);
-      const start = size.offset;
-      const end = start + Number(size.value);
-      const compressed = message.subarray(start, end);
-      const block = codecName === 'deflate' ? inflateRawSync(compressed) : compressed;
-      let blockPosition = 0;
-      for (let index = 0; index < Number(count.value); index++) {
-        const decoded = rowType.decode(block, blockPosition);
-        if (decoded.offset < 0) throw new Error('truncated block');
-        blockPosition = decoded.offset;
-        rows.push(
-          renamed
-            ? fromAvroRecord(decoded.value as Record<string, ExactValue>, batchSchema, fieldNames)
-            : (decoded.value as BatchRow),
-        );
-      }
-      position = end + 16;
-    }
-    return { schema: batchSchema, rows };
+    return work();
   } catch (error) {
     if (error instanceof QuperSyncError) throw error;
     throw new QuperSyncError(
@@ -328,9 +330,42 @@ export function decodeBatchContainer(message: Buffer | null): DecodedBatch {
 
 interface CompiledReader {
   readonly batchSchema: BatchSchema;
-  readonly rowType: Type;
-  readonly fieldNames: string[];
-  readonly renamed: boolean;
+  readBlock(block: Buffer, count: number, into: BatchRow[]): void;
+}
+
+/** Batches QuperSync wrote: its own row codec. */
+function ownLayoutReader(batchSchema: BatchSchema): CompiledReader {
+  const codec = new AvroRowCodec(batchSchema.columns);
+  return {
+    batchSchema,
+    readBlock(block, count, into) {
+      const reader = new AvroReader(block, 0, block.length);
+      for (let index = 0; index < count; index++) into.push(codec.read(reader));
+    },
+  };
+}
+
+/** A container another Avro writer produced with its own schema: avsc reads it by that schema. */
+function foreignLayoutReader(batchSchema: BatchSchema, writerSchema: AvroSchemaJson): CompiledReader {
+  const rowType = forSchema(writerSchema);
+  const fieldNames = avroFieldNames(batchSchema.columns);
+  const renamed = fieldNames.some((name, index) => name !== batchSchema.columns[index]?.name);
+  return {
+    batchSchema,
+    readBlock(block, count, into) {
+      let blockPosition = 0;
+      for (let index = 0; index < count; index++) {
+        const decoded = rowType.decode(block, blockPosition);
+        if (decoded.offset < 0) throw new Error('truncated block');
+        blockPosition = decoded.offset;
+        into.push(
+          renamed
+            ? fromAvroRecord(decoded.value as Record<string, ExactValue>, batchSchema, fieldNames)
+            : (decoded.value as BatchRow),
+        );
+      }
+    },
+  };
 }
 
 /**
@@ -345,13 +380,11 @@ function compiledReader(schemaBytes: Buffer, batchSchemaBytes: Buffer): Compiled
   let reader = compiledReaders.get(key);
   if (reader === undefined) {
     const batchSchema = batchSchemaSchema.parse(JSON.parse(batchSchemaBytes.toString('utf8')));
-    const fieldNames = avroFieldNames(batchSchema.columns);
-    reader = {
-      batchSchema,
-      rowType: forSchema(JSON.parse(schemaBytes.toString('utf8')) as AvroSchemaJson),
-      fieldNames,
-      renamed: fieldNames.some((name, index) => name !== batchSchema.columns[index]?.name),
-    };
+    const writerSchema = schemaBytes.toString('utf8');
+    reader =
+      writerSchema === JSON.stringify(toAvroSchema(batchSchema))
+        ? ownLayoutReader(batchSchema)
+        : foreignLayoutReader(batchSchema, JSON.parse(writerSchema) as AvroSchemaJson);
     if (compiledReaders.size >= maxCompiledReaders) compiledReaders.clear();
     compiledReaders.set(key, reader);
   }

@@ -1,0 +1,581 @@
+// The hot path of every data batch: rows to Avro binary and back, for the record layout QuperSync
+// writes (each field a ['null', T] union, with the exact logical types of batch-container.codec).
+// avsc costs a BigInt, an 8-byte Buffer and a regex per timestamp, and a hex round trip per
+// decimal; here values that fit in a double's 53 bits take plain Number arithmetic and only the
+// rest (BIGINT, timestamps beyond 2255, decimals over 14 digits) fall back to BigInt. The bytes are
+// exactly avsc's (the spec checks both directions), so any Avro reader still decodes a batch.
+import type { BatchColumn, BatchRow, ColumnKind, ExactValue } from './batch-schema';
+import {
+  bigintToTwosComplement,
+  formatUnscaledDecimal,
+  parseUnscaledDecimal,
+  twosComplementToBigint,
+} from './exact-decimal.codec';
+import {
+  civilFromDays,
+  daysFromCivil,
+  formatTimestampMicros,
+  parseDate,
+  parseTimeMicros,
+  parseTimestampMicros,
+} from './exact-temporal.codec';
+
+/** A value that does not fit its column: the caller turns it into a ROW_INVALID error. */
+export class AvroValueError extends Error {}
+
+const twoTo31 = 2 ** 31;
+/** Zigzag doubles a value, so only magnitudes below 2^52 stay exact in a double. */
+const numberLongLimit = 2 ** 52;
+const microsPerDay = 86_400_000_000;
+const minLong = -(1n << 63n);
+const maxLong = (1n << 63n) - 1n;
+
+/** Appends Avro binary to one growing buffer, reused from batch to batch. */
+export class AvroWriter {
+  buffer: Buffer;
+  position = 0;
+
+  constructor(initialBytes = 1 << 16) {
+    this.buffer = Buffer.allocUnsafe(initialBytes);
+  }
+
+  reset(): void {
+    this.position = 0;
+  }
+
+  ensure(bytes: number): void {
+    if (this.position + bytes <= this.buffer.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(this.buffer.length * 2, this.position + bytes));
+    this.buffer.copy(grown, 0, 0, this.position);
+    this.buffer = grown;
+  }
+
+  /** A long that is a safe integer of magnitude below 2^52 (callers check). */
+  writeLong(value: number): void {
+    this.ensure(10);
+    let zigzag = value >= 0 ? value * 2 : -value * 2 - 1;
+    const buffer = this.buffer;
+    let position = this.position;
+    if (zigzag < twoTo31) {
+      while (zigzag > 0x7f) {
+        buffer[position++] = (zigzag & 0x7f) | 0x80;
+        zigzag >>>= 7;
+      }
+    } else {
+      while (zigzag > 0x7f) {
+        buffer[position++] = (zigzag % 128) | 0x80;
+        zigzag = Math.floor(zigzag / 128);
+      }
+    }
+    buffer[position++] = zigzag;
+    this.position = position;
+  }
+
+  writeBigLong(value: bigint): void {
+    if (value < minLong || value > maxLong) throw new AvroValueError(`${value} does not fit in 64 bits`);
+    if (value > -numberLongLimit && value < numberLongLimit) {
+      this.writeLong(Number(value));
+      return;
+    }
+    this.ensure(10);
+    let zigzag = value >= 0n ? value << 1n : (-value << 1n) - 1n;
+    while (zigzag > 0x7fn) {
+      this.buffer[this.position++] = Number(zigzag & 0x7fn) | 0x80;
+      zigzag >>= 7n;
+    }
+    this.buffer[this.position++] = Number(zigzag);
+  }
+
+  writeFloat(value: number): void {
+    this.ensure(4);
+    this.buffer.writeFloatLE(value, this.position);
+    this.position += 4;
+  }
+
+  writeDouble(value: number): void {
+    this.ensure(8);
+    this.buffer.writeDoubleLE(value, this.position);
+    this.position += 8;
+  }
+
+  writeBoolean(value: boolean): void {
+    this.ensure(1);
+    this.buffer[this.position++] = value ? 1 : 0;
+  }
+
+  writeString(text: string): void {
+    // Short ASCII text (most keys, codes, labels) needs no byte count: its length is its size.
+    const length = text.length < 64 && isAscii(text) ? text.length : Buffer.byteLength(text, 'utf8');
+    this.writeLong(length);
+    this.ensure(length);
+    this.position += this.buffer.write(text, this.position, length, 'utf8');
+  }
+
+  writeBytes(bytes: Uint8Array): void {
+    this.writeLong(bytes.length);
+    this.ensure(bytes.length);
+    this.buffer.set(bytes, this.position);
+    this.position += bytes.length;
+  }
+}
+
+function isAscii(text: string): boolean {
+  for (let index = 0; index < text.length; index++) if (text.charCodeAt(index) > 0x7f) return false;
+  return true;
+}
+
+/** Reads Avro binary from one block. Every read checks the block's end. */
+export class AvroReader {
+  position: number;
+
+  constructor(
+    readonly buffer: Buffer,
+    start: number,
+    readonly end: number,
+  ) {
+    this.position = start;
+  }
+
+  /** A long as a Number when it is below 2^52 in magnitude, else as a bigint. */
+  readLong(): number | bigint {
+    const buffer = this.buffer;
+    let position = this.position;
+    let zigzag = 0;
+    let scale = 1;
+    for (let index = 0; index < 7; index++) {
+      if (position >= this.end) throw new AvroValueError('truncated long');
+      const byte = buffer[position++] ?? 0;
+      zigzag += (byte & 0x7f) * scale;
+      if (byte < 0x80) {
+        this.position = position;
+        return zigzag % 2 === 0 ? zigzag / 2 : -(zigzag + 1) / 2;
+      }
+      scale *= 128;
+    }
+    // Eight or more bytes: finish in BigInt (up to ten bytes for 64 bits).
+    let big = BigInt(zigzag);
+    let shift = 49n;
+    for (let index = 7; index < 10; index++) {
+      if (position >= this.end) throw new AvroValueError('truncated long');
+      const byte = buffer[position++] ?? 0;
+      big |= BigInt(byte & 0x7f) << shift;
+      if (byte < 0x80) {
+        this.position = position;
+        const value = (big & 1n) === 0n ? big >> 1n : -((big + 1n) >> 1n);
+        return value > -numberLongLimit && value < numberLongLimit ? Number(value) : value;
+      }
+      shift += 7n;
+    }
+    throw new AvroValueError('a long longer than ten bytes');
+  }
+
+  readInteger(): number {
+    const value = this.readLong();
+    if (typeof value !== 'number' || value < -twoTo31 || value >= twoTo31)
+      throw new AvroValueError(`int out of range: ${value}`);
+    return value;
+  }
+
+  readLength(): number {
+    const length = this.readLong();
+    if (typeof length !== 'number' || length < 0 || this.position + length > this.end)
+      throw new AvroValueError(`invalid length ${length}`);
+    return length;
+  }
+
+  readFloat(): number {
+    this.require(4);
+    const value = this.buffer.readFloatLE(this.position);
+    this.position += 4;
+    return value;
+  }
+
+  readDouble(): number {
+    this.require(8);
+    const value = this.buffer.readDoubleLE(this.position);
+    this.position += 8;
+    return value;
+  }
+
+  readBoolean(): boolean {
+    this.require(1);
+    const byte = this.buffer[this.position++];
+    if (byte !== 0 && byte !== 1) throw new AvroValueError(`invalid boolean byte ${byte}`);
+    return byte === 1;
+  }
+
+  readString(): string {
+    const length = this.readLength();
+    const text = this.buffer.toString('utf8', this.position, this.position + length);
+    this.position += length;
+    return text;
+  }
+
+  /** A view into the block (no copy); callers that keep the bytes copy them. */
+  readBytesView(): Buffer {
+    const length = this.readLength();
+    const bytes = this.buffer.subarray(this.position, this.position + length);
+    this.position += length;
+    return bytes;
+  }
+
+  private require(bytes: number): void {
+    if (this.position + bytes > this.end) throw new AvroValueError('truncated value');
+  }
+}
+
+type ValueWriter = (writer: AvroWriter, value: Exclude<ExactValue, null>) => void;
+type ValueReader = (reader: AvroReader) => ExactValue;
+
+interface ColumnCodec {
+  readonly name: string;
+  readonly write: ValueWriter;
+  readonly read: ValueReader;
+}
+
+/** Encodes and decodes rows of one batch schema; compile once per schema. */
+export class AvroRowCodec {
+  private readonly columns: readonly ColumnCodec[];
+
+  constructor(columns: readonly BatchColumn[]) {
+    this.columns = columns.map((column) => ({
+      name: column.name,
+      write: valueWriter(column),
+      read: valueReader(column),
+    }));
+  }
+
+  /** Appends one row; a value that does not fit its column throws AvroValueError naming it. */
+  write(writer: AvroWriter, row: BatchRow): void {
+    for (const column of this.columns) {
+      const value = row[column.name] ?? null;
+      writer.ensure(1);
+      if (value === null) {
+        writer.buffer[writer.position++] = 0;
+        continue;
+      }
+      writer.buffer[writer.position++] = 2; // union branch 1, zigzag-encoded
+      try {
+        column.write(writer, value);
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new AvroValueError(`${column.name}: ${reason} (value ${describeValue(value)})`);
+      }
+    }
+  }
+
+  read(reader: AvroReader): BatchRow {
+    const row: BatchRow = {};
+    for (const column of this.columns) {
+      const branch = reader.readLong();
+      if (branch === 0) row[column.name] = null;
+      else if (branch === 1) row[column.name] = column.read(reader);
+      else throw new AvroValueError(`${column.name}: invalid union branch ${branch}`);
+    }
+    return row;
+  }
+}
+
+function describeValue(value: Exclude<ExactValue, null>): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
+  if (typeof value === 'bigint') return `${value}n`;
+  if (Buffer.isBuffer(value)) return `<${value.length} bytes>`;
+  return String(value);
+}
+
+function decimalScaleOf(column: BatchColumn): number | null {
+  return column.precision !== null && column.precision > 0 && column.scale !== null ? column.scale : null;
+}
+
+function valueWriter(column: BatchColumn): ValueWriter {
+  const kind: ColumnKind = column.kind;
+  switch (kind) {
+    case 'smallint':
+    case 'integer':
+      return (writer, value) => {
+        if (typeof value !== 'number' || !Number.isInteger(value) || value < -twoTo31 || value >= twoTo31)
+          throw new AvroValueError('not a 32-bit integer');
+        writer.writeLong(value);
+      };
+    case 'bigint':
+      return (writer, value) => {
+        if (typeof value === 'bigint') writer.writeBigLong(value);
+        else if (typeof value === 'number' && Number.isSafeInteger(value)) writer.writeBigLong(BigInt(value));
+        else throw new AvroValueError('not a 64-bit integer');
+      };
+    case 'decimal': {
+      const scale = decimalScaleOf(column);
+      if (scale === null) return writeText;
+      return (writer, value) => {
+        if (typeof value !== 'string') throw new AvroValueError('a decimal must be a string');
+        writeDecimal(writer, value, scale);
+      };
+    }
+    case 'real':
+      return (writer, value) => {
+        if (typeof value !== 'number') throw new AvroValueError('not a number');
+        writer.writeFloat(value);
+      };
+    case 'double':
+      return (writer, value) => {
+        if (typeof value !== 'number') throw new AvroValueError('not a number');
+        writer.writeDouble(value);
+      };
+    case 'boolean':
+      return (writer, value) => {
+        if (typeof value !== 'boolean') throw new AvroValueError('not a boolean');
+        writer.writeBoolean(value);
+      };
+    case 'text':
+    case 'timetz':
+    case 'super':
+      return writeText;
+    case 'date':
+      return (writer, value) => {
+        if (typeof value !== 'string') throw new AvroValueError('a date must be a string');
+        writer.writeLong(parseDate(value));
+      };
+    case 'timestamp':
+    case 'timestamptz':
+      return (writer, value) => {
+        if (typeof value !== 'string') throw new AvroValueError('a timestamp must be a string');
+        writeMicros(writer, fastTimestampMicros(value) ?? parseTimestampMicros(value));
+      };
+    case 'time':
+      return (writer, value) => {
+        if (typeof value !== 'string') throw new AvroValueError('a time must be a string');
+        writer.writeLong(Number(parseTimeMicros(value)));
+      };
+    case 'varbyte':
+      return (writer, value) => {
+        if (!(value instanceof Uint8Array)) throw new AvroValueError('not bytes');
+        writer.writeBytes(value);
+      };
+  }
+}
+
+const writeText: ValueWriter = (writer, value) => {
+  if (typeof value !== 'string') throw new AvroValueError('not a string');
+  writer.writeString(value);
+};
+
+function writeMicros(writer: AvroWriter, micros: number | bigint): void {
+  // The fast parser's numbers are exact integers below 2^53; zigzag needs them below 2^52.
+  if (typeof micros === 'number' && micros > -numberLongLimit && micros < numberLongLimit)
+    writer.writeLong(micros);
+  else writer.writeBigLong(typeof micros === 'number' ? BigInt(micros) : micros);
+}
+
+function valueReader(column: BatchColumn): ValueReader {
+  const kind: ColumnKind = column.kind;
+  switch (kind) {
+    case 'smallint':
+    case 'integer':
+      return (reader) => reader.readInteger();
+    case 'bigint':
+      return (reader) => {
+        const value = reader.readLong();
+        return typeof value === 'bigint' ? value : BigInt(value);
+      };
+    case 'decimal': {
+      const scale = decimalScaleOf(column);
+      if (scale === null) return (reader) => reader.readString();
+      return (reader) => readDecimal(reader.readBytesView(), scale);
+    }
+    case 'real':
+      return (reader) => reader.readFloat();
+    case 'double':
+      return (reader) => reader.readDouble();
+    case 'boolean':
+      return (reader) => reader.readBoolean();
+    case 'text':
+    case 'timetz':
+    case 'super':
+      return (reader) => reader.readString();
+    case 'date':
+      return (reader) => formatDays(reader.readInteger());
+    case 'timestamp':
+      return (reader) => formatMicros(reader.readLong(), false);
+    case 'timestamptz':
+      return (reader) => formatMicros(reader.readLong(), true);
+    case 'time':
+      return (reader) => {
+        const micros = reader.readLong();
+        if (typeof micros !== 'number' || micros < 0 || micros > microsPerDay)
+          throw new AvroValueError(`time out of range: ${micros}`);
+        return formatTimeOfDay(micros);
+      };
+    case 'varbyte':
+      return (reader) => Buffer.from(reader.readBytesView());
+  }
+}
+
+// --- decimals -------------------------------------------------------------------------------
+
+/** Unscaled values up to 14 digits fit the 6 bytes Buffer#writeIntBE handles (< 2^47). */
+const maxFastDecimalDigits = 14;
+
+function writeDecimal(writer: AvroWriter, text: string, scale: number): void {
+  const unscaled = fastUnscaled(text, scale);
+  if (unscaled === undefined) {
+    writer.writeBytes(bigintToTwosComplement(parseUnscaledDecimal(text, scale)));
+    return;
+  }
+  const length = twosComplementLength(unscaled);
+  writer.writeLong(length);
+  writer.ensure(length);
+  writer.buffer.writeIntBE(unscaled, writer.position, length);
+  writer.position += length;
+}
+
+/**
+ * The unscaled value of a plain decimal text ("-12.34", "7", ".5") at `scale` as a Number, or
+ * undefined when the text needs the exact BigInt path (more digits, exponent, surplus places).
+ */
+function fastUnscaled(text: string, scale: number): number | undefined {
+  let index = 0;
+  let negative = false;
+  const first = text.charCodeAt(0);
+  if (first === 45 /* - */ || first === 43 /* + */) {
+    negative = first === 45;
+    index = 1;
+  }
+  let value = 0;
+  let digits = 0;
+  let fraction = -1; // digits seen after the point; -1 before it
+  let sawDigit = false;
+  for (; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code === 46 /* . */) {
+      if (fraction >= 0) return undefined;
+      fraction = 0;
+      continue;
+    }
+    if (code < 48 || code > 57) return undefined;
+    sawDigit = true;
+    if (fraction >= 0) {
+      if (fraction === scale) return undefined; // surplus places: the exact path decides
+      fraction++;
+    }
+    if (value !== 0 || code !== 48) digits++;
+    if (digits > maxFastDecimalDigits) return undefined;
+    value = value * 10 + (code - 48);
+  }
+  if (!sawDigit) return undefined;
+  const places = fraction < 0 ? 0 : fraction;
+  for (let pad = places; pad < scale; pad++) {
+    value *= 10;
+    if (value !== 0) digits++;
+    if (digits > maxFastDecimalDigits) return undefined;
+  }
+  return negative && value !== 0 ? -value : value;
+}
+
+function twosComplementLength(value: number): number {
+  let length = 1;
+  let limit = 128; // 2^(8*length - 1)
+  while (value < -limit || value >= limit) {
+    length++;
+    limit *= 256;
+  }
+  return length;
+}
+
+function readDecimal(bytes: Buffer, scale: number): string {
+  if (bytes.length === 0) return formatUnscaledDecimal(0n, scale);
+  if (bytes.length > 6) return formatUnscaledDecimal(twosComplementToBigint(bytes), scale);
+  const unscaled = bytes.readIntBE(0, bytes.length);
+  const negative = unscaled < 0;
+  const digits = String(negative ? -unscaled : unscaled).padStart(scale + 1, '0');
+  const text =
+    scale === 0 ? digits : `${digits.slice(0, digits.length - scale)}.${digits.slice(digits.length - scale)}`;
+  return negative ? `-${text}` : text;
+}
+
+// --- dates and times ------------------------------------------------------------------------
+
+/**
+ * "YYYY-MM-DD HH:MM:SS[.ffffff]" (no offset, or "+00"/"Z") as microseconds, for years whose
+ * microseconds stay below 2^52; anything else returns undefined for the exact parser.
+ */
+function fastTimestampMicros(text: string): number | undefined {
+  const length = text.length;
+  if (length < 19 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return undefined;
+  const separator = text.charCodeAt(10);
+  if (separator !== 32 && separator !== 84) return undefined;
+  if (text.charCodeAt(13) !== 58 || text.charCodeAt(16) !== 58) return undefined;
+  const year = digitsAt(text, 0, 4);
+  const month = digitsAt(text, 5, 2);
+  const day = digitsAt(text, 8, 2);
+  const hours = digitsAt(text, 11, 2);
+  const minutes = digitsAt(text, 14, 2);
+  const seconds = digitsAt(text, 17, 2);
+  if (year < 1700 || year > 2200 || month < 1 || month > 12 || day < 1 || day > 28 + 3) return undefined;
+  if (hours > 23 || minutes > 59 || seconds > 59) return undefined;
+  let index = 19;
+  let fraction = 0;
+  if (index < length && text.charCodeAt(index) === 46) {
+    index++;
+    let places = 0;
+    while (index < length && places < 6) {
+      const code = text.charCodeAt(index);
+      if (code < 48 || code > 57) break;
+      fraction = fraction * 10 + (code - 48);
+      places++;
+      index++;
+    }
+    if (places === 0) return undefined;
+    for (; places < 6; places++) fraction *= 10;
+  }
+  // Only a UTC offset spelled "+00" or "Z" (what timestamptz values carry here) stays on this path.
+  const rest = text.slice(index);
+  if (rest !== '' && rest !== '+00' && rest !== 'Z' && rest !== '+00:00') return undefined;
+  if (day > daysInMonth(year, month)) return undefined;
+  const days = daysFromCivil(year, month, day);
+  return days * microsPerDay + (hours * 3600 + minutes * 60 + seconds) * 1_000_000 + fraction;
+}
+
+function digitsAt(text: string, start: number, count: number): number {
+  let value = 0;
+  for (let index = start; index < start + count; index++) {
+    const code = text.charCodeAt(index);
+    if (code < 48 || code > 57) return -1_000_000;
+    value = value * 10 + (code - 48);
+  }
+  return value;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month === 2) return year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28;
+  return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+}
+
+function formatMicros(micros: number | bigint, withUtcOffset: boolean): string {
+  if (typeof micros === 'bigint') return formatTimestampMicros(micros, withUtcOffset);
+  const days = Math.floor(micros / microsPerDay);
+  const ofDay = micros - days * microsPerDay;
+  const text = `${formatDays(days)} ${formatTimeOfDay(ofDay)}`;
+  return withUtcOffset ? `${text}+00` : text;
+}
+
+function formatDays(days: number): string {
+  const { year, month, day } = civilFromDays(days);
+  return `${pad4(year)}-${pad2(month)}-${pad2(day)}`;
+}
+
+function formatTimeOfDay(micros: number): string {
+  const totalSeconds = Math.floor(micros / 1_000_000);
+  const fraction = micros - totalSeconds * 1_000_000;
+  const hours = Math.floor(totalSeconds / 3600);
+  const minutes = Math.floor((totalSeconds % 3600) / 60);
+  const seconds = totalSeconds % 60;
+  return `${pad2(hours)}:${pad2(minutes)}:${pad2(seconds)}.${String(fraction).padStart(6, '0')}`;
+}
+
+function pad2(value: number): string {
+  return value < 10 ? `0${value}` : String(value);
+}
+
+function pad4(value: number): string {
+  return String(value).padStart(4, '0');
+}
