@@ -45,14 +45,20 @@ export class BatchTransformer {
     private readonly ratesProvider: CurrencyRatesProvider,
   ) {}
 
+  /**
+   * Whether the job's entity leaves every row of this schema as it is, so the raw batch can go on
+   * as the transformed one. Compiling the mapper still checks the schema against the entity.
+   */
+  passesThrough(identity: BatchIdentity, sourceSchema: BatchSchema): boolean {
+    return this.compile(this.jobOf(identity), sourceSchema).mapper.passesThrough;
+  }
+
   async transform(
     identity: BatchIdentity,
     sourceSchema: BatchSchema,
     rows: readonly BatchRow[],
   ): Promise<TransformOutcome> {
-    const job = this.jobs.find(identity.job);
-    if (job === undefined)
-      throw new QuperSyncError('JOB_UNKNOWN', 'permanent', `unknown job "${identity.job}"`);
+    const job = this.jobOf(identity);
     const { mapper, codec } = this.compile(job, sourceSchema);
     const inputs = await this.readInputs(mapper);
     const valid: BatchRow[] = [];
@@ -103,6 +109,13 @@ export class BatchTransformer {
       ratesTables.set(ratesTableKey(reference), await this.ratesProvider.ratesFrom(reference));
     }
     return { ratesTables };
+  }
+
+  private jobOf(identity: BatchIdentity): JobDefinition {
+    const job = this.jobs.find(identity.job);
+    if (job === undefined)
+      throw new QuperSyncError('JOB_UNKNOWN', 'permanent', `unknown job "${identity.job}"`);
+    return job;
   }
 
   private compile(

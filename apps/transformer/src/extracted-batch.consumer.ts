@@ -14,6 +14,7 @@ import {
   decodeBatchContainer,
   parseBatchHeaders,
   QuperSyncError,
+  readBatchContainerSchema,
   toBatchHeaders,
   TopicNames,
 } from '@qupersync/contracts';
@@ -38,11 +39,16 @@ export class ExtractedBatchConsumer {
     const identity = parseBatchHeaders(record.headers);
     if (typeof identity === 'string')
       throw new QuperSyncError('MESSAGE_INVALID', 'permanent', `batch headers: ${identity}`);
-    const batch = decodeBatchContainer(record.value);
+    const schema = readBatchContainerSchema(record.value);
     const source = { topic: record.topic, partition: record.partition, offset: record.offset };
     let outcome: TransformOutcome;
     try {
-      outcome = await this.transformer.transform(identity, batch.schema, batch.rows);
+      // An entity that changes nothing forwards the bytes: decoding and re-encoding them would
+      // cost the most CPU of the whole pipeline and produce the same batch.
+      outcome =
+        this.transformer.passesThrough(identity, schema) && record.value !== null
+          ? { container: record.value, validRows: identity.rowCount, invalid: [], failed: null }
+          : await this.transformer.transform(identity, schema, decodeBatchContainer(record.value).rows);
     } catch (error) {
       if (error instanceof QuperSyncError && error.code === 'BATCH_INVALID') {
         await this.failBatch(record, identity, error);
@@ -55,7 +61,7 @@ export class ExtractedBatchConsumer {
         TopicNames.deadLetter,
         outcome.invalid.map((invalid) => ({
           key: identity.job,
-          value: encodeDeadLetterRow(identity, batch.schema, invalid, source),
+          value: encodeDeadLetterRow(identity, schema, invalid, source),
         })),
       );
       this.metrics.deadLetters.inc({ stage: 'transformer', code: 'ROW_INVALID' }, outcome.invalid.length);

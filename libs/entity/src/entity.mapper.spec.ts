@@ -26,6 +26,43 @@ describe('EntityMapper', () => {
     expect(mapper.targetSchema).toEqual(schema);
   });
 
+  it('passes a batch through only when no row can change or be rejected', () => {
+    // buildAllKindsSchema declares id NOT NULL and every other column nullable.
+    const nullableKey = {
+      ...schema,
+      columns: schema.columns.map((column) => ({ ...column, nullable: true })),
+    };
+    const cases: Array<[string, EntityMapper, boolean]> = [
+      ['the default entity', new EntityMapper(schema, defaults, []), true],
+      [
+        'every column listed in order',
+        new EntityMapper(schema, { ...defaults, columns: schema.columns.map((c) => c.name) }, []),
+        true,
+      ],
+      ['a key that may be NULL', new EntityMapper(nullableKey, defaults, []), false],
+      [
+        'a nullable required column',
+        new EntityMapper(schema, { ...defaults, required: ['label'] }, []),
+        false,
+      ],
+      ['a rename', new EntityMapper(schema, { ...defaults, rename: { label: 'title' } }, []), false],
+      [
+        'a rule',
+        new EntityMapper(schema, { ...defaults, rules: [{ type: 'trim', columns: ['label'] }] }, []),
+        false,
+      ],
+      ['numeric_as_float', new EntityMapper(schema, defaults, ['amount']), false],
+      ['a selection', new EntityMapper(schema, { ...defaults, columns: ['id', 'label'] }, []), false],
+      [
+        'a reordering',
+        new EntityMapper(schema, { ...defaults, columns: schema.columns.map((c) => c.name).reverse() }, []),
+        false,
+      ],
+    ];
+    for (const [name, mapper, expected] of cases)
+      expect([name, mapper.passesThrough]).toEqual([name, expected]);
+  });
+
   it('selects and renames columns, carrying the key and watermark through the rename', () => {
     const mapper = new EntityMapper(
       schema,

@@ -27,6 +27,12 @@ export type MappedRow =
 
 export interface RowMapper {
   readonly targetSchema: BatchSchema;
+  /**
+   * True when mapping cannot change or reject any row: every column kept as it is, no rule, and
+   * every required column NOT NULL in the source. The transformer then forwards the batch's bytes
+   * without decoding them.
+   */
+  readonly passesThrough: boolean;
   /** Rates tables the batch must read from the target database before mapping. */
   readonly ratesTables: readonly RatesTableReference[];
   map(sourceRow: BatchRow, inputs?: BatchRuleInputs): MappedRow;
@@ -51,6 +57,7 @@ export function createRowMapper(
 
 export class EntityMapper implements RowMapper {
   readonly targetSchema: BatchSchema;
+  readonly passesThrough: boolean;
   readonly ratesTables: readonly RatesTableReference[];
   private readonly plan: readonly ColumnPlan[];
   private readonly steps: readonly RowStep[];
@@ -93,6 +100,18 @@ export class EntityMapper implements RowMapper {
       watermark: watermark !== null && selectedNames.has(watermark) ? watermark : null,
     };
     this.required = requiredColumns(entity.required, primaryKey, columns);
+    const notNull = new Set(sourceSchema.columns.filter((column) => !column.nullable).map((c) => c.name));
+    this.passesThrough =
+      this.steps.length === 0 &&
+      selected.length === sourceSchema.columns.length &&
+      this.plan.every(
+        (column, index) =>
+          !column.toFloat &&
+          column.sourceName === column.targetName &&
+          column.sourceName === sourceSchema.columns[index]?.name,
+      ) &&
+      this.targetSchema.watermark === sourceSchema.watermark &&
+      this.required.every((name) => notNull.has(name));
   }
 
   map(sourceRow: BatchRow, inputs: BatchRuleInputs = noBatchRuleInputs): MappedRow {
@@ -111,6 +130,7 @@ export class EntityMapper implements RowMapper {
 
 export class ClassEntityMapper implements RowMapper {
   readonly targetSchema: BatchSchema;
+  readonly passesThrough = false;
   readonly ratesTables: readonly RatesTableReference[] = [];
   private readonly columnNames: readonly string[];
   private readonly required: readonly string[];
