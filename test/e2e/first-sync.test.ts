@@ -9,6 +9,8 @@ jest.setTimeout(240_000);
 const suffix = uniqueSuffix();
 const table = `e2e_orders_${suffix}`;
 const job = `e2e-orders-${suffix}`;
+const jsonTable = `e2e_orders_json_${suffix}`;
+const jsonJob = `e2e-orders-json-${suffix}`;
 const warehouseUrl = (): string => process.env.WAREHOUSE_DATABASE_URL ?? '';
 const databaseUrl = (): string => process.env.DATABASE_URL ?? '';
 
@@ -16,8 +18,12 @@ let pipeline: PipelineHarness;
 
 beforeAll(async () => {
   await createAllTypesTable(warehouseUrl(), table, 12_345);
-  await executeSql(databaseUrl(), `DROP TABLE IF EXISTS public.${table}`);
-  pipeline = await PipelineHarness.start([{ name: job, table }]);
+  await createAllTypesTable(warehouseUrl(), jsonTable, 2_500);
+  await executeSql(databaseUrl(), `DROP TABLE IF EXISTS public.${table}, public.${jsonTable}`);
+  pipeline = await PipelineHarness.start([
+    { name: job, table },
+    { name: jsonJob, table: jsonTable, resultFormat: 'json' },
+  ]);
 });
 
 afterAll(async () => {
@@ -55,6 +61,14 @@ it('syncs every row and every value of a full run, then only the changed rows in
   const idle = await pipeline.triggerAndWait(job, { mode: 'incremental' });
   expect(idle).toMatchObject({ status: 'succeeded', rowsExtracted: 0, batches: 0 });
   expect(idle.watermark).toEqual(second.watermark);
+});
+
+it('carries every value exactly with the JSON result format as well as with CSV', async () => {
+  const run = await pipeline.triggerAndWait(jsonJob, { mode: 'full' });
+  expect(run).toMatchObject({ status: 'succeeded', rowsExtracted: 2_500, rowsLoaded: 2_500 });
+  expect(await tableFingerprint(databaseUrl(), jsonTable)).toEqual(
+    await tableFingerprint(warehouseUrl(), jsonTable),
+  );
 });
 
 it('starts one run for one request key, however often it is sent', async () => {

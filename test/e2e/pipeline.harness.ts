@@ -35,6 +35,8 @@ export interface JobSpec {
   readonly mode?: 'full' | 'incremental';
   readonly batchSize?: number;
   readonly extra?: readonly string[];
+  /** source.result_format; the environment's default (CSV) when absent. */
+  readonly resultFormat?: 'csv' | 'json';
 }
 
 export class PipelineHarness {
@@ -173,7 +175,7 @@ function renderJobsFile(jobs: readonly JobSpec[]): string {
   for (const job of jobs) {
     lines.push(
       `  - name: ${job.name}`,
-      `    source: { table: public.${job.table} }`,
+      `    source: { table: public.${job.table}${job.resultFormat === undefined ? '' : `, result_format: ${job.resultFormat}`} }`,
       `    target: { table: public.${job.table} }`,
       '    primary_key: [id]',
       `    mode: ${job.mode ?? 'incremental'}`,

@@ -17,7 +17,7 @@ import {
   parseTimestampMicros,
   QuperSyncError,
 } from '@qupersync/contracts';
-import { columnKindOf, exactSelectExpression, toExactValue } from '@qupersync/entity';
+import { columnKindOf } from '@qupersync/entity';
 import { JsonLogger } from '@qupersync/observability';
 import {
   RedshiftDataGateway,
@@ -28,6 +28,7 @@ import {
 import type { RedshiftEnvironment } from '@qupersync/redshift';
 import { BatchPublisher } from './batch-publisher.service';
 import { buildKeysetStatement } from './keyset-statement.builder';
+import { createSourceRowConverter } from './source-row.converter';
 
 export const REDSHIFT_ENVIRONMENT = Symbol('REDSHIFT_ENVIRONMENT');
 
@@ -82,17 +83,17 @@ export class ExtractionService {
       request.fromCursor === null ? null : parseCursor(request.fromCursor, keyColumns.length);
     const upperBound =
       incremental && watermark !== undefined ? await this.readUpperBound(source, watermark, target) : null;
+    const resultFormat = job.source.resultFormat ?? this.environment.REDSHIFT_RESULT_FORMAT;
     log.info('extraction started', {
       mode: request.mode,
       fromCursor,
       upperBound,
       columns: schema.columns.length,
+      resultFormat,
     });
 
     const codec = new BatchContainerCodec(schema);
-    const projection = schema.columns.map((column) =>
-      exactSelectExpression(quoteIdentifier(column.name), column.kind),
-    );
+    const converter = createSourceRowConverter(schema, resultFormat);
     const statementRows = Math.max(job.batchSize, Math.min(100_000, job.batchSize * 20));
     let cursor: string[] | null = fromCursor;
     let lookbackFrom =
@@ -136,7 +137,7 @@ export class ExtractionService {
       for (;;) {
         const statement = buildKeysetStatement({
           source,
-          projection,
+          projection: converter.projection,
           keyColumns,
           cursor,
           limit: statementRows,
@@ -150,14 +151,12 @@ export class ExtractionService {
           parameters: statement.parameters,
           target,
           statementName: `qupersync:${job.name}:${request.runId}`,
+          resultFormat,
         });
         let statementCount = 0;
         for await (const page of prefetched(result.pages())) {
           for (const record of page) {
-            const row: BatchRow = {};
-            schema.columns.forEach((column, index) => {
-              row[column.name] = toExactValue(record[index] ?? null, column);
-            });
+            const row = converter.toRow(record);
             pending.push(row);
             cursor = keyColumns.map((name) => cursorText(row[name] ?? null));
             statementCount++;

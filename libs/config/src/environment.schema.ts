@@ -56,6 +56,12 @@ export const redshiftEnvironmentSchema = z.object({
   REDSHIFT_SECRET_ARN: optionalText,
   REDSHIFT_DB_USER: optionalText,
   REDSHIFT_POLL_INTERVAL_MS: z.coerce.number().int().min(1).max(60_000).default(50),
+  /** How results come back: CSV (GetStatementResultV2, one string per page) or JSON (a Field per value). */
+  REDSHIFT_RESULT_FORMAT: z
+    .string()
+    .transform((text) => text.toUpperCase())
+    .pipe(z.enum(['CSV', 'JSON']))
+    .default('CSV'),
 });
 
 export const dataApiEnvironmentSchema = z.object({

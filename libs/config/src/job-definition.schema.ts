@@ -47,6 +47,7 @@ const sourceSchema = z
     database: z.string().min(1).optional(),
     secret_arn: z.string().min(1).optional(),
     db_user: z.string().min(1).optional(),
+    result_format: z.enum(['csv', 'json']).optional(),
   })
   .strict()
   .refine((source) => (source.table === undefined) !== (source.sql === undefined), {
@@ -284,6 +285,8 @@ export interface JobSource {
   readonly database: string | undefined;
   readonly secretArn: string | undefined;
   readonly dbUser: string | undefined;
+  /** Overrides REDSHIFT_RESULT_FORMAT for this job's extraction statements. */
+  readonly resultFormat: 'CSV' | 'JSON' | undefined;
 }
 
 export interface EntityDefinition {
@@ -316,6 +319,8 @@ export interface JobDefinition {
   readonly entity: EntityDefinition;
 }
 
+const resultFormats = { csv: 'CSV', json: 'JSON' } as const;
+
 export function toJobDefinitions(file: z.infer<typeof jobsFileSchema>): JobDefinition[] {
   return file.jobs.map((job) => ({
     name: job.name,
@@ -327,6 +332,8 @@ export function toJobDefinitions(file: z.infer<typeof jobsFileSchema>): JobDefin
       database: job.source.database,
       secretArn: job.source.secret_arn,
       dbUser: job.source.db_user,
+      resultFormat:
+        job.source.result_format === undefined ? undefined : resultFormats[job.source.result_format],
     },
     targetTable: job.target.table,
     primaryKey: job.primary_key,

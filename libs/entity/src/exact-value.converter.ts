@@ -9,7 +9,7 @@ export function toExactValue(value: SourceFieldValue, column: BatchColumn): Exac
   switch (column.kind) {
     case 'smallint':
     case 'integer':
-      return typeof value === 'number' ? value : Number(requireText(value, column));
+      return typeof value === 'number' ? value : parseIntegerText(requireText(value, column), column);
     case 'bigint':
       if (typeof value === 'number') {
         if (!Number.isSafeInteger(value))
@@ -21,9 +21,7 @@ export function toExactValue(value: SourceFieldValue, column: BatchColumn): Exac
     case 'double':
       return typeof value === 'number' ? value : parseFloatText(requireText(value, column));
     case 'boolean':
-      return typeof value === 'boolean'
-        ? value
-        : ['t', 'true', '1'].includes(requireText(value, column).toLowerCase());
+      return typeof value === 'boolean' ? value : parseBooleanText(requireText(value, column), column);
     case 'varbyte':
       if (value instanceof Uint8Array) return Buffer.from(value);
       return Buffer.from(requireText(value, column).replace(/^\\x/, ''), 'hex');
@@ -45,6 +43,22 @@ function requireText(value: SourceFieldValue, column: BatchColumn): string {
   throw new TypeError(`${column.name}: unexpected binary value for ${column.kind}`);
 }
 
+/** The spellings warehouses print for booleans; anything else is an error, never a silent false. */
+function parseBooleanText(text: string, column: BatchColumn): boolean {
+  switch (text.toLowerCase()) {
+    case 't':
+    case 'true':
+    case '1':
+      return true;
+    case 'f':
+    case 'false':
+    case '0':
+      return false;
+    default:
+      throw new RangeError(`${column.name}: "${text}" is not a boolean`);
+  }
+}
+
 function parseFloatText(text: string): number {
   switch (text) {
     case 'NaN':
@@ -53,9 +67,17 @@ function parseFloatText(text: string): number {
       return Number.POSITIVE_INFINITY;
     case '-Infinity':
       return Number.NEGATIVE_INFINITY;
-    default:
-      return Number(text);
+    default: {
+      const parsed = Number(text);
+      if (Number.isNaN(parsed) || text.trim() === '') throw new RangeError(`"${text}" is not a number`);
+      return parsed;
+    }
   }
+}
+
+function parseIntegerText(text: string, column: BatchColumn): number {
+  if (!/^[+-]?\d+$/.test(text)) throw new RangeError(`${column.name}: "${text}" is not an integer`);
+  return Number(text);
 }
 
 /** One value in PostgreSQL COPY text format (tab-separated, \N for NULL). */

@@ -9,8 +9,9 @@ import {
   DescribeStatementCommand,
   type DescribeStatementResponse,
   ExecuteStatementCommand,
+  type ColumnMetadata,
   GetStatementResultCommand,
-  type GetStatementResultResponse,
+  GetStatementResultV2Command,
   RedshiftDataClient,
 } from '@aws-sdk/client-redshift-data';
 import { QuperSyncError } from '@qupersync/contracts';
@@ -20,6 +21,7 @@ import {
   classifyDataApiFailure,
   nextPollIntervalMs,
 } from './data-api.retry-policy';
+import { CsvRecordsError, parseCsvRecords } from './csv-records.parser';
 import { type QueryResult, type SourceRecord, toSourceColumn, toSourceValue } from './source-record';
 import { findNamedPlaceholders } from './sql-placeholder.translator';
 import type { RedshiftEnvironment, StatementTarget } from './statement.target';
@@ -33,6 +35,22 @@ export interface QueryRequest {
   readonly statementName?: string;
   /** Stops waiting (and cancels the statement, best effort) when aborted. */
   readonly signal?: AbortSignal;
+  /**
+   * JSON (default): a Field union per value. CSV: GetStatementResultV2 pages of CSV text, far
+   * cheaper to fetch and parse; every value then arrives as text (see parseCsvRecords), and a
+   * first record equal to the column names is taken for a header and dropped.
+   */
+  readonly resultFormat?: ResultFormat;
+}
+
+export type ResultFormat = 'JSON' | 'CSV';
+
+/** One GetStatementResult(V2) page, whichever format it came in. */
+interface ResultPage {
+  readonly columns: readonly ColumnMetadata[];
+  readonly totalRows: number;
+  readonly records: SourceRecord[];
+  readonly nextToken: string | undefined;
 }
 
 export interface RedshiftDataGatewayOptions {
@@ -118,9 +136,11 @@ export class RedshiftDataGateway implements OnModuleDestroy {
     // service returns the same statement instead of running the SQL twice.
     const clientToken = randomUUID();
     const parameterList = Object.entries(parameters).map(([name, value]) => ({ name, value }));
+    const format = request.resultFormat ?? 'JSON';
     const executed = await this.call('ExecuteStatement', undefined, request.signal, () =>
       this.client.send(
         new ExecuteStatementCommand({
+          ResultFormat: format,
           Sql: request.sql,
           Database: target.database,
           WorkgroupName: target.workgroupName,
@@ -146,13 +166,14 @@ export class RedshiftDataGateway implements OnModuleDestroy {
       return { statementId, columns: [], totalRows: 0, pages: () => emptyPages() };
     }
     // The first page is fetched now because it carries the column metadata.
-    const first = await this.fetchPage(statementId, undefined, request.signal);
-    const columns = (first.ColumnMetadata ?? []).map(toSourceColumn);
+    const first = await this.fetchPage(format, statementId, undefined, request.signal);
+    const columns = first.columns.map(toSourceColumn);
+    if (format === 'CSV') dropHeaderRecord(first.records, columns);
     let iterated = false;
     return {
       statementId,
       columns,
-      totalRows: first.TotalNumRows ?? 0,
+      totalRows: first.totalRows,
       pages: () => {
         if (iterated) {
           throw new QuperSyncError(
@@ -162,31 +183,62 @@ export class RedshiftDataGateway implements OnModuleDestroy {
           );
         }
         iterated = true;
-        return this.iteratePages(statementId, first, request.signal);
+        return this.iteratePages(format, statementId, first, request.signal);
       },
     };
   }
 
   private async *iteratePages(
+    format: ResultFormat,
     statementId: string,
-    first: GetStatementResultResponse,
+    first: ResultPage,
     signal: AbortSignal | undefined,
   ): AsyncGenerator<SourceRecord[]> {
-    let nextToken = first.NextToken;
-    let records = first.Records ?? [];
+    let page = first;
     for (;;) {
-      if (records.length > 0) yield records.map((record) => record.map(toSourceValue));
+      if (page.records.length > 0) yield page.records;
+      const nextToken = page.nextToken;
       if (nextToken === undefined || nextToken === '') return;
-      const page = await this.fetchPage(statementId, nextToken, signal);
-      nextToken = page.NextToken;
-      records = page.Records ?? [];
+      page = await this.fetchPage(format, statementId, nextToken, signal);
     }
   }
 
-  private fetchPage(statementId: string, nextToken: string | undefined, signal: AbortSignal | undefined) {
-    return this.call('GetStatementResult', statementId, signal, () =>
-      this.client.send(new GetStatementResultCommand({ Id: statementId, NextToken: nextToken })),
+  private async fetchPage(
+    format: ResultFormat,
+    statementId: string,
+    nextToken: string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<ResultPage> {
+    if (format === 'JSON') {
+      const page = await this.call('GetStatementResult', statementId, signal, () =>
+        this.client.send(new GetStatementResultCommand({ Id: statementId, NextToken: nextToken })),
+      );
+      return {
+        columns: page.ColumnMetadata ?? [],
+        totalRows: page.TotalNumRows ?? 0,
+        records: (page.Records ?? []).map((record) => record.map(toSourceValue)),
+        nextToken: page.NextToken,
+      };
+    }
+    const page = await this.call('GetStatementResultV2', statementId, signal, () =>
+      this.client.send(new GetStatementResultV2Command({ Id: statementId, NextToken: nextToken })),
     );
+    const columns = page.ColumnMetadata ?? [];
+    const records: SourceRecord[] = [];
+    try {
+      for (const chunk of page.Records ?? []) {
+        if (chunk.CSVRecords === undefined) continue;
+        for (const record of parseCsvRecords(chunk.CSVRecords, columns.length)) records.push(record);
+      }
+    } catch (error) {
+      if (!(error instanceof CsvRecordsError)) throw error;
+      throw new QuperSyncError(
+        'SOURCE_STATEMENT_FAILED',
+        'permanent',
+        `statement ${statementId}: unreadable CSV result: ${error.message}`,
+      );
+    }
+    return { columns, totalRows: page.TotalNumRows ?? 0, records, nextToken: page.NextToken };
   }
 
   private async waitUntilFinished(
@@ -303,3 +355,13 @@ export class RedshiftDataGateway implements OnModuleDestroy {
 }
 
 async function* emptyPages(): AsyncGenerator<SourceRecord[]> {}
+
+/**
+ * A CSV result may start with a header record; it is the one whose every field is its column's
+ * name. (The extractor's statements end in a NULL-flags column whose values never equal its
+ * name, so a data record cannot be mistaken for it.)
+ */
+function dropHeaderRecord(records: SourceRecord[], columns: readonly { name: string }[]): void {
+  const first = records[0];
+  if (first !== undefined && first.every((value, index) => value === columns[index]?.name)) records.shift();
+}

@@ -1,0 +1,72 @@
+import { buildColumn } from '@qupersync/testing';
+import type { BatchSchema } from '@qupersync/contracts';
+import { createSourceRowConverter, nullFlagsColumn } from './source-row.converter';
+
+const schema: BatchSchema = {
+  job: 'orders',
+  primaryKey: ['id'],
+  watermark: null,
+  columns: [
+    buildColumn('id', 'bigint', { nullable: false }),
+    buildColumn('note', 'text'),
+    buildColumn('code', 'text', { nullable: false }),
+    buildColumn('amount', 'decimal'),
+    buildColumn('active', 'boolean'),
+    buildColumn('document', 'super'),
+  ],
+};
+
+describe('createSourceRowConverter', () => {
+  it('selects BIGINT as text and, for CSV, ends with NULL flags for the nullable text columns', () => {
+    const csv = createSourceRowConverter(schema, 'CSV');
+    expect(csv.projection).toEqual([
+      'CAST(q."id" AS VARCHAR(20)) AS "id"',
+      'q."note"',
+      'q."code"',
+      'q."amount"',
+      'q."active"',
+      'q."document"',
+      `'~' || CASE WHEN q."note" IS NULL THEN '1' ELSE '0' END || CASE WHEN q."document" IS NULL THEN '1' ELSE '0' END AS "${nullFlagsColumn}"`,
+    ]);
+    expect(createSourceRowConverter(schema, 'JSON').projection).toHaveLength(6);
+  });
+
+  it('tells NULL from an empty string by the flags alone, and an empty number from nothing', () => {
+    const csv = createSourceRowConverter(schema, 'CSV');
+    expect(csv.toRow(['9007199254740993', '', '', '', '', '{}', '~10'])).toEqual({
+      id: 9007199254740993n,
+      note: null,
+      code: '',
+      amount: null,
+      active: null,
+      document: '{}',
+    });
+    expect(csv.toRow(['1', '', 'x', '-0.50', 'f', '', '~01'])).toEqual({
+      id: 1n,
+      note: '',
+      code: 'x',
+      amount: '-0.50',
+      active: false,
+      document: null,
+    });
+  });
+
+  it('refuses a CSV record whose flags are missing or do not fit the schema', () => {
+    const csv = createSourceRowConverter(schema, 'CSV');
+    expect(() => csv.toRow(['1', '', 'x', '1', 't', '{}', '10'])).toThrow(/valid qupersync.null_flags/);
+    expect(() => csv.toRow(['1', '', 'x', '1', 't', '{}', '~1'])).toThrow(/valid qupersync.null_flags/);
+    expect(() => csv.toRow(['1', '', 'x', '1', 'maybe', '{}', '~00'])).toThrow(/"maybe" is not a boolean/);
+  });
+
+  it('takes JSON fields as they come, NULL included', () => {
+    const json = createSourceRowConverter(schema, 'JSON');
+    expect(json.toRow(['42', null, '', '1.5', true, null])).toEqual({
+      id: 42n,
+      note: null,
+      code: '',
+      amount: '1.5',
+      active: true,
+      document: null,
+    });
+  });
+});
