@@ -157,3 +157,38 @@ it('writes no row versions for a re-sync of unchanged rows', async () => {
   expect((await upserter.upsert({ schema: 'public', name: table }, schema, changed)).rowsWritten).toBe(1);
   expect((await versions()).filter((version, index) => version.xmin !== before[index]?.xmin)).toHaveLength(1);
 });
+
+it('shares one transaction between batches that take the COPY path and the upsert path', async () => {
+  const target = { schema: 'public', name: `upsert_together_${suffix}` };
+  const policy = { createTarget: true, schemaEvolution: 'add_columns' as const };
+  await upserter.upsert(target, schema, [row(1, 'seed', '2024-01-01 00:00:00')]);
+  const written = await upserter.upsertTogether([
+    // New keys only: straight COPY. Then two batches over existing keys: the staging upsert,
+    // twice in one transaction (the staging table is emptied in between).
+    {
+      target,
+      schema,
+      policy,
+      rows: [row(10, 'new', '2024-01-01 00:00:00'), row(11, 'new', '2024-01-01 00:00:00')],
+    },
+    {
+      target,
+      schema,
+      policy,
+      rows: [row(1, 'updated', '2024-01-02 00:00:00'), row(10, 'older', '2023-12-31 00:00:00')],
+    },
+    {
+      target,
+      schema,
+      policy,
+      rows: [row(11, 'updated', '2024-01-02 00:00:00'), row(12, 'new', '2024-01-01 00:00:00')],
+    },
+  ]);
+  expect(written).toEqual([2, 1, 2]);
+  expect((await tableRows(target.name)).map((candidate) => [candidate.id, candidate.name])).toEqual([
+    ['1', 'updated'],
+    ['10', 'new'],
+    ['11', 'updated'],
+    ['12', 'new'],
+  ]);
+});

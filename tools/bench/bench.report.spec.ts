@@ -23,6 +23,9 @@ function result(overrides: Partial<BenchResult> = {}): BenchResult {
     loader_copy_seconds: 8,
     loader_copy_rows_per_s: 125_000,
     loader_ratio: 0.8,
+    loader_update_seconds: 20,
+    loader_update_rows_per_s: 50_000,
+    loader_update_ratio: 0.4,
     incremental_first_seconds: 9,
     incremental_noop_seconds: 0.4,
     resync_seconds: 7,
@@ -105,6 +108,7 @@ describe('formatBenchReport', () => {
       /e2e_ratio\s+0\.30 \(60,000 \/ 200,000 rows\/s\)\s+>= 0\.5 of the raw COPY pipe\s+FAIL/,
     );
     expect(text).toMatch(/loader_ratio\s+0\.80 .*pass/);
+    expect(text).toMatch(/loader_update_rows_per_s\s+50,000 rows\/s \(20.00 s\), 0.40 of COPY/);
     expect(text).toMatch(/baseline_copy_rows_per_s\s+200,000 rows\/s \(5\.00 s\)/);
     // The profile lists the busiest process first.
     expect(text.indexOf('cpu loader')).toBeLessThan(text.indexOf('cpu extractor'));

@@ -31,6 +31,11 @@ export interface BenchResult {
   loader_copy_seconds: number;
   loader_copy_rows_per_s: number;
   loader_ratio: number;
+  /** The upserter over rows that exist, one column changed (the ON CONFLICT DO UPDATE path). */
+  loader_update_seconds: number;
+  loader_update_rows_per_s: number;
+  /** loader_update_rows_per_s over loader_copy_rows_per_s: shown, not a target. */
+  loader_update_ratio: number;
   /** The incremental run that sets the watermark (re-reads every row): shown, not a target. */
   incremental_first_seconds: number;
   incremental_noop_seconds: number;
@@ -139,6 +144,10 @@ function measurementRows(result: BenchResult): string[][] {
     ['e2e_rows_per_s', rate(result.e2e_rows_per_s, result.e2e_seconds)],
     ['loader_copy_rows_per_s', rate(result.loader_copy_rows_per_s, result.loader_copy_seconds)],
     ['loader_rows_per_s', rate(result.loader_rows_per_s, result.loader_seconds)],
+    [
+      'loader_update_rows_per_s',
+      `${rate(result.loader_update_rows_per_s, result.loader_update_seconds)}, ${result.loader_update_ratio.toFixed(2)} of COPY (every row changed)`,
+    ],
     ['incremental_first_seconds', `${result.incremental_first_seconds.toFixed(2)} s (re-reads every row)`],
     [
       'resync_seconds',

@@ -3,7 +3,8 @@
 // bounded whatever the table size. Per chunk, only the writes are on the clock: (a) one plain
 // COPY on one connection, (b) the loader's BatchUpserter in batches of 5,000 with two batches in
 // flight, as the loader consumes two partitions at once. The order alternates per chunk so
-// neither side always pays for the other's checkpoint or cache misses.
+// neither side always pays for the other's checkpoint or cache misses. Then (c) every row once
+// more with a changed value, which no COPY can do: the upsert path proper, reported on its own.
 import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { BatchRow } from '@qupersync/contracts';
@@ -21,7 +22,10 @@ const chunkRows = 250_000;
 
 export interface LoaderTiming {
   copySeconds: number;
+  /** The upserter into the empty table (new keys: its direct-COPY path). */
   upsertSeconds: number;
+  /** The upserter again over the loaded rows with one column changed (its staging upsert path). */
+  updateSeconds: number;
   rows: number;
 }
 
@@ -47,7 +51,7 @@ export async function measureLoader(
   });
   const upserter = new BatchUpserter(database);
   await Promise.all([source.connect(), copier.connect()]);
-  const timing: LoaderTiming = { copySeconds: 0, upsertSeconds: 0, rows: 0 };
+  const timing: LoaderTiming = { copySeconds: 0, upsertSeconds: 0, updateSeconds: 0, rows: 0 };
   try {
     // Both tables exist before the clock starts, so the loader's CREATE TABLE IF NOT EXISTS is a no-op.
     await copier.query(`${createTableSql(plainCopyTable)}; ${createTableSql(loaderTable)}`);
@@ -78,11 +82,46 @@ export async function measureLoader(
     }
     await source.query('COMMIT');
     await verifyLoadedTables(source, copier, timing.rows);
+    timing.updateSeconds = await measureUpdates(source, upserter, columns, log);
     return timing;
   } finally {
     await copier.query(`DROP TABLE IF EXISTS ${plainCopyTable}, ${loaderTable}`).catch(() => undefined);
     await Promise.all([source.end(), copier.end(), database.onModuleDestroy()]);
   }
+}
+
+/**
+ * Every row again with its quantity changed: the keys exist now, so each batch takes the staging
+ * upsert (COPY into the connection's temp table, INSERT ... ON CONFLICT DO UPDATE WHERE changed).
+ */
+async function measureUpdates(
+  source: Client,
+  upserter: BatchUpserter,
+  columns: readonly string[],
+  log: (line: string) => void,
+): Promise<number> {
+  let seconds = 0;
+  let rows = 0;
+  await source.query('BEGIN');
+  try {
+    await source.query(
+      `DECLARE bench_update_cursor NO SCROLL CURSOR FOR SELECT ${columns.join(', ')} FROM ${benchTable} ORDER BY id`,
+    );
+    for (;;) {
+      const fetched = await source.query<TextRow>(`FETCH FORWARD ${chunkRows} FROM bench_update_cursor`);
+      if (fetched.rows.length === 0) break;
+      const changed = fetched.rows.map((row) => {
+        const batchRow = toBatchRow(benchSchema.columns, row);
+        return { ...batchRow, quantity: typeof batchRow.quantity === 'number' ? batchRow.quantity + 1 : 1 };
+      });
+      seconds += await timed(() => upsertConcurrently(upserter, changed));
+      rows += changed.length;
+      log(`  loader updates: ${rows} rows, ${seconds.toFixed(2)} s`);
+    }
+  } finally {
+    await source.query('COMMIT');
+  }
+  return seconds;
 }
 
 async function timed(work: () => Promise<unknown>): Promise<number> {

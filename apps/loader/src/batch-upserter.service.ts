@@ -1,5 +1,6 @@
 // Writes transformed batches into their target tables: COPY into the connection's staging table,
-// then one INSERT ... ON CONFLICT per batch, in one transaction per batch (or, for jobs with
+// then one INSERT ... ON CONFLICT per batch (or, when no key of the batch can be in the target
+// yet, COPY straight into it), in one transaction per batch (or, for jobs with
 // commit_per_batch: false, one transaction for several consecutive batches). A row the database
 // rejects (too long, a constraint) is isolated by splitting the batch: the good rows load, the
 // bad ones come back with the database's message. The target table is created from the batch
@@ -36,12 +37,20 @@ export const defaultTargetTablePolicy: TargetTablePolicy = {
   schemaEvolution: 'add_columns',
 };
 
+/** What one transaction did with staging tables: created (remember after commit), holding rows. */
+interface TransactionStaging {
+  readonly created: Set<UpsertStatements>;
+  readonly filled: Set<UpsertStatements>;
+}
+
 export interface BatchWrite {
   readonly target: QualifiedName;
   readonly schema: BatchSchema;
   readonly rows: readonly BatchRow[];
   readonly policy: TargetTablePolicy;
 }
+
+const deadlockDetected = '40P01';
 
 function sqlState(error: unknown): string | undefined {
   const code: unknown = error instanceof Error ? Reflect.get(error, 'code') : undefined;
@@ -89,27 +98,18 @@ export class BatchUpserter {
   async upsertTogether(writes: readonly BatchWrite[]): Promise<number[]> {
     for (const write of writes) await this.prepareTargetTable(write.target, write.schema, write.policy);
     try {
-      let usedClient: PoolClient | undefined;
-      const used: UpsertStatements[] = [];
-      const written = await this.database.withTransaction(async (client) => {
-        usedClient = client;
+      return await this.inTransaction(async (client, staging) => {
         const counts: number[] = [];
         for (const write of writes) {
           const statements = this.statementsFor(write.target, write.schema);
-          if (write.rows.length === 0) {
-            counts.push(0);
-            continue;
-          }
-          // Batches of one table share its staging table inside this transaction: empty it between them.
-          if (used.includes(statements)) await client.query(`DELETE FROM ${statements.stagingTable}`);
-          counts.push(await this.write(client, statements, write.schema, write.rows));
-          used.push(statements);
+          counts.push(
+            write.rows.length === 0
+              ? 0
+              : await this.write(client, statements, write.schema, write.rows, staging),
+          );
         }
         return counts;
       });
-      if (usedClient !== undefined)
-        for (const statements of used) this.rememberStaging(usedClient, statements);
-      return written;
     } catch (error) {
       for (const write of writes) this.forgetDroppedTable(error, write.target);
       throw error;
@@ -152,19 +152,28 @@ export class BatchUpserter {
     return { rowsWritten, rejected };
   }
 
-  private async writeInTransaction(
+  private writeInTransaction(
     statements: UpsertStatements,
     schema: BatchSchema,
     rows: readonly BatchRow[],
   ): Promise<number> {
+    return this.inTransaction((client, staging) => this.write(client, statements, schema, rows, staging));
+  }
+
+  /** One transaction; the staging tables it created are remembered once it has committed. */
+  private async inTransaction<Result>(
+    work: (client: PoolClient, staging: TransactionStaging) => Promise<Result>,
+  ): Promise<Result> {
     let usedClient: PoolClient | undefined;
-    const written = await this.database.withTransaction((client) => {
+    const staging: TransactionStaging = { created: new Set(), filled: new Set() };
+    const result = await this.database.withTransaction((client) => {
       usedClient = client;
-      return this.write(client, statements, schema, rows);
+      return work(client, staging);
     });
     // Only a committed CREATE TEMP TABLE exists afterwards; a rolled-back one is issued again.
-    if (usedClient !== undefined) this.rememberStaging(usedClient, statements);
-    return written;
+    if (usedClient !== undefined)
+      for (const statements of staging.created) this.rememberStaging(usedClient, statements);
+    return result;
   }
 
   private async write(
@@ -172,12 +181,58 @@ export class BatchUpserter {
     statements: UpsertStatements,
     schema: BatchSchema,
     rows: readonly BatchRow[],
+    staging: TransactionStaging,
   ): Promise<number> {
-    if (!this.stagingTablesOf(client).has(statements.stagingTable))
+    if (await this.keysAreNew(client, statements, schema, rows)) {
+      // No committed row shares a key with the batch, so the upsert could only insert: COPY
+      // does that at full speed. A loader racing us into the same keys (or a key twice in the
+      // batch) makes it fail; the savepoint undoes it and the upsert below takes over.
+      await client.query('SAVEPOINT qupersync_copy');
+      try {
+        await copyRows(client, statements.copyIntoTarget, schema, rows);
+        await client.query('RELEASE SAVEPOINT qupersync_copy');
+        return rows.length;
+      } catch (error) {
+        if (!isRowLevelError(error) && sqlState(error) !== deadlockDetected) throw error;
+        await client.query('ROLLBACK TO SAVEPOINT qupersync_copy');
+      }
+    }
+    if (!this.stagingTablesOf(client).has(statements.stagingTable) && !staging.created.has(statements)) {
       await client.query(statements.createStaging);
+      staging.created.add(statements);
+    }
+    // Batches of one table in one transaction share its staging table: empty it between them.
+    if (staging.filled.has(statements)) await client.query(`DELETE FROM ${statements.stagingTable}`);
     await copyRows(client, statements.copyIntoStaging, schema, rows);
+    staging.filled.add(statements);
     const result = await client.query(statements.upsert);
     return result.rowCount ?? 0;
+  }
+
+  /**
+   * Whether no committed target row can share a key with the batch: the range of its (integer)
+   * first key column is empty in the target, one index probe.
+   */
+  private async keysAreNew(
+    client: PoolClient,
+    statements: UpsertStatements,
+    schema: BatchSchema,
+    rows: readonly BatchRow[],
+  ): Promise<boolean> {
+    const probe = statements.keyRangeProbe;
+    const key = schema.primaryKey[0];
+    if (probe === null || key === undefined) return false;
+    let lowest: number | bigint | undefined;
+    let highest: number | bigint | undefined;
+    for (const row of rows) {
+      const value = row[key];
+      if (typeof value !== 'number' && typeof value !== 'bigint') return false;
+      if (lowest === undefined || value < lowest) lowest = value;
+      if (highest === undefined || value > highest) highest = value;
+    }
+    if (lowest === undefined || highest === undefined) return false;
+    const found = await client.query(probe, [lowest.toString(), highest.toString()]);
+    return found.rowCount === 0;
   }
 
   /** Staging tables live per connection (temp tables) and empty themselves at commit. */

@@ -12,7 +12,16 @@ export interface UpsertStatements {
   readonly createStaging: string;
   readonly copyIntoStaging: string;
   readonly upsert: string;
+  /** COPY straight into the target, for batches whose keys cannot be there yet. */
+  readonly copyIntoTarget: string;
+  /**
+   * One index probe: is any row of the target in [$1, $2] of the first key column? Only for an
+   * integer first key column, whose bounds the loader computes exactly; null otherwise.
+   */
+  readonly keyRangeProbe: string | null;
 }
+
+const integerKinds: ReadonlySet<string> = new Set(['smallint', 'integer', 'bigint']);
 
 export function buildUpsertStatements(target: QualifiedName, schema: BatchSchema): UpsertStatements {
   const targetName = quoteQualifiedName(target);
@@ -28,6 +37,7 @@ export function buildUpsertStatements(target: QualifiedName, schema: BatchSchema
     .slice(0, 16);
   const stagingTable = quoteIdentifier(`qupersync_stage_${fingerprint}`);
   const watermark = schema.watermark === null ? null : quoteIdentifier(schema.watermark);
+  const firstKey = schema.columns.find((column) => column.name === schema.primaryKey[0]);
   const newestFirst = watermark === null ? '' : `, ${watermark} DESC NULLS LAST`;
   const select = `SELECT DISTINCT ON (${keys.join(', ')}) ${columns.join(', ')} FROM ${stagingTable} ORDER BY ${keys.join(', ')}${newestFirst}`;
   let conflict: string;
@@ -48,5 +58,10 @@ export function buildUpsertStatements(target: QualifiedName, schema: BatchSchema
     createStaging: `CREATE TEMP TABLE IF NOT EXISTS ${stagingTable} ON COMMIT DELETE ROWS AS SELECT ${columns.join(', ')} FROM ${targetName} WITH NO DATA`,
     copyIntoStaging: `COPY ${stagingTable} (${columns.join(', ')}) FROM STDIN`,
     upsert: `INSERT INTO ${targetName} AS t (${columns.join(', ')}) ${select} ON CONFLICT (${keys.join(', ')}) ${conflict}`,
+    copyIntoTarget: `COPY ${targetName} (${columns.join(', ')}) FROM STDIN`,
+    keyRangeProbe:
+      firstKey !== undefined && integerKinds.has(firstKey.kind)
+        ? `SELECT 1 FROM ${targetName} WHERE ${quoteIdentifier(firstKey.name)} BETWEEN $1 AND $2 LIMIT 1`
+        : null,
   };
 }
