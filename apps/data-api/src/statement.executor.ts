@@ -185,16 +185,14 @@ export class StatementExecutor {
           result: new BufferedResult(firstRows),
         };
       }
-      // Large: count and size it chunk by chunk (nothing kept), then rewind for paging.
-      let totalRows = firstRows.length;
-      let resultSize = firstRows.reduce((sum, row) => sum + rowBytes(row), 0);
-      for (;;) {
-        if (request.isCancelRequested()) return { kind: 'aborted', message: 'Query cancelled' };
-        const chunk = await queryRows(client, `FETCH FORWARD ${request.chunkRows} FROM ${cursor}`);
-        totalRows += chunk.rows.length;
-        for (const row of chunk.rows) resultSize += rowBytes(row);
-        if (chunk.rows.length < request.chunkRows) break;
-      }
+      // Large: MOVE counts the rest inside PostgreSQL without sending a row (fetching them only
+      // to count them cost as much as serving them). The size is extrapolated from the first
+      // chunk; the real service's ResultSize is informational too (-1 means unknown there).
+      if (request.isCancelRequested()) return { kind: 'aborted', message: 'Query cancelled' };
+      const moved = await client.query(`MOVE FORWARD ALL IN ${cursor}`);
+      const totalRows = firstRows.length + (moved.rowCount ?? 0);
+      const firstSize = firstRows.reduce((sum, row) => sum + rowBytes(row), 0);
+      const resultSize = Math.round((firstSize / firstRows.length) * totalRows);
       await client.query(`MOVE ABSOLUTE 0 IN ${cursor}`);
       await request.reserveRetainedSlot();
       closeCursor = false;

@@ -43,3 +43,25 @@ describe('exact decimal codec', () => {
     expect(bigintToTwosComplement(-128n)).toEqual(Buffer.from([0x80]));
   });
 });
+
+describe("bigintToTwosComplement against the definition of two's complement", () => {
+  /** The shortest length by definition: the first L with -2^(8L-1) <= v < 2^(8L-1). */
+  function reference(value: bigint): Buffer {
+    let length = 1;
+    while (value < -(1n << BigInt(length * 8 - 1)) || value >= 1n << BigInt(length * 8 - 1)) length++;
+    const unsigned = value < 0n ? (1n << BigInt(length * 8)) + value : value;
+    return Buffer.from(unsigned.toString(16).padStart(length * 2, '0'), 'hex');
+  }
+
+  it('matches it at every power of two and its neighbours up to 2^130, both signs', () => {
+    for (let bit = 0; bit <= 130; bit++) {
+      const power = 1n << BigInt(bit);
+      for (const value of [power - 1n, power, power + 1n, -power + 1n, -power, -power - 1n]) {
+        expect([value, bigintToTwosComplement(value).toString('hex')]).toEqual([
+          value,
+          reference(value).toString('hex'),
+        ]);
+      }
+    }
+  });
+});

@@ -25,11 +25,21 @@ export function formatUnscaledDecimal(unscaled: bigint, scale: number): string {
   return negative ? `-${text}` : text;
 }
 
+/** The shortest big-endian two's complement of `value` (what Avro's decimal stores). */
 export function bigintToTwosComplement(value: bigint): Buffer {
-  let length = 1;
-  while (value < -(1n << BigInt(length * 8 - 1)) || value >= 1n << BigInt(length * 8 - 1)) length++;
+  // The bits a non-negative v needs are those of v; a negative v needs those of -v - 1. One more
+  // bit for the sign, rounded up to whole bytes: one toString instead of a shift loop per byte.
+  const magnitude = value < 0n ? -value - 1n : value;
+  const bits = magnitude === 0n ? 0 : magnitude.toString(16).length * 4 - leadingZeroBits(magnitude);
+  const length = Math.floor(bits / 8) + 1;
   const unsigned = value < 0n ? (1n << BigInt(length * 8)) + value : value;
   return Buffer.from(unsigned.toString(16).padStart(length * 2, '0'), 'hex');
+}
+
+/** Zero bits above the highest set bit within the top hex digit of `magnitude` (> 0). */
+function leadingZeroBits(magnitude: bigint): number {
+  const top = parseInt(magnitude.toString(16)[0] ?? '1', 16);
+  return top >= 8 ? 0 : top >= 4 ? 1 : top >= 2 ? 2 : 3;
 }
 
 export function twosComplementToBigint(bytes: Buffer): bigint {
