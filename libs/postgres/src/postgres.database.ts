@@ -79,12 +79,22 @@ export class PostgresDatabase implements OnModuleDestroy {
   async withClient<Result>(work: (client: PoolClient) => Promise<Result>): Promise<Result> {
     const client = await this.pool.connect();
     let broken = false;
+    // The pool listens for errors of idle clients only. A checked-out client whose server goes
+    // away between two queries emits 'error' too, and an unheard 'error' kills the process
+    // (seen when the target PostgreSQL restarted under the coordinator): note it, let the next
+    // query fail, and destroy the client on release.
+    const onError = (error: Error): void => {
+      broken = true;
+      this.logger.warn('database connection lost while in use', { error: error.message });
+    };
+    client.on('error', onError);
     try {
       return await work(client);
     } catch (error) {
-      broken = isDatabaseUnavailable(error);
+      broken ||= isDatabaseUnavailable(error);
       throw error;
     } finally {
+      client.off('error', onError);
       client.release(broken);
     }
   }
