@@ -12,10 +12,10 @@ import {
   parseUnscaledDecimal,
 } from '@qupersync/contracts';
 import type { BatchColumn, ExactValue } from '@qupersync/contracts';
+import { parseBooleanText, parseFloatText } from './exact-value.converter';
 
 const integerText = /^[+-]?\d+$/;
 const decimalText = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
-const floatText = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
 const hexBytes = /^\\x((?:[0-9a-fA-F]{2})*)$/;
 
 export function parseDefaultValue(text: string, column: BatchColumn): ExactValue {
@@ -46,23 +46,15 @@ function parseForKind(text: string, column: BatchColumn): ExactValue {
       return formatUnscaledDecimal(unscaled, column.scale);
     }
     case 'real':
-    case 'double':
-      switch (value) {
-        case 'NaN':
-          return Number.NaN;
-        case 'Infinity':
-          return Number.POSITIVE_INFINITY;
-        case '-Infinity':
-          return Number.NEGATIVE_INFINITY;
-        default:
-          if (!floatText.test(value)) throw invalid(text, column);
-          return Number(value);
-      }
+    case 'double': {
+      const parsed = parseFloatText(value);
+      if (parsed === undefined) throw invalid(text, column);
+      return parsed;
+    }
     case 'boolean': {
-      const lower = value.toLowerCase();
-      if (lower === 'true' || lower === 't') return true;
-      if (lower === 'false' || lower === 'f') return false;
-      throw invalid(text, column);
+      const parsed = parseBooleanText(value);
+      if (parsed === undefined) throw invalid(text, column);
+      return parsed;
     }
     case 'text': {
       // The text is kept as written (spaces too); only its length is checked against varchar(n).

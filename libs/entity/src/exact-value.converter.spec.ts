@@ -25,6 +25,19 @@ describe('toExactValue', () => {
     expect(toExactValue('NaN', buildColumn('x', 'double'))).toBeNaN();
     expect(toExactValue('-Infinity', buildColumn('x', 'double'))).toBe(Number.NEGATIVE_INFINITY);
   });
+
+  it('parses text numbers and booleans strictly: an unknown spelling is an error, never NaN or false', () => {
+    expect(toExactValue('1e+20', buildColumn('x', 'double'))).toBe(1e20);
+    expect(toExactValue('-0', buildColumn('x', 'double'))).toBe(-0);
+    expect(toExactValue('0.30000000000000004', buildColumn('x', 'double'))).toBe(0.1 + 0.2);
+    for (const text of ['abc', '', '0x10', ' 5'])
+      expect(() => toExactValue(text, buildColumn('x', 'double'))).toThrow(/x: .* is not a number/);
+    expect(toExactValue('TRUE', buildColumn('b', 'boolean'))).toBe(true);
+    expect(toExactValue('f', buildColumn('b', 'boolean'))).toBe(false);
+    expect(toExactValue('0', buildColumn('b', 'boolean'))).toBe(false);
+    expect(() => toExactValue('maybe', buildColumn('b', 'boolean'))).toThrow(/b: "maybe" is not a boolean/);
+    expect(() => toExactValue('12.5', buildColumn('n', 'integer'))).toThrow(/n: "12.5" is not an integer/);
+  });
 });
 
 describe('toCopyText', () => {

@@ -19,9 +19,9 @@ export function toExactValue(value: SourceFieldValue, column: BatchColumn): Exac
       return BigInt(requireText(value, column));
     case 'real':
     case 'double':
-      return typeof value === 'number' ? value : parseFloatText(requireText(value, column));
+      return typeof value === 'number' ? value : requireParsed(parseFloatText, value, column, 'a number');
     case 'boolean':
-      return typeof value === 'boolean' ? value : parseBooleanText(requireText(value, column), column);
+      return typeof value === 'boolean' ? value : requireParsed(parseBooleanText, value, column, 'a boolean');
     case 'varbyte':
       if (value instanceof Uint8Array) return Buffer.from(value);
       return Buffer.from(requireText(value, column).replace(/^\\x/, ''), 'hex');
@@ -37,14 +37,26 @@ export function toExactValue(value: SourceFieldValue, column: BatchColumn): Exac
   }
 }
 
+function requireParsed<Parsed>(
+  parse: (text: string) => Parsed | undefined,
+  value: SourceFieldValue,
+  column: BatchColumn,
+  what: string,
+): Parsed {
+  const text = requireText(value, column);
+  const parsed = parse(text);
+  if (parsed === undefined) throw new RangeError(`${column.name}: "${text}" is not ${what}`);
+  return parsed;
+}
+
 function requireText(value: SourceFieldValue, column: BatchColumn): string {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   throw new TypeError(`${column.name}: unexpected binary value for ${column.kind}`);
 }
 
-/** The spellings warehouses print for booleans; anything else is an error, never a silent false. */
-function parseBooleanText(text: string, column: BatchColumn): boolean {
+/** The spellings warehouses print for booleans; undefined for anything else (never a silent false). */
+export function parseBooleanText(text: string): boolean | undefined {
   switch (text.toLowerCase()) {
     case 't':
     case 'true':
@@ -55,11 +67,14 @@ function parseBooleanText(text: string, column: BatchColumn): boolean {
     case '0':
       return false;
     default:
-      throw new RangeError(`${column.name}: "${text}" is not a boolean`);
+      return undefined;
   }
 }
 
-function parseFloatText(text: string): number {
+const floatText = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
+/** A float as PostgreSQL and Redshift print one (NaN and infinities included); undefined otherwise. */
+export function parseFloatText(text: string): number | undefined {
   switch (text) {
     case 'NaN':
       return Number.NaN;
@@ -67,11 +82,8 @@ function parseFloatText(text: string): number {
       return Number.POSITIVE_INFINITY;
     case '-Infinity':
       return Number.NEGATIVE_INFINITY;
-    default: {
-      const parsed = Number(text);
-      if (Number.isNaN(parsed) || text.trim() === '') throw new RangeError(`"${text}" is not a number`);
-      return parsed;
-    }
+    default:
+      return floatText.test(text) ? Number(text) : undefined;
   }
 }
 
