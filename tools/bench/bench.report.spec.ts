@@ -2,6 +2,7 @@ import {
   evaluateTargets,
   formatBenchReport,
   ratio,
+  rowsPerCpuSecond,
   rowsPerSecond,
   summaryLine,
   type BenchResult,
@@ -34,6 +35,7 @@ function result(overrides: Partial<BenchResult> = {}): BenchResult {
     peak_rss_mb: { extractor: 120, loader: 100 },
     e2e_cpu_seconds: { extractor: 4, loader: 6 },
     e2e_batch_seconds: { load: { count: 200, sum_seconds: 12 } },
+    stage_rows_per_cpu_s: { extractor: 250_000, loader: 166_667 },
     ...overrides,
   };
 }
@@ -128,5 +130,17 @@ describe('summaryLine', () => {
         { metric: 'b', value: '', target: '', outcome: 'n/a' },
       ]),
     ).toMatch(/^Targets missed: a \(1 memory target/);
+  });
+});
+
+describe('rowsPerCpuSecond', () => {
+  it('divides the rows by each process CPU time, so the limiting stage has the lowest figure', () => {
+    expect(
+      rowsPerCpuSecond({ rows: 1_000_000, e2e_cpu_seconds: { extractor: 4, loader: 6, idle: 0 } }),
+    ).toEqual({
+      extractor: 250_000,
+      loader: 166_667,
+      idle: 0,
+    });
   });
 });

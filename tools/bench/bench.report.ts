@@ -49,6 +49,8 @@ export interface BenchResult {
   e2e_cpu_seconds: Record<string, number>;
   /** qupersync_batch_duration_seconds count and sum per phase during the end-to-end run. */
   e2e_batch_seconds: Record<string, BatchTiming>;
+  /** rows / e2e_cpu_seconds per process: the stage with the lowest figure limits the pipeline. */
+  stage_rows_per_cpu_s: Record<string, number>;
 }
 
 export type TargetOutcome = 'pass' | 'FAIL' | 'n/a';
@@ -156,16 +158,30 @@ function measurementRows(result: BenchResult): string[][] {
   ];
 }
 
+/**
+ * Rows each process of the end-to-end run handles per CPU-second: on a machine where every stage
+ * competes for the same cores, the lowest figure is the stage that limits the pipeline.
+ */
+export function rowsPerCpuSecond(
+  result: Pick<BenchResult, 'rows' | 'e2e_cpu_seconds'>,
+): Record<string, number> {
+  const rates: Record<string, number> = {};
+  for (const [name, seconds] of Object.entries(result.e2e_cpu_seconds))
+    rates[name] = seconds > 0 ? Math.round(result.rows / seconds) : 0;
+  return rates;
+}
+
 function profileRows(result: BenchResult): string[][] {
+  const rates = rowsPerCpuSecond(result);
   const cpu = Object.entries(result.e2e_cpu_seconds)
     .sort((left, right) => right[1] - left[1])
     .map(([name, seconds]) => [
       `cpu ${name}`,
-      `${seconds.toFixed(1)} s (${result.e2e_seconds > 0 ? Math.round((seconds / result.e2e_seconds) * 100) : 0}% of one core)`,
+      `${seconds.toFixed(1)} s (${result.e2e_seconds > 0 ? Math.round((seconds / result.e2e_seconds) * 100) : 0}% of one core), ${formatCount(rates[name] ?? 0)} rows per CPU-second`,
     ]);
   const batches = Object.entries(result.e2e_batch_seconds).map(([phase, timing]) => [
     `batch ${phase}`,
-    `${timing.count} batches, ${timing.sum_seconds.toFixed(1)} s, mean ${timing.count > 0 ? ((timing.sum_seconds / timing.count) * 1000).toFixed(0) : '-'} ms`,
+    `${timing.count} batches, ${timing.sum_seconds.toFixed(1)} s, mean ${timing.count > 0 ? ((timing.sum_seconds / timing.count) * 1000).toFixed(0) : '-'} ms, ${formatCount(rowsPerSecond(result.rows, timing.sum_seconds))} rows/s of batch time`,
   ]);
   return [...cpu, ...batches];
 }

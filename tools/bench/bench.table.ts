@@ -86,6 +86,16 @@ export function createTableSql(table: string): string {
 }
 
 /**
+ * The warehouse's stand-in for a Redshift sort key on (updated_at, id). Redshift answers the
+ * incremental statements' MAX(updated_at) and range scans from the sort key's zone maps; without
+ * an equivalent, PostgreSQL would scan and sort the whole table for every keyset statement, and the
+ * bench would measure the stand-in instead of QuperSync. Only the source has it.
+ */
+export function sortKeyIndexSql(table: string): string {
+  return `CREATE INDEX ON ${table} (updated_at, id)`;
+}
+
+/**
  * Rows 1..rows, deterministic: full-precision decimals and doubles, NULLs in most columns,
  * text of realistic width, microsecond timestamps with ties (three rows share each value).
  */
