@@ -20,6 +20,7 @@ import {
 import { columnKindOf } from '@qupersync/entity';
 import { JsonLogger } from '@qupersync/observability';
 import {
+  type QueryResult,
   RedshiftDataGateway,
   resolveStatementTarget,
   SourceColumn,
@@ -134,36 +135,52 @@ export class ExtractionService {
     };
 
     if (!incremental || upperBound !== null) {
-      for (;;) {
+      const runStatement = (after: string[] | null): Promise<QueryResult> => {
         const statement = buildKeysetStatement({
           source,
           projection: converter.projection,
           keyColumns,
-          cursor,
+          cursor: after,
           limit: statementRows,
           ...(incremental && watermark !== undefined && upperBound !== null
             ? { watermark: { column: watermark, upperBound, lookbackFrom } }
             : {}),
         });
         lookbackFrom = null;
-        const result = await this.gateway.runQuery({
+        return this.gateway.runQuery({
           sql: statement.sql,
           parameters: statement.parameters,
           target,
           statementName: `qupersync:${job.name}:${request.runId}`,
           resultFormat,
         });
-        let statementCount = 0;
+      };
+      let next: Promise<QueryResult> | null = null;
+      for (;;) {
+        const result = await (next ?? runStatement(cursor));
+        next = null;
+        // A full statement may be followed by more rows. Its last page holds the next statement's
+        // cursor, so the next statement is started as soon as that page arrives: the warehouse
+        // runs it while this one's rows are still converted and published.
+        const mayContinue = result.totalRows >= statementRows;
+        let received = 0;
         for await (const page of prefetched(result.pages())) {
+          received += page.length;
+          const last = page[page.length - 1];
+          if (mayContinue && next === null && received >= result.totalRows && last !== undefined) {
+            const lastRow = converter.toRow(last);
+            next = runStatement(keyColumns.map((name) => cursorText(lastRow[name] ?? null)));
+            // Awaited on the next turn; the catch only keeps a failure from going unhandled meanwhile.
+            next.catch(() => undefined);
+          }
           for (const record of page) {
             const row = converter.toRow(record);
             pending.push(row);
             cursor = keyColumns.map((name) => cursorText(row[name] ?? null));
-            statementCount++;
             if (pending.length >= job.batchSize) await flush();
           }
         }
-        if (statementCount < statementRows) break;
+        if (received < statementRows) break;
       }
     }
     await flush();
