@@ -12,6 +12,11 @@ export interface DataApiOptions {
   readonly maxRetainedResults: number;
   /** A finished result nobody reads is dropped after this long (real: 24 h). */
   readonly resultTtlMs: number;
+  /**
+   * The last page of a result read to the end is kept this long, so a client retrying that
+   * request (its response lost) still gets it. Short: each kept page is up to a page of memory.
+   */
+  readonly finalPageTtlMs: number;
   /** Statement descriptions kept for DescribeStatement/ListStatements; the oldest finished go first. */
   readonly maxStatementRecords: number;
   /** A GetStatementResult page holds at most this many records... */
@@ -34,6 +39,7 @@ export function dataApiOptions(
     maxConcurrentStatements: 8,
     maxRetainedResults: 32,
     resultTtlMs: 15 * 60 * 1000,
+    finalPageTtlMs: 60 * 1000,
     maxStatementRecords: 10_000,
     pageMaxRecords: 5_000,
     pageMaxBytes: 1024 * 1024,

@@ -148,7 +148,10 @@ export class StatementService implements OnModuleInit, OnModuleDestroy {
   }
 
   onModuleInit(): void {
-    const every = Math.max(100, Math.min(30_000, Math.floor(this.options.resultTtlMs / 2)));
+    const every = Math.max(
+      100,
+      Math.min(30_000, Math.floor(Math.min(this.options.resultTtlMs, this.options.finalPageTtlMs) / 2)),
+    );
     this.sweeper = setInterval(() => {
       this.sweep().catch((error: unknown) =>
         this.logger.warn({ message: 'result sweep failed', error: String(error) }),
@@ -637,12 +640,17 @@ export class StatementService implements OnModuleInit, OnModuleDestroy {
   }
 
   private async sweep(): Promise<void> {
-    const expiredBefore = Date.now() - this.options.resultTtlMs;
+    const now = Date.now();
+    const expiredBefore = now - this.options.resultTtlMs;
     for (const record of [...this.holders]) {
       if (record.lastReadAt < expiredBefore) await this.dropResult(record, 'expired unread');
     }
+    // Measured: with final pages kept as long as unread results, a 10M-row bench left ~300 of
+    // them (up to 1 MiB each) in memory, and the endpoint's peak RSS grew with the table.
+    const finalPageExpiredBefore = now - this.options.finalPageTtlMs;
     for (const record of this.statements.values()) {
-      if (record.finalPage !== undefined && record.lastReadAt < expiredBefore) record.finalPage = undefined;
+      if (record.finalPage !== undefined && record.lastReadAt < finalPageExpiredBefore)
+        record.finalPage = undefined;
     }
   }
 }
