@@ -497,6 +497,25 @@ describe('RedshiftDataGateway against the local endpoint', () => {
     expect(pages.flat()[0]).toEqual([1, 'row-1']);
   });
 
+  it('reads CSV pages as text records, the header dropped and quoting undone', async () => {
+    const rows = pageMaxRecords * 2 + 3;
+    const table = await createNumbersTable(rows);
+    const result = await createGateway().runQuery({
+      sql: `SELECT id, label || ', "quoted"' || E'\\n' || 'next line' AS label, NULL::text AS nothing, '' AS empty FROM ${table} ORDER BY id`,
+      target: resolveStatementTarget(gatewayEnvironment()),
+      resultFormat: 'CSV',
+    });
+    expect(result.columns.map((column) => column.name)).toEqual(['id', 'label', 'nothing', 'empty']);
+    const pages = await collectPages(result);
+    expect(pages).toHaveLength(3);
+    const records = pages.flat();
+    expect(records).toHaveLength(rows);
+    // Every value is text; NULL and '' both read as '' here, which is why the extractor's
+    // statements carry a NULL-flags column.
+    expect(records[0]).toEqual(['1', 'row-1, "quoted"\nnext line', '', '']);
+    expect(records.at(-1)?.[0]).toBe(String(rows));
+  });
+
   it('flattens every type, NULL included', async () => {
     const cases = buildTypeCases();
     const table = `${schema}.all_types`;
