@@ -28,10 +28,13 @@ import { backoffDelayMs, JsonLogger, PipelineMetrics, SystemClock } from '@quper
 import { isDatabaseUnavailable } from '@qupersync/postgres';
 import { BatchUpserter, RejectedRow, TargetTablePolicy } from './batch-upserter.service';
 
-interface LoadItem {
+interface IdentifiedRecord {
   readonly record: KafkaRecord;
   readonly identity: BatchIdentity;
   readonly job: JobDefinition;
+}
+
+interface LoadItem extends IdentifiedRecord {
   readonly batch: DecodedBatch;
 }
 
@@ -63,23 +66,29 @@ export class TransformedBatchConsumer {
     @Payload() records: KafkaRecord[],
     @Ctx() context: KafkaRecordContext,
   ): Promise<void> {
-    // A record that cannot be decoded throws a permanent error here: the transport then retries
-    // the records one by one and dead-letters only that one.
-    const items = records.map((record) => this.decode(record));
+    // A record that cannot be decoded throws a permanent error: the transport then retries the
+    // records one by one (the loaded ones are idempotent) and dead-letters only that one.
+    // Rows are decoded only when their transaction comes: a group of 16 batches decoded at once
+    // made the loader's memory grow with the backlog (the bench: +23% from 1M to 10M rows).
+    const items = records.map((record) => this.identify(record));
     for (const group of consecutiveSharedTransactions(items)) {
-      if (group.length > 1 && (await this.loadTogether(group))) continue;
-      for (const item of group) await this.loadOne(item, context);
+      if (group.length > 1 && (await this.loadTogether(group.map((item) => this.decode(item))))) continue;
+      for (const item of group) await this.loadOne(this.decode(item), context);
     }
   }
 
-  private decode(record: KafkaRecord): LoadItem {
+  private identify(record: KafkaRecord): IdentifiedRecord {
     const identity = parseBatchHeaders(record.headers);
     if (typeof identity === 'string')
       throw new QuperSyncError('MESSAGE_INVALID', 'permanent', `batch headers: ${identity}`);
     const job = this.jobs.find(identity.job);
     if (job === undefined)
       throw new QuperSyncError('JOB_UNKNOWN', 'permanent', `unknown job "${identity.job}"`);
-    return { record, identity, job, batch: decodeBatchContainer(record.value) };
+    return { record, identity, job };
+  }
+
+  private decode(item: IdentifiedRecord): LoadItem {
+    return { ...item, batch: decodeBatchContainer(item.record.value) };
   }
 
   /** One transaction for the group; false (nothing written) when it fails and batches must go one by one. */
