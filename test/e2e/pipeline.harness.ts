@@ -22,6 +22,9 @@ export interface RunSummary {
   rowsExtracted: number;
   rowsLoaded: number;
   rowsDeadLettered: number;
+  rowsInvalid: number;
+  rowsRejected: number;
+  rowsStale: number;
   batches: number | null;
   batchesLoaded: number;
   failedBatches: number;
@@ -34,6 +37,8 @@ export interface JobSpec {
   readonly table: string;
   readonly mode?: 'full' | 'incremental';
   readonly batchSize?: number;
+  /** The watermark column; `updated_at` when absent, none when null (a full-only job). */
+  readonly watermark?: string | null;
   readonly extra?: readonly string[];
   /** source.result_format; the environment's default (CSV) when absent. */
   readonly resultFormat?: 'csv' | 'json';
@@ -179,7 +184,7 @@ function renderJobsFile(jobs: readonly JobSpec[]): string {
       `    target: { table: public.${job.table} }`,
       '    primary_key: [id]',
       `    mode: ${job.mode ?? 'incremental'}`,
-      '    watermark: updated_at',
+      ...(job.watermark === null ? [] : [`    watermark: ${job.watermark ?? 'updated_at'}`]),
       `    batch_size: ${job.batchSize ?? 1000}`,
       ...(job.extra ?? []).map((line) => `    ${line}`),
     );

@@ -1,7 +1,8 @@
-// A run that makes no progress for longer than RUN_STALL_TIMEOUT_MS is failed with that reason,
-// and the job can run again afterwards.
+// A run that makes no progress for longer than RUN_STALL_TIMEOUT_MS is failed with that reason;
+// the batches its slow extraction still produces are fenced (dropped and counted as stale, never
+// written), and the job can run again afterwards.
 import { executeSql, tableFingerprint } from '@qupersync/testing';
-import { PipelineHarness, uniqueSuffix } from './pipeline.harness';
+import { PipelineHarness, RunSummary, uniqueSuffix } from './pipeline.harness';
 
 jest.setTimeout(120_000);
 
@@ -37,15 +38,20 @@ it('fails a run that stalls, naming the reason, and runs the job again afterward
   expect(stalled.error).toMatch(/no progress for 2s \(stalled\)/);
   await pipeline.injectDataApiFaults(null);
 
-  // The slow extraction still finishes and its rows load; its events must not revive the run.
+  // The slow extraction still finishes; its batches reach the loader after the run has ended, so
+  // they are dropped as stale, and its events must not revive the run.
   const deadline = Date.now() + 60_000;
-  while (
-    (await tableFingerprint(process.env.DATABASE_URL ?? '', table).catch(() => ({ rows: 0 }))).rows < 10
-  ) {
-    if (Date.now() > deadline) throw new Error('the stalled extraction never finished');
+  let after = await pipeline.api<RunSummary>(`/runs/${stalled.runId}`);
+  while (after.rowsStale < 10) {
+    if (Date.now() > deadline)
+      throw new Error(`the stalled extraction never finished: ${JSON.stringify(after)}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
+    after = await pipeline.api<RunSummary>(`/runs/${stalled.runId}`);
   }
-  expect((await pipeline.api<{ status: string }>(`/runs/${stalled.runId}`)).status).toBe('failed');
+  expect(after).toMatchObject({ status: 'failed', rowsStale: 10, rowsLoaded: 0 });
+  expect(
+    (await tableFingerprint(process.env.DATABASE_URL ?? '', table).catch(() => ({ rows: 0 }))).rows,
+  ).toBe(0);
 
   const next = await pipeline.triggerAndWait(job);
   expect(next).toMatchObject({ status: 'succeeded', rowsLoaded: 10 });

@@ -1,6 +1,7 @@
 // The loader's upsert against a real PostgreSQL: idempotent, order-independent, deduplicating,
 // isolating bad rows, and safe with several loaders writing overlapping keys at once.
-import { PostgresDatabase } from '@qupersync/postgres';
+import { randomUUID } from 'node:crypto';
+import { PostgresDatabase, StateMigrator } from '@qupersync/postgres';
 import { buildColumn } from '@qupersync/testing';
 import type { BatchRow, BatchSchema } from '@qupersync/contracts';
 import { BatchUpserter } from '../../apps/loader/src';
@@ -191,4 +192,54 @@ it('shares one transaction between batches that take the COPY path and the upser
     ['11', 'updated'],
     ['12', 'new'],
   ]);
+});
+
+describe('the run fence', () => {
+  const target = { schema: 'public', name: `upsert_fenced_${suffix}` };
+  const attempt = (startedAtMs: number): string => `${String(startedAtMs).padStart(13, '0')}-${suffix}`;
+
+  beforeAll(async () => {
+    await new StateMigrator(database).migrateUp();
+  });
+
+  async function openFence(): Promise<string> {
+    const runId = randomUUID();
+    await database.query(
+      "INSERT INTO qupersync_run_fences (run_id, job, open) VALUES ($1, 'fence-test', true)",
+      [runId],
+    );
+    return runId;
+  }
+
+  it('lets only the newest extraction attempt of an open run write', async () => {
+    const runId = await openFence();
+    const write = (name: string, startedAtMs: number) =>
+      upserter.upsert(target, schema, [row(1, name, '2024-01-01 00:00:00')], {
+        fence: { runId, extractionId: attempt(startedAtMs) },
+      });
+    expect(await write('second', 2_000)).toEqual({ rowsWritten: 1, rejected: [] });
+    await expect(write('first', 1_000)).rejects.toMatchObject({
+      code: 'BATCH_STALE',
+      message: expect.stringMatching(/superseded by extraction attempt 0000000002000-/) as unknown,
+    });
+    expect((await write('third', 3_000)).rowsWritten).toBe(1);
+    await expect(write('second again', 2_000)).rejects.toMatchObject({ code: 'BATCH_STALE' });
+    expect((await tableRows(target.name)).map((candidate) => candidate.name)).toEqual(['third']);
+  });
+
+  it('writes nothing for an ended run or an unknown one, whatever the attempt', async () => {
+    const runId = await openFence();
+    await database.query('UPDATE qupersync_run_fences SET open = false WHERE run_id = $1', [runId]);
+    const write = (fenceRun: string) =>
+      upserter.upsert(target, schema, [row(2, 'late', '2024-01-01 00:00:00')], {
+        fence: { runId: fenceRun, extractionId: attempt(9_000) },
+      });
+    await expect(write(runId)).rejects.toMatchObject({
+      message: expect.stringMatching(/run has ended/) as unknown,
+    });
+    await expect(write(randomUUID())).rejects.toMatchObject({
+      message: expect.stringMatching(/unknown run/) as unknown,
+    });
+    expect((await tableRows(target.name)).map((candidate) => candidate.id)).not.toContain('2');
+  });
 });

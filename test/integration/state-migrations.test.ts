@@ -48,6 +48,7 @@ it('applies every migration once, in order, even when two services start togethe
     'qupersync_batches',
     'qupersync_jobs',
     'qupersync_migrations',
+    'qupersync_run_fences',
     'qupersync_runs',
     'qupersync_state',
     'qupersync_trigger_requests',
@@ -74,7 +75,8 @@ it('allows one active run per job and one watermark per job', async () => {
 
 it('reverts with the down steps and applies again', async () => {
   const migrator = new StateMigrator(database);
-  expect(await migrator.migrateDown(0)).toEqual([2, 1]);
+  const ids = stateMigrations.map((migration) => migration.id);
+  expect(await migrator.migrateDown(0)).toEqual([...ids].reverse());
   expect(await tables()).toEqual(['qupersync_migrations']);
-  expect(await migrator.migrateUp()).toEqual([1, 2]);
+  expect(await migrator.migrateUp()).toEqual(ids);
 });

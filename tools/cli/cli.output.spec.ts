@@ -21,6 +21,9 @@ const run: RunView = {
   rowsExtracted: 15000,
   rowsLoaded: 10000,
   rowsDeadLettered: 0,
+  rowsInvalid: 0,
+  rowsRejected: 0,
+  rowsStale: 0,
   batches: null,
   batchesLoaded: 2,
   failedBatches: 0,
@@ -73,9 +76,9 @@ describe('cli output', () => {
     expect(formatProgress(run, 1500)).toBe(
       'run run-1 loading  batches 2/?  rows 15,000 extracted, 10,000 loaded  1.5 s',
     );
-    expect(formatProgress({ ...run, batches: 3, failedBatches: 1, rowsDeadLettered: 4 }, 10)).toContain(
-      'batches 2/3  rows 15,000 extracted, 10,000 loaded  4 dead-lettered  1 failed batches',
-    );
+    expect(
+      formatProgress({ ...run, batches: 3, failedBatches: 1, rowsInvalid: 4, rowsRejected: 2 }, 10),
+    ).toContain('batches 2/3  rows 15,000 extracted, 10,000 loaded  4 invalid  2 rejected  1 failed batches');
   });
 
   it('prints the run summary fields of DESIGN.md section 8 as JSON', () => {
@@ -86,10 +89,20 @@ describe('cli output', () => {
       rowsExtracted: 15000,
       rowsLoaded: 10000,
       rowsDeadLettered: 0,
+      rowsInvalid: 0,
+      rowsRejected: 0,
+      rowsStale: 0,
       batches: 3,
       failedBatches: 0,
       durationMs: 900,
     });
+  });
+
+  it('lists runs with every row count: extracted, loaded, invalid, rejected, stale', () => {
+    const text = formatRuns([{ ...run, rowsInvalid: 3, rowsRejected: 2, rowsStale: 7 }]);
+    expect(text).toMatch(/EXTRACTED\s+LOADED\s+INVALID\s+REJECTED\s+STALE/);
+    expect(text).toMatch(/15,000\s+10,000\s+3\s+2\s+7/);
+    expect(formatRun({ ...run, rowsRejected: 2 })).toMatch(/^rows rejected: +2$/m);
   });
 
   it('shows a run in detail, including its error', () => {

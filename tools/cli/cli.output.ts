@@ -60,7 +60,9 @@ export function formatRuns(runs: readonly RunView[]): string {
     run.status,
     formatCount(run.rowsExtracted),
     formatCount(run.rowsLoaded),
-    formatCount(run.rowsDeadLettered),
+    formatCount(run.rowsInvalid),
+    formatCount(run.rowsRejected),
+    formatCount(run.rowsStale),
     formatBatches(run),
     String(run.failedBatches),
     formatDuration(run.durationMs),
@@ -73,7 +75,9 @@ export function formatRuns(runs: readonly RunView[]): string {
     'STATUS',
     'EXTRACTED',
     'LOADED',
-    'DEAD',
+    'INVALID',
+    'REJECTED',
+    'STALE',
     'BATCHES',
     'FAILED',
     'DURATION',
@@ -91,7 +95,9 @@ export function formatRun(run: RunView): string {
     ['request key', run.requestKey ?? '-'],
     ['rows extracted', formatCount(run.rowsExtracted)],
     ['rows loaded', formatCount(run.rowsLoaded)],
-    ['rows dead-lettered', formatCount(run.rowsDeadLettered)],
+    ['rows invalid', formatCount(run.rowsInvalid)],
+    ['rows rejected', formatCount(run.rowsRejected)],
+    ['rows stale', formatCount(run.rowsStale)],
     ['batches loaded', formatBatches(run)],
     ['failed batches', String(run.failedBatches)],
     ['duration', formatDuration(run.durationMs)],
@@ -128,7 +134,8 @@ export function formatProgress(run: RunView, elapsedMs: number): string {
     `batches ${formatBatches(run)}`,
     `rows ${formatCount(run.rowsExtracted)} extracted, ${formatCount(run.rowsLoaded)} loaded`,
   ];
-  if (run.rowsDeadLettered > 0) parts.push(`${formatCount(run.rowsDeadLettered)} dead-lettered`);
+  if (run.rowsInvalid > 0) parts.push(`${formatCount(run.rowsInvalid)} invalid`);
+  if (run.rowsRejected > 0) parts.push(`${formatCount(run.rowsRejected)} rejected`);
   if (run.failedBatches > 0) parts.push(`${run.failedBatches} failed batches`);
   parts.push(formatDuration(elapsedMs));
   return parts.join('  ');
@@ -136,7 +143,10 @@ export function formatProgress(run: RunView, elapsedMs: number): string {
 
 /** The closing line of `trigger --wait` for people. */
 export function formatRunOutcome(run: RunView): string {
-  const rows = `${formatCount(run.rowsExtracted)} rows extracted, ${formatCount(run.rowsLoaded)} loaded, ${formatCount(run.rowsDeadLettered)} dead-lettered`;
+  const rows =
+    `${formatCount(run.rowsExtracted)} rows extracted, ${formatCount(run.rowsLoaded)} loaded, ` +
+    `${formatCount(run.rowsInvalid)} invalid, ${formatCount(run.rowsRejected)} rejected` +
+    (run.rowsStale > 0 ? `, ${formatCount(run.rowsStale)} stale` : '');
   const batches = `${formatBatches(run)} batches, ${run.failedBatches} failed`;
   const outcome = `run ${run.runId} of ${run.job} ${run.status} in ${formatDuration(run.durationMs)}: ${rows}; ${batches}`;
   return run.error === null ? `${outcome}\n` : `${outcome}\nerror: ${run.error}\n`;

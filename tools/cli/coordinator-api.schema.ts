@@ -38,6 +38,9 @@ export const runViewSchema = z.object({
   rowsExtracted: count,
   rowsLoaded: count,
   rowsDeadLettered: count,
+  rowsInvalid: count,
+  rowsRejected: count,
+  rowsStale: count,
   batches: count.nullable(),
   batchesLoaded: count,
   failedBatches: count,
@@ -74,6 +77,9 @@ export interface RunSummary {
   rowsExtracted: number;
   rowsLoaded: number;
   rowsDeadLettered: number;
+  rowsInvalid: number;
+  rowsRejected: number;
+  rowsStale: number;
   batches: number | null;
   failedBatches: number;
   durationMs: number | null;
@@ -87,6 +93,9 @@ export function toRunSummary(run: RunView): RunSummary {
     rowsExtracted: run.rowsExtracted,
     rowsLoaded: run.rowsLoaded,
     rowsDeadLettered: run.rowsDeadLettered,
+    rowsInvalid: run.rowsInvalid,
+    rowsRejected: run.rowsRejected,
+    rowsStale: run.rowsStale,
     batches: run.batches,
     failedBatches: run.failedBatches,
     durationMs: run.durationMs,

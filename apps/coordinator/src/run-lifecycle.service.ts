@@ -7,7 +7,13 @@ import { randomUUID } from 'node:crypto';
 import { HttpException, HttpStatus, Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import { JobCatalog } from '@qupersync/config';
-import { BatchEventMessage, extractRequestCodec, QuperSyncError, TopicNames } from '@qupersync/contracts';
+import {
+  BatchEventMessage,
+  extractRequestCodec,
+  QuperSyncError,
+  staleBatchCode,
+  TopicNames,
+} from '@qupersync/contracts';
 import { KafkaGateway } from '@qupersync/kafka';
 import { JsonLogger, PipelineMetrics } from '@qupersync/observability';
 import { PostgresDatabase } from '@qupersync/postgres';
@@ -124,7 +130,23 @@ export class RunLifecycleService {
         return;
       }
       if (!(await this.repository.claimEvent(client, event.eventId, event.runId))) return;
+      if (event.kind === 'batch_failed' && event.errorCode === staleBatchCode) {
+        // A loader fenced the batch (another attempt's, or the run had ended): counted apart,
+        // whatever the run's state, and never a failure of the run.
+        await this.repository.addStaleRows(client, run.id, event.rowCount);
+        this.metrics.staleRows.inc({ job: run.job }, event.rowCount);
+        this.logger.info('stale batch dropped by the loader', {
+          job: run.job,
+          runId: run.id,
+          sequence: event.sequence,
+          extractionId: event.extractionId,
+          rows: event.rowCount,
+          reason: event.error,
+        });
+        return;
+      }
       if (run.status === 'succeeded' || run.status === 'failed') return;
+      if (await this.isSupersededAttempt(client, run, event)) return;
       await this.applyToRun(client, run, event);
       await this.repository.refreshRunProgress(client, run.id);
       await this.completeIfDone(client, run.id);
@@ -152,7 +174,9 @@ export class RunLifecycleService {
                 : 'loaded',
           rowCount: event.kind === 'batch_extracted' ? event.rowCount : null,
           rowsWritten: event.kind === 'batch_loaded' ? event.rowCount : null,
-          rowsDeadLettered: event.kind === 'batch_extracted' ? null : event.rowsDeadLettered,
+          // The transformer dead-letters invalid rows, the loader rejected ones: two counts, never merged.
+          rowsInvalid: event.kind === 'batch_transformed' ? event.rowsDeadLettered : null,
+          rowsRejected: event.kind === 'batch_loaded' ? event.rowsDeadLettered : null,
           cursorFrom: event.cursorFrom,
           cursorTo: event.cursorTo,
           error: null,
@@ -168,7 +192,8 @@ export class RunLifecycleService {
           status: 'failed',
           rowCount: null,
           rowsWritten: null,
-          rowsDeadLettered: event.rowsDeadLettered,
+          rowsInvalid: event.service === 'transformer' ? event.rowsDeadLettered : null,
+          rowsRejected: event.service === 'loader' ? event.rowsDeadLettered : null,
           cursorFrom: event.cursorFrom,
           cursorTo: event.cursorTo,
           error: event.error,
@@ -193,6 +218,7 @@ export class RunLifecycleService {
           event.totalBatches ?? 0,
           event.cursorTo,
           event.extractionId ?? '-',
+          event.rowCount,
         );
         this.logger.info('extraction completed', {
           ...fields,
@@ -218,6 +244,33 @@ export class RunLifecycleService {
     }
   }
 
+  /**
+   * Whether an extraction's verdict comes from an attempt that is no longer the run's: a newer
+   * attempt (a redelivered extract request, an extractor that joined in a rebalance) has written
+   * batches, or another attempt already completed. Its completion or failure is ignored; the run
+   * ends on the newest attempt.
+   */
+  private async isSupersededAttempt(
+    client: PoolClient,
+    run: RunRecord,
+    event: BatchEventMessage,
+  ): Promise<boolean> {
+    if (event.kind !== 'extraction_completed' && event.kind !== 'extraction_failed') return false;
+    const attempt = event.extractionId ?? '-';
+    const newer =
+      (await this.repository.newerAttemptThan(client, run.id, attempt)) ??
+      (run.extractionId !== null && run.extractionId > attempt ? run.extractionId : undefined);
+    if (newer === undefined) return false;
+    this.logger.warn('verdict of a superseded extraction attempt ignored', {
+      job: run.job,
+      runId: run.id,
+      kind: event.kind,
+      extractionId: attempt,
+      newerExtractionId: newer,
+    });
+    return true;
+  }
+
   /** Ends the run when extraction has ended and every batch is loaded or failed. */
   async completeIfDone(client: PoolClient, runId: string): Promise<void> {
     const run = await this.repository.findRun(runId, client);
@@ -230,6 +283,31 @@ export class RunLifecycleService {
         job: run.job,
         runId: run.id,
         failedBatches: run.batchesFailed,
+      });
+      return;
+    }
+    const unaccounted = rowAccountingError(run);
+    if (unaccounted !== null) {
+      await this.endRun(client, run, 'failed', unaccounted);
+      this.logger.error('run failed: rows unaccounted for; watermark left where it was', {
+        job: run.job,
+        runId: run.id,
+        reason: unaccounted,
+      });
+      return;
+    }
+    const maxRejected = this.jobs.find(run.job)?.maxRejectedRows ?? 0;
+    if (run.rowsRejected > maxRejected) {
+      await this.endRun(
+        client,
+        run,
+        'failed',
+        `${run.rowsRejected} row(s) rejected by the target, above max_rejected_rows ${maxRejected}`,
+      );
+      this.logger.warn('run failed: too many rejected rows; watermark left where it was', {
+        job: run.job,
+        runId: run.id,
+        rowsRejected: run.rowsRejected,
       });
       return;
     }
@@ -252,6 +330,7 @@ export class RunLifecycleService {
     error: string | null,
   ): Promise<void> {
     await this.repository.setRunStatus(client, run.id, outcome, error);
+    await this.repository.closeFence(client, run.id);
     this.metrics.runs.inc({ job: run.job, outcome });
   }
 
@@ -263,6 +342,27 @@ export class RunLifecycleService {
       this.logger.warn('run failed', { job: run.job, runId, reason });
     });
   }
+}
+
+/**
+ * Why a run whose batches all loaded still may not succeed: every row the completing attempt
+ * extracted must be loaded, invalid or rejected, and its batches must add up to the total the
+ * extractor reported. Null when the books balance.
+ */
+export function rowAccountingError(
+  run: Pick<RunRecord, 'rowsExtracted' | 'rowsReported' | 'rowsLoaded' | 'rowsInvalid' | 'rowsRejected'>,
+): string | null {
+  const accounted = run.rowsLoaded + run.rowsInvalid + run.rowsRejected;
+  if (run.rowsReported !== null && run.rowsReported !== run.rowsExtracted) {
+    return `row accounting: the extractor reported ${run.rowsReported} rows but its batches hold ${run.rowsExtracted}`;
+  }
+  if (accounted !== run.rowsExtracted) {
+    return (
+      `row accounting: ${run.rowsExtracted} rows extracted but ${accounted} accounted for ` +
+      `(${run.rowsLoaded} loaded, ${run.rowsInvalid} invalid, ${run.rowsRejected} rejected)`
+    );
+  }
+  return null;
 }
 
 export function toHttpError(error: unknown): never {
@@ -282,6 +382,7 @@ export function toHttpError(error: unknown): never {
       case 'TARGET_ROW_REJECTED':
       case 'TARGET_WRITE_FAILED':
       case 'RUN_STALLED':
+      case 'BATCH_STALE':
       case 'INTERNAL':
         break;
     }

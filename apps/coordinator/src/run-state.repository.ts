@@ -22,7 +22,18 @@ export interface RunRecord {
   readonly batchesFailed: number;
   readonly rowsExtracted: number;
   readonly rowsLoaded: number;
+  /** rowsInvalid + rowsRejected: every row of the run sent to the dead-letter topic. */
   readonly rowsDeadLettered: number;
+  /** Rows the entity's rules refused (transformer). */
+  readonly rowsInvalid: number;
+  /** Rows the target database refused (loader). */
+  readonly rowsRejected: number;
+  /** Rows of fenced batches: other extraction attempts, or batches arriving after the run ended. */
+  readonly rowsStale: number;
+  /** The completing attempt's own row total (extraction_completed), null until it reports. */
+  readonly rowsReported: number | null;
+  /** The extraction attempt that reported completion; null while extracting. */
+  readonly extractionId: string | null;
   readonly error: string | null;
   readonly createdAt: Date;
   readonly finishedAt: Date | null;
@@ -44,6 +55,11 @@ interface RunRow {
   rows_extracted: string;
   rows_loaded: string;
   rows_dead_lettered: string;
+  rows_invalid: string;
+  rows_rejected: string;
+  rows_stale: string;
+  rows_reported: string | null;
+  extraction_id: string | null;
   error: string | null;
   created_at: Date;
   finished_at: Date | null;
@@ -85,6 +101,11 @@ function toRunRecord(row: RunRow): RunRecord {
     rowsExtracted: Number(row.rows_extracted),
     rowsLoaded: Number(row.rows_loaded),
     rowsDeadLettered: Number(row.rows_dead_lettered),
+    rowsInvalid: Number(row.rows_invalid),
+    rowsRejected: Number(row.rows_rejected),
+    rowsStale: Number(row.rows_stale),
+    rowsReported: row.rows_reported === null ? null : Number(row.rows_reported),
+    extractionId: row.extraction_id,
     error: row.error,
     createdAt: row.created_at,
     finishedAt: row.finished_at,
@@ -185,6 +206,38 @@ export class RunStateRepository {
         run.fromCursor === null ? null : JSON.stringify(run.fromCursor),
       ],
     );
+    await client.query('INSERT INTO qupersync_run_fences (run_id, job, open) VALUES ($1, $2, true)', [
+      run.id,
+      run.job,
+    ]);
+  }
+
+  /**
+   * Closes the run's fence: from this commit on no loader writes a batch of the run. Waits for
+   * the loader transactions that are writing one now (they hold the fence FOR SHARE).
+   */
+  async closeFence(client: PoolClient, runId: string): Promise<void> {
+    await client.query('UPDATE qupersync_run_fences SET open = false WHERE run_id = $1 AND open', [runId]);
+  }
+
+  /** The newest extraction attempt a loader has written for, when newer than `extractionId`. */
+  async newerAttemptThan(
+    client: PoolClient,
+    runId: string,
+    extractionId: string,
+  ): Promise<string | undefined> {
+    const row = (
+      await client.query<{ latest: string }>(
+        'SELECT latest_extraction_id AS latest FROM qupersync_run_fences WHERE run_id = $1 AND latest_extraction_id > $2',
+        [runId, extractionId],
+      )
+    ).rows[0];
+    return row?.latest;
+  }
+
+  /** Rows of a batch fenced as stale by a loader; applied once per event (claimEvent). */
+  async addStaleRows(client: PoolClient, runId: string, rows: number): Promise<void> {
+    await client.query('UPDATE qupersync_runs SET rows_stale = rows_stale + $2 WHERE id = $1', [runId, rows]);
   }
 
   async setRunStatus(
@@ -240,21 +293,24 @@ export class RunStateRepository {
       status: BatchStatus;
       rowCount: number | null;
       rowsWritten: number | null;
-      rowsDeadLettered: number | null;
+      rowsInvalid: number | null;
+      rowsRejected: number | null;
       cursorFrom: string | null;
       cursorTo: string | null;
       error: string | null;
     },
   ): Promise<void> {
     await client.query(
-      `INSERT INTO qupersync_batches AS b (run_id, sequence, status, row_count, rows_written, rows_dead_lettered, cursor_from, cursor_to, error, extraction_id)
-       VALUES ($1, $2, $3, COALESCE($4, 0), COALESCE($5, 0), COALESCE($6, 0), $7::jsonb, $8::jsonb, $9, $11)
+      `INSERT INTO qupersync_batches AS b (run_id, sequence, status, row_count, rows_written, rows_invalid, rows_rejected, rows_dead_lettered, cursor_from, cursor_to, error, extraction_id)
+       VALUES ($1, $2, $3, COALESCE($4, 0), COALESCE($5, 0), COALESCE($6::integer, 0), COALESCE($12::integer, 0), COALESCE($6::integer, 0) + COALESCE($12::integer, 0), $7::jsonb, $8::jsonb, $9, $11)
        ON CONFLICT (run_id, extraction_id, sequence) DO UPDATE SET
          status = CASE WHEN $10 > (CASE b.status WHEN 'extracted' THEN 1 WHEN 'transformed' THEN 2 ELSE 3 END)
                        THEN EXCLUDED.status ELSE b.status END,
          row_count = CASE WHEN $4::integer IS NULL THEN b.row_count ELSE GREATEST(b.row_count, $4) END,
          rows_written = COALESCE($5, b.rows_written),
-         rows_dead_lettered = GREATEST(b.rows_dead_lettered, COALESCE($6, 0)),
+         rows_invalid = COALESCE($6, b.rows_invalid),
+         rows_rejected = COALESCE($12, b.rows_rejected),
+         rows_dead_lettered = COALESCE($6, b.rows_invalid) + COALESCE($12, b.rows_rejected),
          cursor_from = COALESCE(b.cursor_from, EXCLUDED.cursor_from),
          cursor_to = COALESCE(b.cursor_to, EXCLUDED.cursor_to),
          error = COALESCE(EXCLUDED.error, b.error),
@@ -265,12 +321,13 @@ export class RunStateRepository {
         batch.status,
         batch.rowCount,
         batch.rowsWritten,
-        batch.rowsDeadLettered,
+        batch.rowsInvalid,
         batch.cursorFrom,
         batch.cursorTo,
         batch.error,
         statusRank[batch.status],
         batch.extractionId,
+        batch.rowsRejected,
       ],
     );
   }
@@ -283,13 +340,16 @@ export class RunStateRepository {
     await client.query(
       `UPDATE qupersync_runs r SET
          batches_loaded = s.loaded, batches_failed = s.failed,
-         rows_extracted = s.extracted_rows, rows_loaded = s.loaded_rows, rows_dead_lettered = s.dead_rows,
+         rows_extracted = s.extracted_rows, rows_loaded = s.loaded_rows,
+         rows_invalid = s.invalid_rows, rows_rejected = s.rejected_rows,
+         rows_dead_lettered = s.invalid_rows + s.rejected_rows,
          last_progress_at = now()
        FROM (SELECT count(*) FILTER (WHERE b.status = 'loaded') AS loaded,
                     count(*) FILTER (WHERE b.status = 'failed') AS failed,
                     COALESCE(sum(b.row_count), 0) AS extracted_rows,
                     COALESCE(sum(b.rows_written) FILTER (WHERE b.status = 'loaded'), 0) AS loaded_rows,
-                    COALESCE(sum(b.rows_dead_lettered), 0) AS dead_rows
+                    COALESCE(sum(b.rows_invalid), 0) AS invalid_rows,
+                    COALESCE(sum(b.rows_rejected), 0) AS rejected_rows
              FROM qupersync_batches b JOIN qupersync_runs owner ON owner.id = b.run_id
              WHERE b.run_id = $1 AND (owner.extraction_id IS NULL OR b.extraction_id = owner.extraction_id)) s
        WHERE r.id = $1`,
@@ -303,12 +363,14 @@ export class RunStateRepository {
     totalBatches: number,
     highCursor: string | null,
     extractionId: string,
+    rowsReported: number,
   ): Promise<void> {
     await client.query(
-      `UPDATE qupersync_runs SET total_batches = $2, high_cursor = $3::jsonb, extraction_id = $4, last_progress_at = now(),
+      `UPDATE qupersync_runs SET total_batches = $2, high_cursor = $3::jsonb, extraction_id = $4, rows_reported = $5,
+         last_progress_at = now(),
          status = CASE WHEN status IN ('pending', 'extracting') THEN 'loading' ELSE status END
-       WHERE id = $1`,
-      [runId, totalBatches, highCursor, extractionId],
+       WHERE id = $1 AND (extraction_id IS NULL OR extraction_id < $4)`,
+      [runId, totalBatches, highCursor, extractionId, rowsReported],
     );
   }
 

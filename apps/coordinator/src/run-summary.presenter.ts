@@ -9,7 +9,11 @@ export interface RunSummary {
   readonly requestKey: string | null;
   readonly rowsExtracted: number;
   readonly rowsLoaded: number;
+  /** rowsInvalid + rowsRejected. */
   readonly rowsDeadLettered: number;
+  readonly rowsInvalid: number;
+  readonly rowsRejected: number;
+  readonly rowsStale: number;
   readonly batches: number | null;
   readonly batchesLoaded: number;
   readonly failedBatches: number;
@@ -30,6 +34,9 @@ export function toRunSummary(run: RunRecord, nowMs: number): RunSummary {
     rowsExtracted: run.rowsExtracted,
     rowsLoaded: run.rowsLoaded,
     rowsDeadLettered: run.rowsDeadLettered,
+    rowsInvalid: run.rowsInvalid,
+    rowsRejected: run.rowsRejected,
+    rowsStale: run.rowsStale,
     batches: run.totalBatches,
     batchesLoaded: run.batchesLoaded,
     failedBatches: run.batchesFailed,

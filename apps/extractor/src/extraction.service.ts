@@ -18,7 +18,7 @@ import {
   QuperSyncError,
 } from '@qupersync/contracts';
 import { columnKindOf } from '@qupersync/entity';
-import { JsonLogger } from '@qupersync/observability';
+import { JsonLogger, SystemClock } from '@qupersync/observability';
 import {
   type QueryResult,
   RedshiftDataGateway,
@@ -52,6 +52,7 @@ export class ExtractionService {
     private readonly gateway: RedshiftDataGateway,
     private readonly publisher: BatchPublisher,
     @Inject(REDSHIFT_ENVIRONMENT) private readonly environment: RedshiftEnvironment,
+    private readonly clock: SystemClock,
   ) {}
 
   async extract(request: ExtractRequestMessage, progress: ExtractionProgress): Promise<ExtractionOutcome> {
@@ -59,8 +60,9 @@ export class ExtractionService {
     if (job === undefined)
       throw new QuperSyncError('JOB_UNKNOWN', 'permanent', `unknown job "${request.job}"`);
     // Each delivery of the request is its own attempt; the coordinator completes the run on the
-    // batches of the attempt that reports completion, never on a mix of attempts.
-    const extractionId = randomUUID();
+    // batches of the attempt that reports completion, never on a mix of attempts, and loaders
+    // write only the newest attempt's batches (the run's fence).
+    const extractionId = newExtractionId(this.clock.nowMs());
     const log = this.logger.with({ job: job.name, runId: request.runId, extractionId });
     const target = resolveStatementTarget(this.environment, {
       ...(job.source.workgroupName === undefined ? {} : { workgroupName: job.source.workgroupName }),
@@ -252,6 +254,15 @@ export class ExtractionService {
 }
 
 const maxBatchesInFlight = 4;
+
+/**
+ * An attempt id that sorts by start time: 13 digits of milliseconds, then a UUID. A redelivered
+ * request starts after the attempt it replaces, so the newer attempt compares greater and the
+ * fence lets only its batches write.
+ */
+export function newExtractionId(nowMs: number): string {
+  return `${Math.trunc(nowMs).toString().padStart(13, '0')}-${randomUUID()}`;
+}
 
 /**
  * Keeps the next page's request in flight while the current page is processed, so the Data

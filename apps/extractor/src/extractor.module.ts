@@ -2,7 +2,7 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { JobCatalog } from '@qupersync/config';
 import { KafkaModule, KafkaSettings } from '@qupersync/kafka';
-import { ObservabilityModule } from '@qupersync/observability';
+import { ObservabilityModule, SystemClock } from '@qupersync/observability';
 import { RedshiftModule } from '@qupersync/redshift';
 import type { RedshiftEnvironment } from '@qupersync/redshift';
 import { BatchPublisher } from './batch-publisher.service';
@@ -29,6 +29,7 @@ export class ExtractorModule {
         { provide: REDSHIFT_ENVIRONMENT, useValue: options.redshift },
         BatchPublisher,
         ExtractionService,
+        SystemClock,
       ],
     };
   }

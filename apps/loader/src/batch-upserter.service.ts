@@ -43,11 +43,26 @@ interface TransactionStaging {
   readonly filled: Set<UpsertStatements>;
 }
 
+/** The run and extraction attempt a batch belongs to: it writes only while they are the active ones. */
+export interface BatchFence {
+  readonly runId: string;
+  readonly extractionId: string;
+}
+
+export interface UpsertOptions {
+  readonly policy?: TargetTablePolicy;
+  /** Refused rows the batch may dead-letter; above it nothing of the batch commits. Default: no limit. */
+  readonly maxRejectedRows?: number;
+  /** Without one the batch writes unconditionally (tools and tests that load outside any run). */
+  readonly fence?: BatchFence;
+}
+
 export interface BatchWrite {
   readonly target: QualifiedName;
   readonly schema: BatchSchema;
   readonly rows: readonly BatchRow[];
   readonly policy: TargetTablePolicy;
+  readonly fence?: BatchFence;
 }
 
 const deadlockDetected = '40P01';
@@ -77,17 +92,41 @@ export class BatchUpserter {
     target: QualifiedName,
     schema: BatchSchema,
     rows: readonly BatchRow[],
-    policy: TargetTablePolicy = defaultTargetTablePolicy,
+    options: UpsertOptions = {},
   ): Promise<UpsertOutcome> {
+    const { policy = defaultTargetTablePolicy, maxRejectedRows = Number.POSITIVE_INFINITY, fence } = options;
     if (rows.length === 0) return { rowsWritten: 0, rejected: [] };
     await this.prepareTargetTable(target, schema, policy);
     const statements = this.statementsFor(target, schema);
     try {
-      return { rowsWritten: await this.writeInTransaction(statements, schema, rows), rejected: [] };
+      return {
+        rowsWritten: await this.inTransaction(async (client, staging) => {
+          await claimFence(client, fence);
+          return this.write(client, statements, schema, rows, staging);
+        }),
+        rejected: [],
+      };
     } catch (error) {
       this.forgetDroppedTable(error, target);
       if (!isRowLevelError(error)) throw error;
-      return this.isolateRejectedRows(statements, schema, rows, error);
+      // Find the refused rows in one transaction, each half behind a savepoint: when more rows
+      // are refused than the job allows, nothing of the batch is committed.
+      return this.inTransaction(async (client, staging) => {
+        await claimFence(client, fence);
+        const outcome = await this.isolateRejectedRows(client, statements, schema, rows, staging, error);
+        const first = outcome.rejected[0];
+        if (first !== undefined && outcome.rejected.length > maxRejectedRows) {
+          // Transient: the target may be fixed (a constraint dropped, a column widened) before
+          // the loader's retries run out; after them the batch, and the run, fail.
+          throw new QuperSyncError(
+            'TARGET_ROW_REJECTED',
+            'transient',
+            `${outcome.rejected.length} row(s) rejected by the target, above max_rejected_rows ${maxRejectedRows}; ` +
+              `first: key ${describeKey(schema, first.row)}: ${first.reason}`,
+          );
+        }
+        return outcome;
+      });
     }
   }
 
@@ -101,6 +140,7 @@ export class BatchUpserter {
       return await this.inTransaction(async (client, staging) => {
         const counts: number[] = [];
         for (const write of writes) {
+          await claimFence(client, write.fence);
           const statements = this.statementsFor(write.target, write.schema);
           counts.push(
             write.rows.length === 0
@@ -124,40 +164,39 @@ export class BatchUpserter {
   }
 
   private async isolateRejectedRows(
+    client: PoolClient,
     statements: UpsertStatements,
     schema: BatchSchema,
     rows: readonly BatchRow[],
+    staging: TransactionStaging,
     error: unknown,
   ): Promise<UpsertOutcome> {
     const first = rows[0];
     if (rows.length === 1 && first !== undefined) {
-      return {
-        rowsWritten: 0,
-        rejected: [{ row: first, reason: error instanceof Error ? error.message : String(error) }],
-      };
+      return { rowsWritten: 0, rejected: [{ row: first, reason: describeRejection(error) }] };
     }
     const middle = Math.ceil(rows.length / 2);
     let rowsWritten = 0;
     const rejected: RejectedRow[] = [];
     for (const half of [rows.slice(0, middle), rows.slice(middle)]) {
+      const created = new Set(staging.created);
+      await client.query('SAVEPOINT qupersync_rows');
       try {
-        rowsWritten += await this.writeInTransaction(statements, schema, half);
+        rowsWritten += await this.write(client, statements, schema, half, staging);
+        await client.query('RELEASE SAVEPOINT qupersync_rows');
       } catch (halfError) {
+        await client.query('ROLLBACK TO SAVEPOINT qupersync_rows');
+        await client.query('RELEASE SAVEPOINT qupersync_rows');
+        // A staging table created inside the savepoint is gone with it: create it again.
+        for (const statements of staging.created)
+          if (!created.has(statements)) staging.created.delete(statements);
         if (!isRowLevelError(halfError)) throw halfError;
-        const outcome = await this.isolateRejectedRows(statements, schema, half, halfError);
+        const outcome = await this.isolateRejectedRows(client, statements, schema, half, staging, halfError);
         rowsWritten += outcome.rowsWritten;
         rejected.push(...outcome.rejected);
       }
     }
     return { rowsWritten, rejected };
-  }
-
-  private writeInTransaction(
-    statements: UpsertStatements,
-    schema: BatchSchema,
-    rows: readonly BatchRow[],
-  ): Promise<number> {
-    return this.inTransaction((client, staging) => this.write(client, statements, schema, rows, staging));
   }
 
   /** One transaction; the staging tables it created are remembered once it has committed. */
@@ -334,6 +373,56 @@ export class BatchUpserter {
     if (rows.length === 0) return undefined;
     return new Set(rows.flatMap((row) => (row.name === null ? [] : [row.name])));
   }
+}
+
+/**
+ * The fence check, first in the batch's transaction: records the batch's attempt as the run's
+ * newest when it is, and holds the fence FOR SHARE until commit, so the run cannot end while the
+ * batch is being written. Throws BATCH_STALE (nothing written) for an ended run, an unknown one
+ * or an attempt that a newer one replaced.
+ */
+async function claimFence(client: PoolClient, fence: BatchFence | undefined): Promise<void> {
+  if (fence === undefined) return;
+  const result = await client.query<{ stale: string | null }>(
+    'SELECT qupersync_claim_fence($1, $2) AS stale',
+    [fence.runId, fence.extractionId],
+  );
+  const stale = result.rows[0]?.stale ?? null;
+  if (stale !== null)
+    throw new QuperSyncError(
+      'BATCH_STALE',
+      'permanent',
+      `stale batch of run ${fence.runId}, attempt ${fence.extractionId}: ${stale}`,
+    );
+}
+
+/** "SQLSTATE 23502, column customer_id: null value in column ..." — what the database said, and where. */
+export function describeRejection(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const code = sqlState(error);
+  const column = columnOf(error);
+  return `${code === undefined ? '' : `SQLSTATE ${code}, `}column ${column ?? '(not named by the database)'}: ${message}`;
+}
+
+function columnOf(error: unknown): string | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const column: unknown = Reflect.get(error, 'column');
+  if (typeof column === 'string' && column.length > 0) return column;
+  // COPY names the column in its context line: 'COPY t, line 3, column note: "..."'.
+  const where: unknown = Reflect.get(error, 'where');
+  const match = typeof where === 'string' ? /, column ([^:]+):/.exec(where) : null;
+  return match?.[1];
+}
+
+/** The row's primary key as JSON, for messages and dead letters: {"id":"42"}. */
+export function describeKey(schema: BatchSchema, row: BatchRow): string {
+  const key: Record<string, unknown> = {};
+  for (const name of schema.primaryKey) {
+    const value = row[name];
+    key[name] =
+      typeof value === 'bigint' ? value.toString() : Buffer.isBuffer(value) ? value.toString('hex') : value;
+  }
+  return JSON.stringify(key);
 }
 
 async function copyRows(

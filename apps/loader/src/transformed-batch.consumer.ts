@@ -20,13 +20,20 @@ import {
   describeError,
   parseBatchHeaders,
   QuperSyncError,
+  staleBatchCode,
   TopicNames,
 } from '@qupersync/contracts';
 import { KafkaGateway } from '@qupersync/kafka';
 import type { KafkaRecord, KafkaRecordContext, OutgoingMessage } from '@qupersync/kafka';
 import { backoffDelayMs, JsonLogger, PipelineMetrics, SystemClock } from '@qupersync/observability';
 import { isDatabaseUnavailable } from '@qupersync/postgres';
-import { BatchUpserter, RejectedRow, TargetTablePolicy } from './batch-upserter.service';
+import {
+  BatchFence,
+  BatchUpserter,
+  describeKey,
+  RejectedRow,
+  TargetTablePolicy,
+} from './batch-upserter.service';
 
 interface IdentifiedRecord {
   readonly record: KafkaRecord;
@@ -44,6 +51,10 @@ type LoadResult = Pick<
 >;
 
 export const batchesPerPoll = 16;
+
+function fenceOf(identity: BatchIdentity): BatchFence {
+  return { runId: identity.runId, extractionId: identity.extractionId ?? '-' };
+}
 
 function policyOf(job: JobDefinition): TargetTablePolicy {
   return { createTarget: job.createTarget, schemaEvolution: job.schemaEvolution };
@@ -102,6 +113,7 @@ export class TransformedBatchConsumer {
           schema: item.batch.schema,
           rows: item.batch.rows,
           policy: policyOf(item.job),
+          fence: fenceOf(item.identity),
         })),
       );
     } catch (error) {
@@ -145,8 +157,12 @@ export class TransformedBatchConsumer {
     });
     for (let attempt = 1; ; attempt++) {
       try {
-        const outcome = await this.upserter.upsert(job.targetTable, batch.schema, batch.rows, policyOf(job));
-        if (outcome.rejected.length > 0) await this.deadLetter(identity, record, outcome.rejected);
+        const outcome = await this.upserter.upsert(job.targetTable, batch.schema, batch.rows, {
+          policy: policyOf(job),
+          maxRejectedRows: job.maxRejectedRows,
+          fence: fenceOf(identity),
+        });
+        if (outcome.rejected.length > 0) await this.deadLetter(item, outcome.rejected);
         const loaded = batch.rows.length - outcome.rejected.length;
         await this.report([
           this.event(item, {
@@ -168,6 +184,10 @@ export class TransformedBatchConsumer {
             'transient',
             `database unavailable: ${describeError(error)}`,
           );
+        }
+        if (error instanceof QuperSyncError && error.code === staleBatchCode) {
+          await this.reportStale(item, error);
+          return;
         }
         const permanent = error instanceof QuperSyncError && error.errorClass === 'permanent';
         if (permanent || attempt > job.maxRetries) {
@@ -197,16 +217,52 @@ export class TransformedBatchConsumer {
     }
   }
 
+  /** A fenced batch: nothing was written; the coordinator counts its rows as stale. */
+  private async reportStale(item: LoadItem, error: QuperSyncError): Promise<void> {
+    const { identity, record, job } = item;
+    this.metrics.staleRows.inc({ job: job.name }, item.batch.rows.length);
+    this.metrics.batches.inc({ phase: 'load', job: job.name, outcome: 'stale' });
+    this.logger.info('stale batch dropped', {
+      job: job.name,
+      runId: identity.runId,
+      extractionId: identity.extractionId,
+      sequence: identity.sequence,
+      partition: record.partition,
+      offset: record.offset,
+      rows: item.batch.rows.length,
+      reason: error.message,
+    });
+    // Its own event id: a batch that failed for real and is later fenced are two facts.
+    await this.report([
+      this.event(
+        item,
+        {
+          kind: 'batch_failed',
+          rowCount: item.batch.rows.length,
+          rowsWritten: 0,
+          rowsDeadLettered: 0,
+          errorCode: staleBatchCode,
+          error: error.message,
+        },
+        `${batchEventId(identity, 'batch_failed')}:stale`,
+      ),
+    ]);
+  }
+
   private countLoaded(item: LoadItem, rows: number, started: bigint): void {
     this.metrics.rows.inc({ phase: 'load', job: item.job.name }, rows);
     this.metrics.batches.inc({ phase: 'load', job: item.job.name, outcome: 'loaded' });
     this.metrics.batchSeconds.observe({ phase: 'load' }, Number(process.hrtime.bigint() - started) / 1e9);
   }
 
-  private event(item: LoadItem, result: LoadResult): OutgoingMessage {
+  private event(
+    item: LoadItem,
+    result: LoadResult,
+    eventId = batchEventId(item.identity, result.kind),
+  ): OutgoingMessage {
     const { identity, record } = item;
     const event: BatchEventMessage = {
-      eventId: batchEventId(identity, result.kind),
+      eventId,
       extractionId: identity.extractionId,
       runId: identity.runId,
       job: identity.job,
@@ -228,14 +284,11 @@ export class TransformedBatchConsumer {
     await this.kafka.send(TopicNames.batchEvent, events);
   }
 
-  private async deadLetter(
-    identity: BatchIdentity,
-    record: KafkaRecord,
-    rejected: readonly RejectedRow[],
-  ): Promise<void> {
+  private async deadLetter(item: LoadItem, rejected: readonly RejectedRow[]): Promise<void> {
+    const { identity, record, batch } = item;
     await this.kafka.send(
       TopicNames.deadLetter,
-      rejected.map((item) => ({
+      rejected.map((rejection) => ({
         key: identity.job,
         value: deadLetterCodec.encode({
           job: identity.job,
@@ -243,9 +296,9 @@ export class TransformedBatchConsumer {
           sequence: identity.sequence,
           stage: 'loader',
           errorCode: 'TARGET_ROW_REJECTED',
-          reason: item.reason,
-          rowKey: null,
-          row: JSON.stringify(item.row, (_key, value: unknown) =>
+          reason: rejection.reason,
+          rowKey: describeKey(batch.schema, rejection.row),
+          row: JSON.stringify(rejection.row, (_key, value: unknown) =>
             typeof value === 'bigint' ? value.toString() : value,
           ),
           sourceTopic: record.topic,

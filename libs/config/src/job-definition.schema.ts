@@ -214,6 +214,7 @@ const jobSchema = z
     batch_size: z.number().int().min(1).max(100_000).default(1000),
     commit_per_batch: z.boolean().default(true),
     max_retries: z.number().int().min(0).max(100).default(3),
+    max_rejected_rows: z.number().int().min(0).default(0),
     schedule: z
       .string()
       .min(1)
@@ -310,6 +311,11 @@ export interface JobDefinition {
   readonly batchSize: number;
   readonly commitPerBatch: boolean;
   readonly maxRetries: number;
+  /**
+   * Rows the target database may refuse (dead-lettered) before a batch, and the run, fail. The
+   * default 0 fails the run on the first refused row: a run never succeeds over a silent gap.
+   */
+  readonly maxRejectedRows: number;
   readonly schedule: string | undefined;
   readonly numericAsFloat: readonly string[];
   /** Create the target table from the batch schema when it does not exist. */
@@ -343,6 +349,7 @@ export function toJobDefinitions(file: z.infer<typeof jobsFileSchema>): JobDefin
     batchSize: job.batch_size,
     commitPerBatch: job.commit_per_batch,
     maxRetries: job.max_retries,
+    maxRejectedRows: job.max_rejected_rows,
     schedule: job.schedule,
     numericAsFloat: job.numeric_as_float,
     createTarget: job.create_target,

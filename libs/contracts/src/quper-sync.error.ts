@@ -15,7 +15,14 @@ export type ErrorCode =
   | 'TARGET_ROW_REJECTED'
   | 'TARGET_WRITE_FAILED'
   | 'RUN_STALLED'
+  | 'BATCH_STALE'
   | 'INTERNAL';
+
+/**
+ * The error code of a batch a loader fenced: its run has ended or a newer extraction attempt
+ * owns it. Reported as a batch_failed event with this code; counted as stale, never a failure.
+ */
+export const staleBatchCode = 'BATCH_STALE' satisfies ErrorCode;
 
 export class QuperSyncError extends Error {
   constructor(

@@ -45,6 +45,12 @@ export class PipelineMetrics {
     labelNames: ['job', 'outcome'],
     registers: [this.registry],
   });
+  readonly staleRows = new Counter({
+    name: 'qupersync_stale_rows_total',
+    help: 'Rows of batches fenced as stale (an ended run, a superseded attempt, a replay) and never written',
+    labelNames: ['job'],
+    registers: [this.registry],
+  });
   readonly consumerLag = new Gauge({
     name: 'qupersync_consumer_lag_messages',
     help: 'Messages between the last consumed offset and the partition high watermark',

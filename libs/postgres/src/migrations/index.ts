@@ -1,5 +1,7 @@
 import { initialStateMigration } from './0001-initial-state.migration';
 import { extractionAttemptsMigration } from './0002-extraction-attempts.migration';
+import { rowAccountingMigration } from './0003-row-accounting.migration';
+import { runFencesMigration } from './0004-run-fences.migration';
 import { StateMigration } from './state-migration';
 
 export type { StateMigration } from './state-migration';
@@ -8,4 +10,6 @@ export type { StateMigration } from './state-migration';
 export const stateMigrations: readonly StateMigration[] = [
   initialStateMigration,
   extractionAttemptsMigration,
+  rowAccountingMigration,
+  runFencesMigration,
 ];
