@@ -30,6 +30,7 @@ export interface RunSummary {
   failedBatches: number;
   watermark: string[] | null;
   error: string | null;
+  warnings: string[];
 }
 
 export interface JobSpec {

@@ -29,6 +29,7 @@ const run: RunView = {
   failedBatches: 0,
   durationMs: null,
   error: null,
+  warnings: [],
   createdAt: '2025-01-01T00:00:00.000Z',
   finishedAt: null,
 };
@@ -110,6 +111,9 @@ describe('cli output', () => {
     expect(text).toMatch(/^run: +run-1$/m);
     expect(text).toMatch(/^error: +boom$/m);
     expect(formatRunOutcome({ ...run, status: 'failed', error: 'boom' })).toContain('\nerror: boom\n');
+    const warned = { ...run, status: 'succeeded' as const, warnings: ['column x is gone'] };
+    expect(formatRun(warned)).toMatch(/^warning: +column x is gone$/m);
+    expect(formatRunOutcome(warned)).toContain('\nwarning: column x is gone\n');
   });
 
   it('lists runs and failures', () => {

@@ -105,6 +105,7 @@ export function formatRun(run: RunView): string {
     ['finished', run.finishedAt ?? '-'],
   ];
   if (run.error !== null) fields.push(['error', run.error]);
+  for (const warning of run.warnings) fields.push(['warning', warning]);
   const width = Math.max(...fields.map(([label]) => label.length));
   return fields.map(([label, value]) => `${`${label}:`.padEnd(width + 2)}${value}\n`).join('');
 }
@@ -149,7 +150,8 @@ export function formatRunOutcome(run: RunView): string {
     (run.rowsStale > 0 ? `, ${formatCount(run.rowsStale)} stale` : '');
   const batches = `${formatBatches(run)} batches, ${run.failedBatches} failed`;
   const outcome = `run ${run.runId} of ${run.job} ${run.status} in ${formatDuration(run.durationMs)}: ${rows}; ${batches}`;
-  return run.error === null ? `${outcome}\n` : `${outcome}\nerror: ${run.error}\n`;
+  const warnings = run.warnings.map((warning) => `warning: ${warning}\n`).join('');
+  return run.error === null ? `${outcome}\n${warnings}` : `${outcome}\nerror: ${run.error}\n${warnings}`;
 }
 
 function oneLine(text: string): string {

@@ -46,6 +46,7 @@ export const runViewSchema = z.object({
   failedBatches: count,
   durationMs: count.nullable(),
   error: z.string().nullable(),
+  warnings: z.array(z.string()),
   createdAt: z.string(),
   finishedAt: z.string().nullable(),
 });

@@ -27,6 +27,7 @@ function runView(overrides: Partial<RunView>): RunView {
     failedBatches: 0,
     durationMs: null,
     error: null,
+    warnings: [],
     createdAt: '2025-01-01T00:00:00Z',
     finishedAt: null,
     ...overrides,

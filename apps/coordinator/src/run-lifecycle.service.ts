@@ -181,6 +181,9 @@ export class RunLifecycleService {
           cursorTo: event.cursorTo,
           error: null,
         });
+        // A loaded batch's error field carries a warning (the event has no field of its own).
+        if (event.kind === 'batch_loaded' && event.error !== null)
+          await this.repository.addWarning(client, run.id, event.error);
         return;
       case 'batch_failed':
         if (sequence === null)
@@ -210,6 +213,15 @@ export class RunLifecycleService {
         });
         this.metrics.failures.inc({ phase: 'load', code: event.errorCode ?? 'UNKNOWN' });
         this.logger.warn('batch failed', { ...fields, error: event.error, offset: event.offset });
+        if (event.errorCode === 'TARGET_INCOMPATIBLE') {
+          // Every batch would fail the same way: end the run now, so the operator hears at once
+          // and the rest of its batches are fenced instead of being tried one by one.
+          await this.endRun(client, run, 'failed', `target incompatible: ${event.error ?? 'unknown reason'}`);
+          this.logger.error('run failed: the target cannot take the source', {
+            ...fields,
+            error: event.error,
+          });
+        }
         return;
       case 'extraction_completed':
         await this.repository.markExtractionCompleted(
@@ -381,6 +393,7 @@ export function toHttpError(error: unknown): never {
       case 'TARGET_UNAVAILABLE':
       case 'TARGET_ROW_REJECTED':
       case 'TARGET_WRITE_FAILED':
+      case 'TARGET_INCOMPATIBLE':
       case 'RUN_STALLED':
       case 'BATCH_STALE':
       case 'INTERNAL':

@@ -34,6 +34,8 @@ export interface RunRecord {
   readonly rowsReported: number | null;
   /** The extraction attempt that reported completion; null while extracting. */
   readonly extractionId: string | null;
+  /** What the run should tell the operator without failing (a target column the source lacks). */
+  readonly warnings: readonly string[];
   readonly error: string | null;
   readonly createdAt: Date;
   readonly finishedAt: Date | null;
@@ -60,6 +62,7 @@ interface RunRow {
   rows_stale: string;
   rows_reported: string | null;
   extraction_id: string | null;
+  warnings: string[];
   error: string | null;
   created_at: Date;
   finished_at: Date | null;
@@ -106,6 +109,7 @@ function toRunRecord(row: RunRow): RunRecord {
     rowsStale: Number(row.rows_stale),
     rowsReported: row.rows_reported === null ? null : Number(row.rows_reported),
     extractionId: row.extraction_id,
+    warnings: row.warnings,
     error: row.error,
     createdAt: row.created_at,
     finishedAt: row.finished_at,
@@ -233,6 +237,13 @@ export class RunStateRepository {
       )
     ).rows[0];
     return row?.latest;
+  }
+
+  async addWarning(client: PoolClient, runId: string, warning: string): Promise<void> {
+    await client.query(
+      'UPDATE qupersync_runs SET warnings = array_append(warnings, $2) WHERE id = $1 AND NOT ($2 = ANY (warnings))',
+      [runId, warning],
+    );
   }
 
   /** Rows of a batch fenced as stale by a loader; applied once per event (claimEvent). */

@@ -20,6 +20,7 @@ export interface RunSummary {
   readonly durationMs: number;
   readonly watermark: string[] | null;
   readonly error: string | null;
+  readonly warnings: readonly string[];
   readonly createdAt: string;
   readonly finishedAt: string | null;
 }
@@ -43,6 +44,7 @@ export function toRunSummary(run: RunRecord, nowMs: number): RunSummary {
     durationMs: (run.finishedAt?.getTime() ?? nowMs) - run.createdAt.getTime(),
     watermark: run.highCursor,
     error: run.error,
+    warnings: run.warnings,
     createdAt: run.createdAt.toISOString(),
     finishedAt: run.finishedAt?.toISOString() ?? null,
   };

@@ -11,7 +11,13 @@ import { from as copyFrom } from 'pg-copy-streams';
 import { QualifiedName, quoteIdentifier, quoteQualifiedName } from '@qupersync/config';
 import { QuperSyncError } from '@qupersync/contracts';
 import type { BatchRow, BatchSchema } from '@qupersync/contracts';
-import { postgresTypeOf, toCopyText } from '@qupersync/entity';
+import {
+  checkTargetColumn,
+  describeTargetType,
+  postgresTypeOf,
+  TargetColumnType,
+  toCopyText,
+} from '@qupersync/entity';
 import { JsonLogger } from '@qupersync/observability';
 import { PostgresDatabase } from '@qupersync/postgres';
 import { buildUpsertStatements, UpsertStatements } from './upsert-statement.builder';
@@ -29,7 +35,7 @@ export interface UpsertOutcome {
 /** How the loader may change the target table (jobs file: create_target, schema_evolution). */
 export interface TargetTablePolicy {
   readonly createTarget: boolean;
-  readonly schemaEvolution: 'add_columns' | 'fail';
+  readonly schemaEvolution: 'add_columns' | 'widen' | 'fail';
 }
 
 export const defaultTargetTablePolicy: TargetTablePolicy = {
@@ -82,7 +88,7 @@ export function isRowLevelError(error: unknown): boolean {
 export class BatchUpserter {
   private readonly logger = new JsonLogger(BatchUpserter.name);
   /** Target tables known to have every column of a schema: `<table>|<columns>`. */
-  private readonly preparedTables = new Set<string>();
+  private readonly preparedTables = new Map<string, readonly string[]>();
   private readonly statements = new Map<string, UpsertStatements>();
   private readonly stagingTables = new WeakMap<PoolClient, Set<string>>();
 
@@ -160,7 +166,7 @@ export class BatchUpserter {
     if (sqlState(error) !== '42P01') return;
     // The target table was dropped since we prepared it: prepare it again on the next attempt.
     const prefix = `${quoteQualifiedName(target)}|`;
-    for (const key of this.preparedTables) if (key.startsWith(prefix)) this.preparedTables.delete(key);
+    for (const key of this.preparedTables.keys()) if (key.startsWith(prefix)) this.preparedTables.delete(key);
   }
 
   private async isolateRejectedRows(
@@ -300,18 +306,28 @@ export class BatchUpserter {
   }
 
   /**
-   * Makes sure the target table exists and has every column of the batch. A missing table is
-   * created (create_target: true) or is a permanent error; a missing column is added as a
-   * nullable column (schema_evolution: add_columns) or is a permanent error (fail).
+   * Makes sure the target can take the batch exactly, before any row of it is written, and
+   * returns the warnings to report on the run (cached per table and schema, like the checks):
+   *  - a missing table is created with a primary key (create_target: true) or is refused;
+   *  - an existing table needs a primary key or unique index on exactly the job's primary_key,
+   *    or no upsert could be idempotent;
+   *  - a missing column is added as a nullable column of the exact type (add_columns, widen) or
+   *    refused (fail);
+   *  - a column that cannot hold the source's values exactly (checkTargetColumn) fails the run,
+   *    naming column, source type and target type, unless schema_evolution: widen may ALTER it;
+   *  - a target column the source no longer has is a warning (it keeps its values), or refused
+   *    under schema_evolution: fail.
    */
-  private async prepareTargetTable(
+  async prepareTarget(
     target: QualifiedName,
     schema: BatchSchema,
-    policy: TargetTablePolicy,
-  ): Promise<void> {
+    policy: TargetTablePolicy = defaultTargetTablePolicy,
+  ): Promise<readonly string[]> {
     const name = quoteQualifiedName(target);
-    const key = `${name}|${schema.columns.map((column) => `${column.name}:${postgresTypeOf(column)}`).join(',')}`;
-    if (this.preparedTables.has(key)) return;
+    const key = `${name}|${policy.schemaEvolution}|${schema.primaryKey.join(',')}|${schema.columns.map((column) => `${column.name}:${postgresTypeOf(column)}`).join(',')}`;
+    const cached = this.preparedTables.get(key);
+    if (cached !== undefined) return cached;
+    const warnings: string[] = [];
     const existing = await this.existingColumns(target);
     if (existing === undefined) {
       if (!policy.createTarget) {
@@ -331,6 +347,21 @@ export class BatchUpserter {
           `target table ${name} lacks column(s) ${missing.map((column) => column.name).join(', ')} and schema_evolution is fail`,
         );
       }
+      await this.requireUpsertKey(target, schema);
+      await this.requireExactColumns(target, schema, existing, policy);
+      const sourceNames = new Set(schema.columns.map((column) => column.name));
+      const dropped = [...existing.keys()].filter((column) => !sourceNames.has(column));
+      if (dropped.length > 0) {
+        const message = `target table ${name} has column(s) ${dropped.join(', ')} that the source no longer has (dropped there?); they keep their values`;
+        if (policy.schemaEvolution === 'fail')
+          throw new QuperSyncError(
+            'TARGET_INCOMPATIBLE',
+            'permanent',
+            `${message}, and schema_evolution is fail`,
+          );
+        warnings.push(message);
+        this.logger.warn('target columns missing from the source', { table: name, columns: dropped });
+      }
       for (const column of missing) {
         await this.database.query(
           `ALTER TABLE ${name} ADD COLUMN IF NOT EXISTS ${quoteIdentifier(column.name)} ${postgresTypeOf(column)}`,
@@ -342,7 +373,93 @@ export class BatchUpserter {
         });
       }
     }
-    this.preparedTables.add(key);
+    this.preparedTables.set(key, warnings);
+    return warnings;
+  }
+
+  private async prepareTargetTable(
+    target: QualifiedName,
+    schema: BatchSchema,
+    policy: TargetTablePolicy,
+  ): Promise<void> {
+    await this.prepareTarget(target, schema, policy);
+  }
+
+  /** ON CONFLICT (primary_key) needs a unique, immediate, non-partial index on exactly those columns. */
+  private async requireUpsertKey(target: QualifiedName, schema: BatchSchema): Promise<void> {
+    const rows = await this.database.query<{ found: boolean }>(
+      `SELECT EXISTS (
+         SELECT 1 FROM pg_index i
+         WHERE i.indrelid = to_regclass($1) AND i.indisunique AND i.indimmediate
+           AND i.indpred IS NULL AND i.indexprs IS NULL AND i.indnkeyatts = cardinality($2::text[])
+           AND (SELECT array_agg(a.attname::text COLLATE "C" ORDER BY a.attname::text COLLATE "C")
+                FROM pg_attribute a
+                WHERE a.attrelid = i.indrelid AND a.attnum = ANY ((i.indkey::int2[])[0:i.indnkeyatts - 1]))
+             = (SELECT array_agg(k COLLATE "C" ORDER BY k COLLATE "C") FROM unnest($2::text[]) k)
+       ) AS found`,
+      [quoteQualifiedName(target), schema.primaryKey],
+    );
+    if (rows[0]?.found === true) return;
+    const name = quoteQualifiedName(target);
+    const columns = schema.primaryKey.map(quoteIdentifier).join(', ');
+    throw new QuperSyncError(
+      'TARGET_INCOMPATIBLE',
+      'permanent',
+      `target table ${name} has no primary key or unique index on exactly (${schema.primaryKey.join(', ')}), ` +
+        `so rows cannot be upserted; add one, e.g. ALTER TABLE ${name} ADD PRIMARY KEY (${columns})`,
+    );
+  }
+
+  private async requireExactColumns(
+    target: QualifiedName,
+    schema: BatchSchema,
+    existing: ReadonlyMap<string, TargetColumnType>,
+    policy: TargetTablePolicy,
+  ): Promise<void> {
+    const name = quoteQualifiedName(target);
+    const problems: string[] = [];
+    const widenings: Array<{ column: string; from: string; to: string }> = [];
+    for (const column of schema.columns) {
+      const targetType = existing.get(column.name);
+      if (targetType === undefined) continue;
+      const verdict = checkTargetColumn(column, targetType);
+      const pair = `source ${postgresTypeOf(column)} (${column.sqlType}) into target ${describeTargetType(targetType)}`;
+      switch (verdict.verdict) {
+        case 'exact':
+          break;
+        case 'narrower':
+          if (policy.schemaEvolution === 'widen')
+            widenings.push({
+              column: column.name,
+              from: describeTargetType(targetType),
+              to: verdict.widerType,
+            });
+          else
+            problems.push(
+              `column ${column.name}: ${pair} would lose values (schema_evolution: widen would ALTER it to ${verdict.widerType})`,
+            );
+          break;
+        case 'incompatible':
+          problems.push(
+            `column ${column.name}: ${pair} cannot hold the values exactly, and no ALTER makes it`,
+          );
+          break;
+      }
+    }
+    if (problems.length > 0) {
+      throw new QuperSyncError(
+        'TARGET_INCOMPATIBLE',
+        'permanent',
+        `target table ${name} cannot hold the source exactly: ${problems.join('; ')}`,
+      );
+    }
+    for (const widening of widenings) {
+      const column = quoteIdentifier(widening.column);
+      await this.database.query(
+        `ALTER TABLE ${name} ALTER COLUMN ${column} TYPE ${widening.to} USING ${column}::${widening.to}`,
+      );
+      this.logger.info('target column widened', { table: name, ...widening });
+    }
   }
 
   private async createTable(target: QualifiedName, schema: BatchSchema): Promise<void> {
@@ -362,16 +479,26 @@ export class BatchUpserter {
     this.logger.info('target table created', { table: name });
   }
 
-  /** The target's column names, or undefined when the table does not exist. */
-  private async existingColumns(target: QualifiedName): Promise<Set<string> | undefined> {
-    const rows = await this.database.query<{ name: string | null }>(
-      `SELECT a.attname AS name FROM (SELECT to_regclass($1) AS oid) t
+  /** The target's columns and their catalog types, or undefined when the table does not exist. */
+  private async existingColumns(target: QualifiedName): Promise<Map<string, TargetColumnType> | undefined> {
+    const rows = await this.database.query<{
+      name: string | null;
+      type_name: string | null;
+      type_modifier: number | null;
+    }>(
+      `SELECT a.attname AS name, ty.typname AS type_name, a.atttypmod AS type_modifier
+       FROM (SELECT to_regclass($1) AS oid) t
        LEFT JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum > 0 AND NOT a.attisdropped
+       LEFT JOIN pg_type ty ON ty.oid = a.atttypid
        WHERE t.oid IS NOT NULL`,
       [quoteQualifiedName(target)],
     );
     if (rows.length === 0) return undefined;
-    return new Set(rows.flatMap((row) => (row.name === null ? [] : [row.name])));
+    const columns = new Map<string, TargetColumnType>();
+    for (const row of rows)
+      if (row.name !== null)
+        columns.set(row.name, { typeName: row.type_name ?? '', typeModifier: row.type_modifier ?? -1 });
+    return columns;
   }
 }
 

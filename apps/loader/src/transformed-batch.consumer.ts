@@ -106,7 +106,10 @@ export class TransformedBatchConsumer {
   private async loadTogether(group: readonly LoadItem[]): Promise<boolean> {
     const started = process.hrtime.bigint();
     let written: number[];
+    let warnings: Array<string | null>;
     try {
+      warnings = [];
+      for (const item of group) warnings.push(await this.warningOf(item));
       written = await this.upserter.upsertTogether(
         group.map((item) => ({
           target: item.job.targetTable,
@@ -137,7 +140,7 @@ export class TransformedBatchConsumer {
           rowsWritten: written[index] ?? 0,
           rowsDeadLettered: 0,
           errorCode: null,
-          error: null,
+          error: warnings[index] ?? null,
         }),
       ),
     );
@@ -157,6 +160,7 @@ export class TransformedBatchConsumer {
     });
     for (let attempt = 1; ; attempt++) {
       try {
+        const warning = await this.warningOf(item);
         const outcome = await this.upserter.upsert(job.targetTable, batch.schema, batch.rows, {
           policy: policyOf(job),
           maxRejectedRows: job.maxRejectedRows,
@@ -171,7 +175,7 @@ export class TransformedBatchConsumer {
             rowsWritten: outcome.rowsWritten,
             rowsDeadLettered: outcome.rejected.length,
             errorCode: null,
-            error: null,
+            error: warning,
           }),
         ]);
         this.countLoaded(item, loaded, started);
@@ -215,6 +219,16 @@ export class TransformedBatchConsumer {
         await context.heartbeat();
       }
     }
+  }
+
+  /** The target's warnings for the batch's schema (checked once per table and schema), as one line. */
+  private async warningOf(item: LoadItem): Promise<string | null> {
+    const warnings = await this.upserter.prepareTarget(
+      item.job.targetTable,
+      item.batch.schema,
+      policyOf(item.job),
+    );
+    return warnings.length === 0 ? null : warnings.join('; ');
   }
 
   /** A fenced batch: nothing was written; the coordinator counts its rows as stale. */

@@ -222,7 +222,7 @@ const jobSchema = z
       .transform((value) => value ?? undefined),
     numeric_as_float: z.array(identifier).default([]),
     create_target: z.boolean().default(true),
-    schema_evolution: z.enum(['add_columns', 'fail']).default('add_columns'),
+    schema_evolution: z.enum(['add_columns', 'widen', 'fail']).default('add_columns'),
     entity: entitySchema.default({}),
   })
   .strict()
@@ -320,8 +320,11 @@ export interface JobDefinition {
   readonly numericAsFloat: readonly string[];
   /** Create the target table from the batch schema when it does not exist. */
   readonly createTarget: boolean;
-  /** What a source column missing from an existing target table does. */
-  readonly schemaEvolution: 'add_columns' | 'fail';
+  /**
+   * How an existing target may change: add_columns adds new source columns; widen also ALTERs a
+   * column too narrow for the source's values; fail changes nothing and fails on any difference.
+   */
+  readonly schemaEvolution: 'add_columns' | 'widen' | 'fail';
   readonly entity: EntityDefinition;
 }
 

@@ -7,3 +7,4 @@ export * from './currency.converter';
 export * from './date-truncation.calculator';
 export * from './default-value.parser';
 export * from './registered-entity.registry';
+export * from './target-compatibility.checker';

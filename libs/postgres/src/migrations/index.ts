@@ -2,6 +2,7 @@ import { initialStateMigration } from './0001-initial-state.migration';
 import { extractionAttemptsMigration } from './0002-extraction-attempts.migration';
 import { rowAccountingMigration } from './0003-row-accounting.migration';
 import { runFencesMigration } from './0004-run-fences.migration';
+import { runWarningsMigration } from './0005-run-warnings.migration';
 import { StateMigration } from './state-migration';
 
 export type { StateMigration } from './state-migration';
@@ -12,4 +13,5 @@ export const stateMigrations: readonly StateMigration[] = [
   extractionAttemptsMigration,
   rowAccountingMigration,
   runFencesMigration,
+  runWarningsMigration,
 ];
