@@ -21,18 +21,14 @@ const exactTypes = {
   },
 };
 
-/** PostgreSQL error codes that mean "the server is not reachable right now". */
-const unavailableCodes = new Set([
-  '57P01',
-  '57P02',
-  '57P03',
-  '08000',
-  '08003',
-  '08006',
-  '08001',
-  '08004',
-  '53300',
-]);
+/**
+ * SQLSTATEs that mean "not now" rather than "not this": the server is going away, starting up,
+ * read-only (25006: a failover promoted a replica, or the database was switched read-only), out
+ * of connections, memory or disk (class 53), the connection broke (class 08), or a serialization
+ * conflict (40001). The work is retried, paused, never failed or dead-lettered for them.
+ */
+const unavailableCodes = new Set(['25006', '57P01', '57P02', '57P03', '40001']);
+const unavailableClasses = ['08', '53'];
 const unavailableErrnos = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -42,14 +38,31 @@ const unavailableErrnos = new Set([
   'EHOSTUNREACH',
 ]);
 
+/** Whether an error is a transient unavailability of the database (see unavailableCodes). */
 export function isDatabaseUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code: unknown = Reflect.get(error, 'code');
-  if (typeof code === 'string' && (unavailableCodes.has(code) || unavailableErrnos.has(code))) return true;
-  return /Connection terminated|connection timeout|Client has encountered a connection error|terminating connection/i.test(
+  if (
+    typeof code === 'string' &&
+    (unavailableCodes.has(code) ||
+      unavailableErrnos.has(code) ||
+      (code.length === 5 && unavailableClasses.includes(code.slice(0, 2))))
+  )
+    return true;
+  // pg and pg-pool report lost connections and pool connect timeouts by message only.
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|terminating connection/i.test(
     error.message,
   );
 }
+
+/**
+ * Session limits of every QuperSync connection: no statement runs for ever (a lock wait behind a
+ * forgotten transaction, say), and no transaction left open by a dying client holds locks.
+ */
+export const sessionLimits = {
+  statementTimeoutMs: 30 * 60_000,
+  idleInTransactionTimeoutMs: 10 * 60_000,
+} as const;
 
 @Injectable()
 export class PostgresDatabase implements OnModuleDestroy {
@@ -64,6 +77,12 @@ export class PostgresDatabase implements OnModuleDestroy {
       types: exactTypes,
       connectionTimeoutMillis: 5_000,
       idleTimeoutMillis: 30_000,
+      // TCP keepalive: a connection to a server that vanished (failover, network cut) is noticed
+      // by the kernel instead of hanging until the next statement times out.
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+      statement_timeout: sessionLimits.statementTimeoutMs,
+      idle_in_transaction_session_timeout: sessionLimits.idleInTransactionTimeoutMs,
     });
     // An idle client losing its connection (server restart) must not crash the process.
     this.pool.on('error', (error) =>
