@@ -53,16 +53,17 @@ it('survives a storm of malformed, duplicate and concurrent triggers and runs ex
   const duplicate = await pipeline.findRunByRequestKey(job, `duplicate-${suffix}`);
   expect((await pipeline.waitForRun(duplicate.runId)).status).toBe('succeeded');
 
-  // Concurrent different keys while nothing runs: one run starts, the rest join it.
+  // Concurrent different keys while nothing runs: one run starts; the rest join it while it is
+  // pending, or the one follow-up queued behind it once it has asked for its extraction.
   const concurrent = await Promise.all(
     Array.from({ length: 10 }, (_, index) =>
       pipeline.trigger(job, { requestKey: `concurrent-${suffix}-${index}` }),
     ),
   );
   const runIds = new Set(concurrent.map((outcome) => outcome.runId));
-  expect(runIds.size).toBe(1);
-  const [runId] = [...runIds];
-  expect((await pipeline.waitForRun(runId ?? '')).status).toBe('succeeded');
+  expect(runIds.size).toBeGreaterThanOrEqual(1);
+  expect(runIds.size).toBeLessThanOrEqual(2);
+  for (const runId of runIds) expect((await pipeline.waitForRun(runId)).status).toBe('succeeded');
 
   const runs = await pipeline.api<RunSummary[]>(`/runs?job=${job}&limit=100`);
   expect(runs.filter((run) => run.requestKey === `duplicate-${suffix}`)).toHaveLength(1);

@@ -154,13 +154,14 @@ export class PipelineHarness {
     return this.waitForRun(runId);
   }
 
-  /** Polls until a run of `job` with the given request key exists (triggers sent over Kafka). */
+  /** Polls until the coordinator has consumed a trigger of `job` with this key; the run it started or joined. */
   async findRunByRequestKey(job: string, requestKey: string, timeoutMs = 30_000): Promise<RunSummary> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const runs = await this.api<RunSummary[]>(`/runs?job=${encodeURIComponent(job)}&limit=100`);
-      const run = runs.find((candidate) => candidate.requestKey === requestKey);
-      if (run !== undefined) return run;
+      const found = await this.api<{ runId: string }>(
+        `/jobs/${encodeURIComponent(job)}/requests/${encodeURIComponent(requestKey)}`,
+      ).catch(() => undefined);
+      if (found !== undefined) return this.api<RunSummary>(`/runs/${found.runId}`);
       if (Date.now() > deadline) throw new Error(`no run of ${job} with request key ${requestKey}`);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }

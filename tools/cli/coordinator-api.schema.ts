@@ -5,7 +5,7 @@ import { z } from 'zod';
 /** Counters may arrive as JSON numbers or, for PostgreSQL bigints, as digit strings. */
 const count = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/).transform(Number)]);
 
-export const runStatusSchema = z.enum(['pending', 'extracting', 'loading', 'succeeded', 'failed']);
+export const runStatusSchema = z.enum(['queued', 'pending', 'extracting', 'loading', 'succeeded', 'failed']);
 export type RunStatus = z.infer<typeof runStatusSchema>;
 
 export const terminalRunStatuses: ReadonlySet<RunStatus> = new Set<RunStatus>(['succeeded', 'failed']);
@@ -51,6 +51,14 @@ export const runViewSchema = z.object({
   finishedAt: z.string().nullable(),
 });
 export type RunView = z.infer<typeof runViewSchema>;
+
+export const triggerRequestViewSchema = z.object({
+  job: z.string(),
+  requestKey: z.string(),
+  runId: z.string(),
+  coalesced: z.boolean(),
+});
+export type TriggerRequestView = z.infer<typeof triggerRequestViewSchema>;
 
 export const failureViewSchema = z.object({
   job: z.string(),

@@ -9,6 +9,8 @@ import {
   runViewSchema,
   type FailureView,
   type JobView,
+  triggerRequestViewSchema,
+  type TriggerRequestView,
   type RunAccepted,
   type RunView,
 } from './coordinator-api.schema';
@@ -80,6 +82,20 @@ export class CoordinatorClient {
       `/runs${queryString({ job: filter.job, limit: filter.limit })}`,
       z.array(runViewSchema),
     );
+  }
+
+  /** The run a job's request key started or joined; null until the coordinator has seen the trigger. */
+  async findTriggerRequest(job: string, requestKey: string): Promise<TriggerRequestView | null> {
+    try {
+      return await this.request(
+        'GET',
+        `/jobs/${encodeURIComponent(job)}/requests/${encodeURIComponent(requestKey)}`,
+        triggerRequestViewSchema,
+      );
+    } catch (error) {
+      if (error instanceof CoordinatorRequestError && error.statusCode === 404) return null;
+      throw error;
+    }
   }
 
   listFailures(filter: { job?: string | undefined } = {}): Promise<FailureView[]> {

@@ -168,22 +168,21 @@ describe('runCli', () => {
     expect(h.err.join('')).toContain('batches 0/?');
   });
 
-  it('trigger --via kafka publishes the trigger and finds its run by request key', async () => {
+  it('trigger --via kafka publishes the trigger and follows it to the run it joined', async () => {
     const published: unknown[] = [];
+    let lookups = 0;
     const h = harness((url) => {
-      if (url.pathname === '/runs') {
-        expect(url.searchParams.get('job')).toBe('orders');
-        return {
-          status: 200,
-          body: [
-            runView({ runId: 'other', requestKey: 'x' }),
-            runView({ runId: 'run-9', requestKey: 'k-9', status: 'succeeded' }),
-          ],
-        };
+      if (url.pathname === '/jobs/orders/requests/k-9') {
+        // Not consumed yet on the first look; then joined to a follow-up run of another key.
+        lookups += 1;
+        return lookups === 1
+          ? { status: 404, body: { statusCode: 404, message: 'not seen' } }
+          : { status: 200, body: { job: 'orders', requestKey: 'k-9', runId: 'run-9', coalesced: true } };
       }
+      expect(url.pathname).toBe('/runs/run-9');
       return {
         status: 200,
-        body: runView({ runId: 'run-9', requestKey: 'k-9', status: 'succeeded', durationMs: 5 }),
+        body: runView({ runId: 'run-9', requestKey: 'other-key', status: 'succeeded', durationMs: 5 }),
       };
     });
     const exit = await runCli(

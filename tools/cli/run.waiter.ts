@@ -1,12 +1,13 @@
 // Polls the coordinator until a run ends, reporting progress on the way. Also finds the run a
-// Kafka trigger started: the trigger carries no reply channel, so the run is matched by its
-// request key in the job's recent runs.
-import { terminalRunStatuses, type RunView } from './coordinator-api.schema';
+// Kafka trigger started or joined: the trigger carries no reply channel, so the coordinator is
+// asked for the run its request key (per job) led to, which may be a follow-up run it queued.
+import { terminalRunStatuses, type RunView, type TriggerRequestView } from './coordinator-api.schema';
 
 /** The part of CoordinatorClient the waiter needs (a fake in unit specs). */
 export interface RunSource {
   getRun(runId: string): Promise<RunView>;
   listRuns(filter: { job?: string | undefined; limit?: number | undefined }): Promise<RunView[]>;
+  findTriggerRequest(job: string, requestKey: string): Promise<TriggerRequestView | null>;
 }
 
 export interface WaitOptions {
@@ -47,7 +48,7 @@ export async function waitForRunEnd(
   }
 }
 
-/** Waits until the coordinator has consumed a Kafka trigger and shows its run. */
+/** Waits until the coordinator has consumed a Kafka trigger and shows the run it started or joined. */
 export async function findRunByRequestKey(
   source: RunSource,
   job: string,
@@ -59,9 +60,8 @@ export async function findRunByRequestKey(
   const timeoutMs = options.timeoutMs ?? 60_000;
   const started = now();
   for (;;) {
-    const runs = await source.listRuns({ job, limit: 50 });
-    const match = runs.find((run) => run.requestKey === requestKey);
-    if (match !== undefined) return match;
+    const request = await source.findTriggerRequest(job, requestKey);
+    if (request !== null) return source.getRun(request.runId);
     if (now() - started >= timeoutMs)
       throw new RunWaitTimeoutError(
         `the coordinator to start a run for request key ${requestKey}`,

@@ -60,15 +60,20 @@ export class RunLifecycleService {
         // Serialise triggers of one job so the check-then-insert below cannot race.
         await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`qupersync-job:${job.name}`]);
         if (request.requestKey !== null) {
-          const seen = await this.repository.findTriggerRequest(client, request.requestKey);
+          const seen = await this.repository.findTriggerRequest(client, job.name, request.requestKey);
           const seenRun = seen && (await this.repository.findRun(seen.runId, client));
           if (seen && seenRun) return { run: seenRun, coalesced: seen.coalesced, created: false };
         }
         const active = await this.repository.activeRunOf(client, job.name);
         if (active !== undefined) {
+          // A pending run has not asked for its extraction yet, so its upper bound is not fixed:
+          // joining it reads the sender's rows. Any later run may have fixed it already, so the
+          // trigger joins the job's one queued follow-up run instead, which starts when it ends.
+          const joined =
+            active.status === 'pending' ? active : await this.queuedFollowUp(client, job.name, mode, request);
           if (request.requestKey !== null)
-            await this.repository.recordTriggerRequest(client, request.requestKey, job.name, active.id, true);
-          return { run: active, coalesced: true, created: false };
+            await this.repository.recordTriggerRequest(client, request.requestKey, job.name, joined.id, true);
+          return { run: joined, coalesced: true, created: false };
         }
         const runId = randomUUID();
         const fromCursor =
@@ -102,6 +107,52 @@ export class RunLifecycleService {
     return { run, coalesced: outcome.coalesced };
   }
 
+  /** The job's queued follow-up run, created on the first trigger that needs one. */
+  private async queuedFollowUp(
+    client: PoolClient,
+    job: string,
+    mode: RunMode,
+    request: TriggerRequest,
+  ): Promise<RunRecord> {
+    const queued = await this.repository.queuedRunOf(client, job);
+    if (queued !== undefined) return queued;
+    const id = randomUUID();
+    await this.repository.insertRun(client, {
+      id,
+      job,
+      mode,
+      triggerSource: request.source,
+      requestKey: request.requestKey,
+      fromCursor: null,
+      status: 'queued',
+    });
+    const run = await this.repository.findRun(id, client);
+    if (run === undefined) throw new Error('inserted run vanished');
+    this.logger.info('follow-up run queued behind the active run', { job, runId: id, mode });
+    return run;
+  }
+
+  /** The run a job's request key started or joined (for senders over Kafka, who get no reply). */
+  async findRequest(
+    job: string,
+    requestKey: string,
+  ): Promise<{ runId: string; coalesced: boolean } | undefined> {
+    return this.repository.findTriggerRequest(undefined, job, requestKey);
+  }
+
+  /**
+   * Requests the extraction of the job's follow-up run when the run that just ended promoted it
+   * (after the commit that ended the run: a Kafka send cannot roll back).
+   */
+  async startPromotedRun(job: string): Promise<void> {
+    const pending = (await this.repository.activeRuns()).find(
+      (run) => run.job === job && run.status === 'pending',
+    );
+    if (pending === undefined) return;
+    this.logger.info('follow-up run started', { job, runId: pending.id, mode: pending.mode });
+    await this.requestExtraction(pending);
+  }
+
   /** Publishes the run's extract request; safe to repeat (the extractor is idempotent per run). */
   async requestExtraction(run: RunRecord): Promise<void> {
     await this.kafka.send(TopicNames.extractRequest, [
@@ -123,34 +174,55 @@ export class RunLifecycleService {
   }
 
   async applyEvent(event: BatchEventMessage): Promise<void> {
-    await this.database.withTransaction(async (client) => {
+    const ended = await this.database.withTransaction(async (client) => {
       const run = await this.repository.lockRun(client, event.runId);
       if (run === undefined) {
         this.logger.warn('event for an unknown run ignored', { runId: event.runId, kind: event.kind });
-        return;
+        return undefined;
       }
-      if (!(await this.repository.claimEvent(client, event.eventId, event.runId))) return;
-      if (event.kind === 'batch_failed' && event.errorCode === staleBatchCode) {
-        // A loader fenced the batch (another attempt's, or the run had ended): counted apart,
-        // whatever the run's state, and never a failure of the run.
-        await this.repository.addStaleRows(client, run.id, event.rowCount);
-        this.metrics.staleRows.inc({ job: run.job }, event.rowCount);
-        this.logger.info('stale batch dropped by the loader', {
-          job: run.job,
-          runId: run.id,
-          sequence: event.sequence,
-          extractionId: event.extractionId,
-          rows: event.rowCount,
-          reason: event.error,
-        });
-        return;
+      if (isTerminal(run.status)) {
+        await this.applyToEndedRun(client, run, event);
+        return undefined;
       }
-      if (run.status === 'succeeded' || run.status === 'failed') return;
-      if (await this.isSupersededAttempt(client, run, event)) return;
-      await this.applyToRun(client, run, event);
-      await this.repository.refreshRunProgress(client, run.id);
-      await this.completeIfDone(client, run.id);
+      await this.applyToOpenRun(client, run, event);
+      const after = await this.repository.findRun(run.id, client);
+      return after !== undefined && isTerminal(after.status) ? after.job : undefined;
     });
+    if (ended !== undefined) await this.startPromotedRun(ended);
+  }
+
+  /** Only stale batches still count once a run has ended; everything else about it is history. */
+  private async applyToEndedRun(client: PoolClient, run: RunRecord, event: BatchEventMessage): Promise<void> {
+    if (!isStaleReport(event)) return;
+    if (!(await this.repository.claimEvent(client, event.eventId, event.runId))) return;
+    await this.countStale(client, run, event);
+  }
+
+  private async countStale(client: PoolClient, run: RunRecord, event: BatchEventMessage): Promise<void> {
+    // A loader fenced the batch (another attempt's, or the run had ended): counted apart,
+    // whatever the run's state, and never a failure of the run.
+    await this.repository.addStaleRows(client, run.id, event.rowCount);
+    this.metrics.staleRows.inc({ job: run.job }, event.rowCount);
+    this.logger.info('stale batch dropped by the loader', {
+      job: run.job,
+      runId: run.id,
+      sequence: event.sequence,
+      extractionId: event.extractionId,
+      rows: event.rowCount,
+      reason: event.error,
+    });
+  }
+
+  private async applyToOpenRun(client: PoolClient, run: RunRecord, event: BatchEventMessage): Promise<void> {
+    if (!(await this.repository.claimEvent(client, event.eventId, event.runId))) return;
+    if (isStaleReport(event)) {
+      await this.countStale(client, run, event);
+      return;
+    }
+    if (await this.isSupersededAttempt(client, run, event)) return;
+    await this.applyToRun(client, run, event);
+    await this.repository.refreshRunProgress(client, run.id);
+    await this.completeIfDone(client, run.id);
   }
 
   private async applyToRun(client: PoolClient, run: RunRecord, event: BatchEventMessage): Promise<void> {
@@ -343,16 +415,20 @@ export class RunLifecycleService {
   ): Promise<void> {
     await this.repository.setRunStatus(client, run.id, outcome, error);
     await this.repository.closeFence(client, run.id);
+    // The follow-up a trigger queued behind this run starts now (its extraction after commit).
+    await this.repository.promoteQueuedRun(client, run.job);
     this.metrics.runs.inc({ job: run.job, outcome });
   }
 
   async failRun(runId: string, reason: string): Promise<void> {
-    await this.database.withTransaction(async (client) => {
+    const ended = await this.database.withTransaction(async (client) => {
       const run = await this.repository.lockRun(client, runId);
-      if (run === undefined || run.status === 'succeeded' || run.status === 'failed') return;
+      if (run === undefined || isTerminal(run.status)) return undefined;
       await this.endRun(client, run, 'failed', reason);
       this.logger.warn('run failed', { job: run.job, runId, reason });
+      return run.job;
     });
+    if (ended !== undefined) await this.startPromotedRun(ended);
   }
 }
 
@@ -375,6 +451,14 @@ export function rowAccountingError(
     );
   }
   return null;
+}
+
+function isTerminal(status: RunRecord['status']): boolean {
+  return status === 'succeeded' || status === 'failed';
+}
+
+function isStaleReport(event: BatchEventMessage): boolean {
+  return event.kind === 'batch_failed' && event.errorCode === staleBatchCode;
 }
 
 export function toHttpError(error: unknown): never {

@@ -4,7 +4,8 @@ import { Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import { PostgresDatabase } from '@qupersync/postgres';
 
-export type RunStatus = 'pending' | 'extracting' | 'loading' | 'succeeded' | 'failed';
+/** queued: a follow-up run waiting for its job's active run to end. */
+export type RunStatus = 'queued' | 'pending' | 'extracting' | 'loading' | 'succeeded' | 'failed';
 export type RunMode = 'full' | 'incremental';
 export type BatchStatus = 'extracted' | 'transformed' | 'loaded' | 'failed';
 
@@ -161,17 +162,58 @@ export class RunStateRepository {
     return row === undefined ? undefined : toRunRecord(row);
   }
 
+  /** Queued follow-ups whose job has no active run (its end was missed): pending now. */
+  async promoteOrphanedQueuedRuns(): Promise<void> {
+    await this.database.query(
+      `UPDATE qupersync_runs q SET status = 'pending', last_progress_at = now(),
+         from_cursor = CASE WHEN q.mode = 'incremental'
+           THEN (SELECT s.watermark FROM qupersync_state s WHERE s.job = q.job AND s.kind = 'watermark') END
+       WHERE q.status = 'queued' AND NOT EXISTS (
+         SELECT 1 FROM qupersync_runs a WHERE a.job = q.job AND a.status IN ('pending', 'extracting', 'loading'))`,
+    );
+  }
+
+  /** The run a request key of a job started or joined (keys are per job). */
   async findTriggerRequest(
-    client: PoolClient,
+    client: PoolClient | undefined,
+    job: string,
     requestKey: string,
   ): Promise<{ runId: string; coalesced: boolean } | undefined> {
+    const sql =
+      'SELECT run_id, coalesced FROM qupersync_trigger_requests WHERE job = $1 AND request_key = $2';
+    const rows = client
+      ? (await client.query<{ run_id: string; coalesced: boolean }>(sql, [job, requestKey])).rows
+      : await this.database.query<{ run_id: string; coalesced: boolean }>(sql, [job, requestKey]);
+    const row = rows[0];
+    return row === undefined ? undefined : { runId: row.run_id, coalesced: row.coalesced };
+  }
+
+  async queuedRunOf(client: PoolClient, job: string): Promise<RunRecord | undefined> {
     const row = (
-      await client.query<{ run_id: string; coalesced: boolean }>(
-        'SELECT run_id, coalesced FROM qupersync_trigger_requests WHERE request_key = $1',
-        [requestKey],
+      await client.query<RunRow>(
+        "SELECT * FROM qupersync_runs WHERE job = $1 AND status = 'queued' FOR UPDATE",
+        [job],
       )
     ).rows[0];
-    return row === undefined ? undefined : { runId: row.run_id, coalesced: row.coalesced };
+    return row === undefined ? undefined : toRunRecord(row);
+  }
+
+  /**
+   * Turns the job's queued follow-up run (if any) into a pending one, reading from the watermark
+   * as it is now (the ending run may just have advanced it). The caller requests its extraction
+   * after commit; a coordinator that dies in between resumes pending runs at start-up.
+   */
+  async promoteQueuedRun(client: PoolClient, job: string): Promise<string | undefined> {
+    const row = (
+      await client.query<{ id: string }>(
+        `UPDATE qupersync_runs SET status = 'pending', last_progress_at = now(),
+           from_cursor = CASE WHEN mode = 'incremental'
+             THEN (SELECT watermark FROM qupersync_state WHERE job = $1 AND kind = 'watermark') END
+         WHERE job = $1 AND status = 'queued' RETURNING id`,
+        [job],
+      )
+    ).rows[0];
+    return row?.id;
   }
 
   async recordTriggerRequest(
@@ -182,7 +224,7 @@ export class RunStateRepository {
     coalesced: boolean,
   ): Promise<void> {
     await client.query(
-      'INSERT INTO qupersync_trigger_requests (request_key, job, run_id, coalesced) VALUES ($1, $2, $3, $4) ON CONFLICT (request_key) DO NOTHING',
+      'INSERT INTO qupersync_trigger_requests (request_key, job, run_id, coalesced) VALUES ($1, $2, $3, $4) ON CONFLICT (job, request_key) DO NOTHING',
       [requestKey, job, runId, coalesced],
     );
   }
@@ -196,11 +238,12 @@ export class RunStateRepository {
       triggerSource: string;
       requestKey: string | null;
       fromCursor: string[] | null;
+      status?: 'pending' | 'queued';
     },
   ): Promise<void> {
     await client.query(
       `INSERT INTO qupersync_runs (id, job, mode, status, trigger_source, request_key, from_cursor)
-       VALUES ($1, $2, $3, 'pending', $4, $5, $6)`,
+       VALUES ($1, $2, $3, $7, $4, $5, $6)`,
       [
         run.id,
         run.job,
@@ -208,6 +251,7 @@ export class RunStateRepository {
         run.triggerSource,
         run.requestKey,
         run.fromCursor === null ? null : JSON.stringify(run.fromCursor),
+        run.status ?? 'pending',
       ],
     );
     await client.query('INSERT INTO qupersync_run_fences (run_id, job, open) VALUES ($1, $2, true)', [

@@ -44,12 +44,14 @@ export class RunSupervisorService implements OnApplicationBootstrap, OnModuleDes
   }
 
   private async resumeOpenRuns(): Promise<void> {
+    await this.repository.promoteOrphanedQueuedRuns();
     for (const run of await this.repository.activeRuns()) {
       if (run.status === 'pending') {
         this.logger.info('resuming run: re-requesting extraction', { job: run.job, runId: run.id });
         await this.lifecycle.requestExtraction(run);
       } else {
         await this.database.withTransaction((client) => this.lifecycle.completeIfDone(client, run.id));
+        await this.lifecycle.startPromotedRun(run.job);
       }
     }
   }

@@ -96,6 +96,21 @@ export class RunsController {
     }
   }
 
+  /** The run a request key of the job started or joined; 404 until the trigger has been consumed. */
+  @Get('jobs/:name/requests/:key')
+  async request(
+    @Param('name') name: string,
+    @Param('key') key: string,
+  ): Promise<{ job: string; requestKey: string; runId: string; coalesced: boolean }> {
+    const found = await this.lifecycle.findRequest(name, key);
+    if (found === undefined)
+      throw new HttpException(
+        { statusCode: 404, message: `no trigger of job ${name} with request key ${key} has been seen` },
+        HttpStatus.NOT_FOUND,
+      );
+    return { job: name, requestKey: key, ...found };
+  }
+
   @Get('runs/:id')
   async run(@Param('id') id: string): Promise<RunSummary> {
     if (!z.string().uuid().safeParse(id).success)

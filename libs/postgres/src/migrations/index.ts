@@ -3,6 +3,7 @@ import { extractionAttemptsMigration } from './0002-extraction-attempts.migratio
 import { rowAccountingMigration } from './0003-row-accounting.migration';
 import { runFencesMigration } from './0004-run-fences.migration';
 import { runWarningsMigration } from './0005-run-warnings.migration';
+import { triggerFollowUpsMigration } from './0006-trigger-follow-ups.migration';
 import { StateMigration } from './state-migration';
 
 export type { StateMigration } from './state-migration';
@@ -14,4 +15,5 @@ export const stateMigrations: readonly StateMigration[] = [
   rowAccountingMigration,
   runFencesMigration,
   runWarningsMigration,
+  triggerFollowUpsMigration,
 ];
