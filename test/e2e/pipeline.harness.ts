@@ -105,6 +105,21 @@ export class PipelineHarness {
     this.services = this.services.map((service) => (service.name === name ? restarted : service));
   }
 
+  /** Starts one more instance of a service (same settings, own port): `extractor-2`, say. */
+  async startAnother(kind: ServiceSpec['kind'], name: string): Promise<void> {
+    const model = this.specs.find((spec) => spec.kind === kind);
+    if (model === undefined) throw new Error(`no ${kind} to copy`);
+    const [port] = await findFreePorts(1);
+    const spec: ServiceSpec = {
+      ...model,
+      name,
+      port: port ?? 0,
+      environment: { ...model.environment, HTTP_PORT: String(port), KAFKA_CLIENT_ID: name },
+    };
+    this.specs.push(spec);
+    this.services.push(await startService(spec, { repositoryRoot, logDirectory: this.logDirectory }));
+  }
+
   /** Sets the local Data API endpoint's fault knobs (latency, throttling, failing statements). */
   async injectDataApiFaults(faults: Record<string, unknown> | null): Promise<void> {
     const response = await fetch(`${this.dataApiUrl}/_local/faults`, {

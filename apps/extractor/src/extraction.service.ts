@@ -18,7 +18,7 @@ import {
   QuperSyncError,
 } from '@qupersync/contracts';
 import { columnKindOf } from '@qupersync/entity';
-import { JsonLogger, SystemClock } from '@qupersync/observability';
+import { JsonLogger } from '@qupersync/observability';
 import {
   type QueryResult,
   RedshiftDataGateway,
@@ -52,17 +52,20 @@ export class ExtractionService {
     private readonly gateway: RedshiftDataGateway,
     private readonly publisher: BatchPublisher,
     @Inject(REDSHIFT_ENVIRONMENT) private readonly environment: RedshiftEnvironment,
-    private readonly clock: SystemClock,
   ) {}
 
-  async extract(request: ExtractRequestMessage, progress: ExtractionProgress): Promise<ExtractionOutcome> {
+  /**
+   * Extracts one delivery of an extract request as the attempt `extractionId` (newExtractionId):
+   * the caller names the attempt so that a failure it reports carries the same id.
+   */
+  async extract(
+    request: ExtractRequestMessage,
+    progress: ExtractionProgress,
+    extractionId: string,
+  ): Promise<ExtractionOutcome> {
     const job = this.jobs.find(request.job);
     if (job === undefined)
       throw new QuperSyncError('JOB_UNKNOWN', 'permanent', `unknown job "${request.job}"`);
-    // Each delivery of the request is its own attempt; the coordinator completes the run on the
-    // batches of the attempt that reports completion, never on a mix of attempts, and loaders
-    // write only the newest attempt's batches (the run's fence).
-    const extractionId = newExtractionId(this.clock.nowMs());
     const log = this.logger.with({ job: job.name, runId: request.runId, extractionId });
     const target = resolveStatementTarget(this.environment, {
       ...(job.source.workgroupName === undefined ? {} : { workgroupName: job.source.workgroupName }),
