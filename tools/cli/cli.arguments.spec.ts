@@ -53,6 +53,29 @@ describe('parseCliArguments', () => {
     expect(parseCliArguments(['failures'])).toEqual({ command: 'failures', job: undefined, json: false });
   });
 
+  it('parses reset with and without a watermark, refusing one that is not a JSON array of strings', () => {
+    expect(parseCliArguments(['reset', 'orders'])).toEqual({
+      command: 'reset',
+      job: 'orders',
+      watermark: null,
+      json: false,
+    });
+    expect(
+      parseCliArguments(['reset', 'orders', '--watermark', '["2024-01-01 00:00:00","42"]', '--json']),
+    ).toEqual({
+      command: 'reset',
+      job: 'orders',
+      watermark: ['2024-01-01 00:00:00', '42'],
+      json: true,
+    });
+    expect(() => parseCliArguments(['reset', 'orders', '--watermark', '2024-01-01'])).toThrow(
+      '--watermark must be a JSON array of strings',
+    );
+    expect(() => parseCliArguments(['reset', 'orders', '--watermark', '[1]'])).toThrow(
+      'JSON array of strings',
+    );
+  });
+
   it('answers help for no command, help, -h and --help anywhere', () => {
     expect(parseCliArguments([])).toEqual({ command: 'help' });
     expect(parseCliArguments(['--help'])).toEqual({ command: 'help' });

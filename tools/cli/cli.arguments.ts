@@ -17,7 +17,8 @@ export type CliCommand =
     }
   | { command: 'run'; runId: string; json: boolean }
   | { command: 'runs'; job: string | undefined; limit: number | undefined; json: boolean }
-  | { command: 'failures'; job: string | undefined; json: boolean };
+  | { command: 'failures'; job: string | undefined; json: boolean }
+  | { command: 'reset'; job: string; watermark: string[] | null; json: boolean };
 
 export const cliUsage = [
   'usage: qupersync <command> [options]',
@@ -30,6 +31,8 @@ export const cliUsage = [
   '  run <run-id> [--json]                          show one run',
   '  runs [--job NAME] [--limit N] [--json]         list recent runs',
   '  failures [--job NAME] [--json]                 list recorded batch failures',
+  "  reset <job> [--watermark JSON] [--json]        clear the job's watermark (the next incremental run",
+  '                                                 reads everything), or set it: --watermark \'["2024-01-01 00:00:00","42"]\'',
   '',
   'environment: COORDINATOR_URL (default: .qupersync/stack.env), COORDINATOR_API_TOKEN,',
   '             KAFKA_BROKERS (for --via kafka; default: .qupersync/stack.env)',
@@ -116,9 +119,41 @@ export function parseCliArguments(argv: readonly string[]): CliCommand {
         json: parsed.flags.has('--json'),
       };
     }
+    case 'reset': {
+      const parsed = parseOptions(command, rest, {
+        flags: ['--json'],
+        valued: ['--watermark'],
+        positionals: ['job'],
+      });
+      const job = parsed.positionals[0] ?? '';
+      if (!jobNamePattern.test(job))
+        throw new CliUsageError(`reset: "${job}" is not a job name ([a-z0-9_-]{1,64})`);
+      return {
+        command,
+        job,
+        watermark: parseWatermark(parsed.values.get('--watermark')),
+        json: parsed.flags.has('--json'),
+      };
+    }
     default:
       throw new CliUsageError(`unknown command "${command}"`);
   }
+}
+
+/** A watermark as the API shows it: a JSON array of text values, [watermark, ...primary key]. */
+function parseWatermark(text: string | undefined): string[] | null {
+  if (text === undefined) return null;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  if (!Array.isArray(parsed) || parsed.length === 0 || !parsed.every((value) => typeof value === 'string'))
+    throw new CliUsageError(
+      `reset: --watermark must be a JSON array of strings, like '["2024-01-01 00:00:00","42"]'`,
+    );
+  return parsed.filter((value): value is string => typeof value === 'string');
 }
 
 function parseOptions(command: string, argv: readonly string[], spec: OptionSpec): ParsedOptions {

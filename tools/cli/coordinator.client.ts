@@ -98,6 +98,15 @@ export class CoordinatorClient {
     }
   }
 
+  resetJob(job: string, watermark: string[] | null): Promise<{ job: string; watermark: string[] | null }> {
+    return this.request(
+      'POST',
+      `/jobs/${encodeURIComponent(job)}/reset`,
+      z.object({ job: z.string(), watermark: z.array(z.string()).nullable() }),
+      watermark === null ? {} : { watermark },
+    );
+  }
+
   listFailures(filter: { job?: string | undefined } = {}): Promise<FailureView[]> {
     return this.request('GET', `/failures${queryString({ job: filter.job })}`, z.array(failureViewSchema));
   }

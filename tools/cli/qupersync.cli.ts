@@ -120,6 +120,17 @@ async function execute(
     }
     case 'trigger':
       return trigger(command, client, io, dependencies);
+    case 'reset': {
+      const reset = await client.resetJob(command.job, command.watermark);
+      io.stdout(
+        command.json
+          ? formatJson(reset)
+          : reset.watermark === null
+            ? `watermark of ${reset.job} cleared: its next incremental run reads every row\n`
+            : `watermark of ${reset.job} set to ${JSON.stringify(reset.watermark)}\n`,
+      );
+      return 0;
+    }
   }
 }
 

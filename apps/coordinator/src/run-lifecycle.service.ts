@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { HttpException, HttpStatus, Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
-import { JobCatalog } from '@qupersync/config';
+import { JobCatalog, JobDefinition } from '@qupersync/config';
 import {
   BatchEventMessage,
   extractRequestCodec,
@@ -76,6 +76,7 @@ export class RunLifecycleService {
           return { run: joined, coalesced: true, created: false };
         }
         const runId = randomUUID();
+        if (mode === 'incremental') await this.requireSameCursorColumns(client, job);
         const fromCursor =
           mode === 'incremental' ? await this.repository.watermarkOf(job.name, client) : null;
         await this.repository.insertRun(client, {
@@ -105,6 +106,66 @@ export class RunLifecycleService {
     }
     const run = (await this.repository.findRun(outcome.run.id)) ?? outcome.run;
     return { run, coalesced: outcome.coalesced };
+  }
+
+  /**
+   * A stored watermark belongs to the columns it was read from. After primary_key or watermark
+   * changed in the jobs file, comparing it with the new columns would skip or re-read rows
+   * without a word, so the run is refused until the operator resets the job.
+   */
+  private async requireSameCursorColumns(client: PoolClient, job: JobDefinition): Promise<void> {
+    const watermark = await this.repository.watermarkOf(job.name, client);
+    if (watermark === null) return;
+    const current = cursorColumnsOf(job);
+    const stored = await this.repository.cursorColumnsOf(client, job.name);
+    const changed =
+      stored === null
+        ? watermark.length !== current.length
+        : stored.join('\u0000') !== current.join('\u0000');
+    if (!changed) return;
+    throw new QuperSyncError(
+      'MESSAGE_INVALID',
+      'permanent',
+      `job "${job.name}": its cursor columns changed from (${stored?.join(', ') ?? `${watermark.length} values`}) ` +
+        `to (${current.join(', ')}) since the watermark ${JSON.stringify(watermark)} was stored; ` +
+        `run \`qupersync reset ${job.name}\` (POST /jobs/${job.name}/reset) to sync from the start, or give it a watermark of the new columns`,
+    );
+  }
+
+  /**
+   * Clears a job's watermark (the next incremental run reads everything), or sets it to values of
+   * the job's cursor columns ([watermark, ...primary key]). Refused while the job has a run.
+   */
+  async reset(
+    jobName: string,
+    watermark: string[] | null,
+  ): Promise<{ job: string; watermark: string[] | null }> {
+    const job = this.jobs.find(jobName);
+    if (job === undefined) throw new QuperSyncError('JOB_UNKNOWN', 'permanent', `unknown job "${jobName}"`);
+    const columns = cursorColumnsOf(job);
+    if (watermark !== null && (job.watermark === undefined || watermark.length !== columns.length)) {
+      throw new QuperSyncError(
+        'MESSAGE_INVALID',
+        'permanent',
+        job.watermark === undefined
+          ? `job "${job.name}" has no watermark column to set`
+          : `a watermark of job "${job.name}" has ${columns.length} values (${columns.join(', ')}), not ${watermark.length}`,
+      );
+    }
+    await this.database.withTransaction(async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`qupersync-job:${job.name}`]);
+      const active = await this.repository.activeRunOf(client, job.name);
+      if (active !== undefined)
+        throw new QuperSyncError(
+          'JOB_BUSY',
+          'permanent',
+          `job "${job.name}" has an active run ${active.id}; wait for it to end before a reset`,
+        );
+      if (watermark === null) await this.repository.clearWatermark(client, job.name);
+      else await this.repository.advanceWatermark(client, job.name, null, watermark, columns);
+    });
+    this.logger.warn('watermark reset', { job: job.name, watermark });
+    return { job: job.name, watermark };
   }
 
   /** The job's queued follow-up run, created on the first trigger that needs one. */
@@ -396,7 +457,14 @@ export class RunLifecycleService {
       return;
     }
     if (run.mode === 'incremental' && run.highCursor !== null) {
-      await this.repository.advanceWatermark(client, run.job, run.id, run.highCursor);
+      const job = this.jobs.find(run.job);
+      await this.repository.advanceWatermark(
+        client,
+        run.job,
+        run.id,
+        run.highCursor,
+        job === undefined ? [] : cursorColumnsOf(job),
+      );
     }
     await this.endRun(client, run, 'succeeded', null);
     this.logger.info('run succeeded', {
@@ -453,6 +521,11 @@ export function rowAccountingError(
   return null;
 }
 
+/** The columns a job's watermark values belong to: [watermark, ...primary key]. */
+function cursorColumnsOf(job: JobDefinition): string[] {
+  return job.watermark === undefined ? [...job.primaryKey] : [job.watermark, ...job.primaryKey];
+}
+
 function isTerminal(status: RunRecord['status']): boolean {
   return status === 'succeeded' || status === 'failed';
 }
@@ -469,6 +542,8 @@ export function toHttpError(error: unknown): never {
       case 'MESSAGE_INVALID':
       case 'MESSAGE_UNDECODABLE':
         throw new HttpException({ statusCode: 400, message: error.message }, HttpStatus.BAD_REQUEST);
+      case 'JOB_BUSY':
+        throw new HttpException({ statusCode: 409, message: error.message }, HttpStatus.CONFLICT);
       case 'ROW_INVALID':
       case 'BATCH_INVALID':
       case 'SOURCE_STATEMENT_FAILED':

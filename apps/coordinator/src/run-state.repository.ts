@@ -317,13 +317,35 @@ export class RunStateRepository {
     return rows[0]?.watermark ?? null;
   }
 
-  async advanceWatermark(client: PoolClient, job: string, runId: string, cursor: string[]): Promise<void> {
+  async advanceWatermark(
+    client: PoolClient,
+    job: string,
+    runId: string | null,
+    cursor: string[],
+    cursorColumns: readonly string[],
+  ): Promise<void> {
     await client.query(
-      `INSERT INTO qupersync_state (job, kind, run_id, watermark) VALUES ($1, 'watermark', $2, $3)
+      `INSERT INTO qupersync_state (job, kind, run_id, watermark, cursor_columns) VALUES ($1, 'watermark', $2, $3, $4)
        ON CONFLICT (job) WHERE kind = 'watermark'
-       DO UPDATE SET run_id = EXCLUDED.run_id, watermark = EXCLUDED.watermark, recorded_at = now()`,
-      [job, runId, JSON.stringify(cursor)],
+       DO UPDATE SET run_id = EXCLUDED.run_id, watermark = EXCLUDED.watermark,
+         cursor_columns = EXCLUDED.cursor_columns, recorded_at = now()`,
+      [job, runId, JSON.stringify(cursor), cursorColumns],
     );
+  }
+
+  /** The columns the stored watermark's values belong to; null when unknown (stored before 0007). */
+  async cursorColumnsOf(client: PoolClient, job: string): Promise<string[] | null> {
+    const row = (
+      await client.query<{ cursor_columns: string[] | null }>(
+        "SELECT cursor_columns FROM qupersync_state WHERE job = $1 AND kind = 'watermark'",
+        [job],
+      )
+    ).rows[0];
+    return row?.cursor_columns ?? null;
+  }
+
+  async clearWatermark(client: PoolClient, job: string): Promise<void> {
+    await client.query("DELETE FROM qupersync_state WHERE job = $1 AND kind = 'watermark'", [job]);
   }
 
   /** Records an event id; false when it was applied before (events are applied once). */

@@ -26,6 +26,8 @@ const triggerBodySchema = z
   })
   .strict();
 
+const resetBodySchema = z.object({ watermark: z.array(z.string()).min(1).nullable().optional() }).strict();
+
 const limitSchema = z.coerce.number().int().min(1).max(1000).default(50);
 
 function parseOrBadRequest<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, value: unknown): T {
@@ -91,6 +93,21 @@ export class RunsController {
         status: outcome.run.status,
         coalesced: outcome.coalesced,
       };
+    } catch (error) {
+      return toHttpError(error);
+    }
+  }
+
+  /** Clears the job's watermark, or sets it to `watermark` ([watermark value, ...key values]). */
+  @Post('jobs/:name/reset')
+  @HttpCode(200)
+  async reset(
+    @Param('name') name: string,
+    @Body() body: unknown,
+  ): Promise<{ job: string; watermark: string[] | null }> {
+    const parsed = parseOrBadRequest(resetBodySchema, body ?? {});
+    try {
+      return await this.lifecycle.reset(name, parsed.watermark ?? null);
     } catch (error) {
       return toHttpError(error);
     }

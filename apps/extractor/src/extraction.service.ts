@@ -28,7 +28,7 @@ import {
 } from '@qupersync/redshift';
 import type { RedshiftEnvironment } from '@qupersync/redshift';
 import { BatchPublisher } from './batch-publisher.service';
-import { buildKeysetStatement } from './keyset-statement.builder';
+import { buildKeysetStatement, buildNullKeyStatement } from './keyset-statement.builder';
 import { createSourceRowConverter } from './source-row.converter';
 
 export const REDSHIFT_ENVIRONMENT = Symbol('REDSHIFT_ENVIRONMENT');
@@ -106,6 +106,7 @@ export class ExtractionService {
       incremental && fromCursor !== null && job.lookbackMs > 0
         ? lookbackStart(fromCursor[0] ?? '', job.lookbackMs)
         : null;
+    const windowLookbackFrom = lookbackFrom;
     let sequence = 0;
     let rows = 0;
     let pending: BatchRow[] = [];
@@ -187,6 +188,48 @@ export class ExtractionService {
         }
         if (received < statementRows) break;
       }
+      // Rows with a NULL key cannot be paged by key: read apart, once per run window, and sent on
+      // like any row, so the transformer counts them invalid (the key is always required) and
+      // dead-letters them with the reason, or fails the batch under on_invalid: fail.
+      const nullKeyStatement = buildNullKeyStatement({
+        source,
+        projection: converter.projection,
+        primaryKey: job.primaryKey,
+        limit: maxNullKeyRows + 1,
+        ...(incremental && watermark !== undefined && upperBound !== null
+          ? {
+              watermark: {
+                column: watermark,
+                upperBound,
+                after: fromCursor?.[0] ?? null,
+                lookbackFrom: windowLookbackFrom,
+              },
+            }
+          : {}),
+      });
+      const nullKeys = await this.gateway.runQuery({
+        sql: nullKeyStatement.sql,
+        parameters: nullKeyStatement.parameters,
+        target,
+        statementName: `qupersync:${job.name}:${request.runId}:null-keys`,
+        resultFormat,
+      });
+      if (nullKeys.totalRows > maxNullKeyRows) {
+        throw new QuperSyncError(
+          'ROW_INVALID',
+          'permanent',
+          `job ${job.name}: more than ${maxNullKeyRows} rows have a NULL in a primary key column (${job.primaryKey.join(', ')}); fix the source or choose another key`,
+        );
+      }
+      let nullKeyRows = 0;
+      for await (const page of nullKeys.pages()) {
+        for (const record of page) {
+          pending.push(converter.toRow(record));
+          nullKeyRows += 1;
+          if (pending.length >= job.batchSize) await flush();
+        }
+      }
+      if (nullKeyRows > 0) log.warn('rows with a NULL primary key sent on as invalid', { rows: nullKeyRows });
     }
     await flush();
     for (const sending of inFlight.splice(0)) await sending;
@@ -257,6 +300,8 @@ export class ExtractionService {
 }
 
 const maxBatchesInFlight = 4;
+/** One run reads at most this many NULL-key rows (they come in one unordered statement). */
+const maxNullKeyRows = 100_000;
 
 /**
  * An attempt id that sorts by start time: 13 digits of milliseconds, then a UUID. A redelivered

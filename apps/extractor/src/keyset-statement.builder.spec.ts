@@ -1,4 +1,4 @@
-import { buildKeysetStatement, keysetPredicate } from './keyset-statement.builder';
+import { buildKeysetStatement, buildNullKeyStatement, keysetPredicate } from './keyset-statement.builder';
 
 describe('keysetPredicate', () => {
   it('spells out a composite comparison so equal leading values fall through to the next key', () => {
@@ -18,7 +18,7 @@ describe('buildKeysetStatement', () => {
       limit: 500,
     });
     expect(statement.sql).toBe(
-      'SELECT q."id" FROM "public"."orders" AS q WHERE q."id" > :cursor_0 ORDER BY q."id" LIMIT 500',
+      'SELECT q."id" FROM "public"."orders" AS q WHERE q."id" IS NOT NULL AND q."id" > :cursor_0 ORDER BY q."id" LIMIT 500',
     );
     expect(statement.parameters).toEqual({ cursor_0: '41' });
   });
@@ -71,5 +71,42 @@ describe('buildKeysetStatement', () => {
         limit: 1,
       }),
     ).toThrow(/cursor/);
+  });
+});
+
+describe('NULL keys', () => {
+  it('leaves rows with a NULL key column out of every keyset statement, composite keys included', () => {
+    const statement = buildKeysetStatement({
+      source: '"orders"',
+      projection: ['q."id"'],
+      keyColumns: ['updated_at', 'id', 'line'],
+      cursor: ['2024-01-01 00:00:00', '7', '1'],
+      limit: 10,
+      watermark: { column: 'updated_at', upperBound: '2024-02-01 00:00:00', lookbackFrom: null },
+    });
+    expect(statement.sql).toContain('q."id" IS NOT NULL AND q."line" IS NOT NULL');
+  });
+
+  it('reads the NULL-key rows of the run window once, apart', () => {
+    expect(
+      buildNullKeyStatement({
+        source: '"orders"',
+        projection: ['q."id"'],
+        primaryKey: ['id', 'line'],
+        limit: 100,
+        watermark: {
+          column: 'updated_at',
+          upperBound: '2024-02-01',
+          after: '2024-01-01',
+          lookbackFrom: null,
+        },
+      }),
+    ).toEqual({
+      sql: 'SELECT q."id" FROM "orders" AS q WHERE (q."id" IS NULL OR q."line" IS NULL) AND q."updated_at" IS NOT NULL AND q."updated_at" <= :upper_bound AND q."updated_at" > :after_watermark LIMIT 100',
+      parameters: { upper_bound: '2024-02-01', after_watermark: '2024-01-01' },
+    });
+    expect(
+      buildNullKeyStatement({ source: '"orders"', projection: ['q."id"'], primaryKey: ['id'], limit: 5 }).sql,
+    ).toBe('SELECT q."id" FROM "orders" AS q WHERE (q."id" IS NULL) LIMIT 5');
   });
 });

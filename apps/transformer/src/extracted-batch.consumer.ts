@@ -85,6 +85,13 @@ export class ExtractedBatchConsumer {
       service: 'transformer',
       occurredAtMs: Date.now(),
     };
+    // The event goes first. Batch events are keyed by run, so the loader's batch_loaded for this
+    // batch (produced only after it has read the batch sent below) lands behind it in the same
+    // partition: the coordinator always knows a batch's invalid rows before it can see the batch
+    // loaded, and so never ends a run whose row accounting is still incomplete.
+    await this.kafka.send(TopicNames.batchEvent, [
+      { key: identity.runId, value: batchEventCodec.encode(event) },
+    ]);
     if (outcome.container !== null) {
       await this.kafka.send(TopicNames.batchTransformed, [
         {
@@ -94,9 +101,6 @@ export class ExtractedBatchConsumer {
         },
       ]);
     }
-    await this.kafka.send(TopicNames.batchEvent, [
-      { key: identity.runId, value: batchEventCodec.encode(event) },
-    ]);
     this.metrics.rows.inc({ phase: 'transform', job: identity.job }, outcome.validRows);
     this.metrics.batches.inc({
       phase: 'transform',

@@ -6,6 +6,7 @@ export type ErrorCode =
   | 'MESSAGE_UNDECODABLE'
   | 'MESSAGE_INVALID'
   | 'JOB_UNKNOWN'
+  | 'JOB_BUSY'
   | 'ROW_INVALID'
   | 'BATCH_INVALID'
   | 'SOURCE_STATEMENT_FAILED'

@@ -4,6 +4,7 @@ import { rowAccountingMigration } from './0003-row-accounting.migration';
 import { runFencesMigration } from './0004-run-fences.migration';
 import { runWarningsMigration } from './0005-run-warnings.migration';
 import { triggerFollowUpsMigration } from './0006-trigger-follow-ups.migration';
+import { cursorColumnsMigration } from './0007-cursor-columns.migration';
 import { StateMigration } from './state-migration';
 
 export type { StateMigration } from './state-migration';
@@ -16,4 +17,5 @@ export const stateMigrations: readonly StateMigration[] = [
   runFencesMigration,
   runWarningsMigration,
   triggerFollowUpsMigration,
+  cursorColumnsMigration,
 ];
