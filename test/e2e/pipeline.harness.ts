@@ -43,6 +43,8 @@ export interface JobSpec {
   readonly extra?: readonly string[];
   /** source.result_format; the environment's default (CSV) when absent. */
   readonly resultFormat?: 'csv' | 'json';
+  /** source.statement_timeout, e.g. `1s`. */
+  readonly statementTimeout?: string;
 }
 
 export class PipelineHarness {
@@ -197,7 +199,7 @@ function renderJobsFile(jobs: readonly JobSpec[]): string {
   for (const job of jobs) {
     lines.push(
       `  - name: ${job.name}`,
-      `    source: { table: public.${job.table}${job.resultFormat === undefined ? '' : `, result_format: ${job.resultFormat}`} }`,
+      `    source: { table: public.${job.table}${job.resultFormat === undefined ? '' : `, result_format: ${job.resultFormat}`}${job.statementTimeout === undefined ? '' : `, statement_timeout: ${job.statementTimeout}`} }`,
       `    target: { table: public.${job.table} }`,
       '    primary_key: [id]',
       `    mode: ${job.mode ?? 'incremental'}`,

@@ -553,6 +553,7 @@ export function toHttpError(error: unknown): never {
       case 'TARGET_ROW_REJECTED':
       case 'TARGET_WRITE_FAILED':
       case 'TARGET_INCOMPATIBLE':
+      case 'BROKER_REJECTED':
       case 'RUN_STALLED':
       case 'BATCH_STALE':
       case 'INTERNAL':

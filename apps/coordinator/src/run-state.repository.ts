@@ -152,6 +152,24 @@ export class RunStateRepository {
     return rows.map(toRunRecord);
   }
 
+  /** Active runs without progress for longer than `timeoutMs`, by the database's clock (one clock for every coordinator). */
+  async stalledRuns(timeoutMs: number): Promise<RunRecord[]> {
+    const rows = await this.database.query<RunRow>(
+      `SELECT * FROM qupersync_runs WHERE status IN ('pending', 'extracting', 'loading')
+         AND last_progress_at < now() - make_interval(secs => $1::double precision / 1000) ORDER BY created_at`,
+      [timeoutMs],
+    );
+    return rows.map(toRunRecord);
+  }
+
+  /** The database's clock: what schedules fire by, so coordinators whose clocks differ agree. */
+  async databaseNow(): Promise<Date> {
+    const rows = await this.database.query<{ now: Date }>('SELECT now() AS now');
+    const now = rows[0]?.now;
+    if (now === undefined) throw new Error('SELECT now() returned no row');
+    return now;
+  }
+
   async activeRunOf(client: PoolClient, job: string): Promise<RunRecord | undefined> {
     const row = (
       await client.query<RunRow>(

@@ -1,12 +1,15 @@
 // Keeps runs moving: on start-up it resumes open runs from the database (re-publishing extract
 // requests of runs that never got one out), fails runs with no progress for too long, and fires
 // cron schedules. Schedule triggers use a request key per fire time, so two coordinators or a
-// restart never start the same scheduled run twice.
+// restart never start the same scheduled run twice. Both stall detection and schedules go by the
+// database's clock, not this process's: a coordinator whose clock runs ahead neither fails
+// healthy runs nor fires schedules early. A scheduled trigger that fails (the database away, say)
+// is retried on the next tick with the same key, never skipped.
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { CronExpressionParser } from 'cron-parser';
 import { JobCatalog } from '@qupersync/config';
 import { describeError } from '@qupersync/contracts';
-import { JsonLogger, SystemClock } from '@qupersync/observability';
+import { JsonLogger } from '@qupersync/observability';
 import { PostgresDatabase } from '@qupersync/postgres';
 import { COORDINATOR_SETTINGS, CoordinatorSettings } from './coordinator.settings';
 import { RunLifecycleService } from './run-lifecycle.service';
@@ -27,15 +30,10 @@ export class RunSupervisorService implements OnApplicationBootstrap, OnModuleDes
     private readonly lifecycle: RunLifecycleService,
     private readonly repository: RunStateRepository,
     private readonly database: PostgresDatabase,
-    private readonly clock: SystemClock,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
     await this.resumeOpenRuns();
-    for (const job of this.jobs.jobs) {
-      if (job.schedule !== undefined)
-        this.nextFire.set(job.name, this.nextFireAfter(job.schedule, this.clock.now()));
-    }
     this.timer = setInterval(() => void this.tick(), tickMs);
   }
 
@@ -70,29 +68,42 @@ export class RunSupervisorService implements OnApplicationBootstrap, OnModuleDes
   }
 
   private async failStalledRuns(): Promise<void> {
-    const now = this.clock.nowMs();
-    for (const run of await this.repository.activeRuns()) {
-      if (now - run.lastProgressAt.getTime() > this.settings.runStallTimeoutMs) {
-        await this.lifecycle.failRun(
-          run.id,
-          `no progress for ${Math.round(this.settings.runStallTimeoutMs / 1000)}s (stalled)`,
-        );
-      }
+    for (const run of await this.repository.stalledRuns(this.settings.runStallTimeoutMs)) {
+      await this.lifecycle.failRun(
+        run.id,
+        `no progress for ${Math.round(this.settings.runStallTimeoutMs / 1000)}s (stalled)`,
+      );
     }
   }
 
-  private async fireSchedules(): Promise<void> {
-    const now = this.clock.now();
+  /** Fires every schedule that is due by the database's clock; exposed for its unit spec. */
+  async fireSchedules(): Promise<void> {
+    const now = await this.repository.databaseNow();
     for (const job of this.jobs.jobs) {
-      const due = this.nextFire.get(job.name);
-      if (job.schedule === undefined || due === undefined || due > now) continue;
+      if (job.schedule === undefined) continue;
+      let due = this.nextFire.get(job.name);
+      if (due === undefined) {
+        due = this.nextFireAfter(job.schedule, now);
+        this.nextFire.set(job.name, due);
+      }
+      if (due > now) continue;
+      try {
+        await this.lifecycle.trigger({
+          job: job.name,
+          mode: null,
+          requestKey: `schedule:${job.name}:${due.toISOString()}`,
+          source: 'schedule',
+        });
+      } catch (error) {
+        // Kept due: the next tick tries the same fire time (same key) again.
+        this.logger.warn('scheduled trigger failed; retrying on the next tick', {
+          job: job.name,
+          due: due.toISOString(),
+          error: describeError(error),
+        });
+        continue;
+      }
       this.nextFire.set(job.name, this.nextFireAfter(job.schedule, now));
-      await this.lifecycle.trigger({
-        job: job.name,
-        mode: null,
-        requestKey: `schedule:${job.name}:${due.toISOString()}`,
-        source: 'schedule',
-      });
     }
   }
 

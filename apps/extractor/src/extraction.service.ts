@@ -88,7 +88,9 @@ export class ExtractionService {
     const fromCursor =
       request.fromCursor === null ? null : parseCursor(request.fromCursor, keyColumns.length);
     const upperBound =
-      incremental && watermark !== undefined ? await this.readUpperBound(source, watermark, target) : null;
+      incremental && watermark !== undefined
+        ? await this.readUpperBound(job, source, watermark, target)
+        : null;
     const resultFormat = job.source.resultFormat ?? this.environment.REDSHIFT_RESULT_FORMAT;
     log.info('extraction started', {
       mode: request.mode,
@@ -154,6 +156,7 @@ export class ExtractionService {
         });
         lookbackFrom = null;
         return this.gateway.runQuery({
+          signal: statementDeadline(job),
           sql: statement.sql,
           parameters: statement.parameters,
           target,
@@ -208,6 +211,7 @@ export class ExtractionService {
           : {}),
       });
       const nullKeys = await this.gateway.runQuery({
+        signal: statementDeadline(job),
         sql: nullKeyStatement.sql,
         parameters: nullKeyStatement.parameters,
         target,
@@ -253,7 +257,11 @@ export class ExtractionService {
     source: string,
     target: StatementTarget,
   ): Promise<BatchSchema> {
-    const probe = await this.gateway.runQuery({ sql: `SELECT * FROM ${source} AS q LIMIT 0`, target });
+    const probe = await this.gateway.runQuery({
+      signal: statementDeadline(job),
+      sql: `SELECT * FROM ${source} AS q LIMIT 0`,
+      target,
+    });
     for await (const _page of probe.pages()) {
       // Drain: a LIMIT 0 statement has no rows, only column metadata.
     }
@@ -281,12 +289,14 @@ export class ExtractionService {
 
   /** The run's fixed upper bound, read once before any data, so rows committed later wait for the next run. */
   private async readUpperBound(
+    job: JobDefinition,
     source: string,
     watermark: string,
     target: StatementTarget,
   ): Promise<string | null> {
     const column = `q.${quoteIdentifier(watermark)}`;
     const result = await this.gateway.runQuery({
+      signal: statementDeadline(job),
       sql: `SELECT CAST(MAX(${column}) AS VARCHAR) AS upper_bound FROM ${source} AS q`,
       target,
     });
@@ -300,6 +310,22 @@ export class ExtractionService {
 }
 
 const maxBatchesInFlight = 4;
+
+/**
+ * The job's statement_timeout as an abort signal: the gateway stops waiting, cancels the
+ * statement (CancelStatement) and fails it, so a statement stuck in the warehouse ends the
+ * extraction with a reason instead of holding the run until the stall timeout.
+ */
+function statementDeadline(job: JobDefinition): AbortSignal {
+  const controller = new AbortController();
+  const limitMs = job.source.statementTimeoutMs;
+  const timer = setTimeout(
+    () => controller.abort(new Error(`the job's source.statement_timeout (${limitMs} ms) passed`)),
+    limitMs,
+  );
+  timer.unref();
+  return controller.signal;
+}
 /** One run reads at most this many NULL-key rows (they come in one unordered statement). */
 const maxNullKeyRows = 100_000;
 

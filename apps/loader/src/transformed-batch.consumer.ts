@@ -16,7 +16,7 @@ import {
   BatchIdentity,
   decodeBatchContainer,
   DecodedBatch,
-  deadLetterCodec,
+  encodeDeadLetter,
   describeError,
   parseBatchHeaders,
   QuperSyncError,
@@ -304,7 +304,7 @@ export class TransformedBatchConsumer {
       TopicNames.deadLetter,
       rejected.map((rejection) => ({
         key: identity.job,
-        value: deadLetterCodec.encode({
+        value: encodeDeadLetter({
           job: identity.job,
           runId: identity.runId,
           sequence: identity.sequence,

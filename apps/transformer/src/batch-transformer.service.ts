@@ -9,7 +9,7 @@ import {
   BatchIdentity,
   BatchRow,
   BatchSchema,
-  deadLetterCodec,
+  encodeDeadLetter,
   describeError,
   ExactValue,
   QuperSyncError,
@@ -164,7 +164,7 @@ export function encodeDeadLetterRow(
 ): Buffer {
   const key: Record<string, ExactValue> = {};
   for (const name of schema.primaryKey) key[name] = invalid.row[name] ?? null;
-  return deadLetterCodec.encode({
+  return encodeDeadLetter({
     job: identity.job,
     runId: identity.runId,
     sequence: identity.sequence,

@@ -10,7 +10,7 @@ import {
   batchEventId,
   BatchEventMessage,
   BatchIdentity,
-  deadLetterCodec,
+  encodeDeadLetter,
   decodeBatchContainer,
   parseBatchHeaders,
   QuperSyncError,
@@ -131,7 +131,7 @@ export class ExtractedBatchConsumer {
     await this.kafka.send(TopicNames.deadLetter, [
       {
         key: identity.job,
-        value: deadLetterCodec.encode({
+        value: encodeDeadLetter({
           job: identity.job,
           runId: identity.runId,
           sequence: identity.sequence,

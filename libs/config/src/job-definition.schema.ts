@@ -48,6 +48,7 @@ const sourceSchema = z
     secret_arn: z.string().min(1).optional(),
     db_user: z.string().min(1).optional(),
     result_format: z.enum(['csv', 'json']).optional(),
+    statement_timeout: duration.default('30m'),
   })
   .strict()
   .refine((source) => (source.table === undefined) !== (source.sql === undefined), {
@@ -288,6 +289,8 @@ export interface JobSource {
   readonly dbUser: string | undefined;
   /** Overrides REDSHIFT_RESULT_FORMAT for this job's extraction statements. */
   readonly resultFormat: 'CSV' | 'JSON' | undefined;
+  /** A Data API statement still running after this long is cancelled and fails the extraction. */
+  readonly statementTimeoutMs: number;
 }
 
 export interface EntityDefinition {
@@ -343,6 +346,7 @@ export function toJobDefinitions(file: z.infer<typeof jobsFileSchema>): JobDefin
       dbUser: job.source.db_user,
       resultFormat:
         job.source.result_format === undefined ? undefined : resultFormats[job.source.result_format],
+      statementTimeoutMs: job.source.statement_timeout,
     },
     targetTable: job.target.table,
     primaryKey: job.primary_key,

@@ -4,3 +4,4 @@ export * from './kafka-record.transport';
 export * from './kafka.module';
 export * from './service.bootstrap';
 export * from './rethrow-rpc-exception.filter';
+export * from './kafka-error.classifier';

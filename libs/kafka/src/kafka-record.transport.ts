@@ -20,7 +20,7 @@ import {
   Producer,
 } from 'kafkajs';
 import { lastValueFrom } from 'rxjs';
-import { deadLetterCodec, describeError, QuperSyncError, TopicNames } from '@qupersync/contracts';
+import { encodeDeadLetter, describeError, QuperSyncError, TopicNames } from '@qupersync/contracts';
 import { backoffDelayMs, JsonLogger } from '@qupersync/observability';
 import { KafkaSettings, toKafkaConfig } from './kafka.settings';
 
@@ -247,7 +247,7 @@ export class KafkaRecordTransport extends Server implements CustomTransportStrat
   }
 
   private async deadLetter(record: KafkaRecord, error: QuperSyncError): Promise<void> {
-    const value = deadLetterCodec.encode({
+    const value = encodeDeadLetter({
       job: record.headers['qupersync-job'] ?? null,
       runId: record.headers['qupersync-run-id'] ?? null,
       sequence: null,

@@ -3,6 +3,7 @@
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { Admin, Consumer, Kafka, logLevel, LogEntry, Producer, CompressionTypes } from 'kafkajs';
 import { JsonLogger } from '@qupersync/observability';
+import { classifySendError } from './kafka-error.classifier';
 import { KAFKA_SETTINGS, KafkaSettings, toKafkaConfig } from './kafka.settings';
 
 export interface OutgoingMessage {
@@ -57,16 +58,21 @@ export class KafkaGateway implements OnModuleDestroy {
   async send(topic: string, messages: readonly OutgoingMessage[]): Promise<void> {
     if (messages.length === 0) return;
     const producer = await this.producer();
-    await producer.send({
-      topic,
-      acks: -1,
-      compression: CompressionTypes.None,
-      messages: messages.map((message) => ({
-        key: message.key,
-        value: message.value,
-        headers: message.headers ? { ...message.headers } : undefined,
-      })),
-    });
+    try {
+      await producer.send({
+        topic,
+        acks: -1,
+        compression: CompressionTypes.None,
+        messages: messages.map((message) => ({
+          key: message.key,
+          value: message.value,
+          headers: message.headers ? { ...message.headers } : undefined,
+        })),
+      });
+    } catch (error) {
+      const bytes = messages.reduce((total, message) => total + message.value.length, 0);
+      classifySendError(error, topic, messages.length, bytes);
+    }
   }
 
   createConsumer(
