@@ -13,8 +13,6 @@ import {
   BatchSchema,
   ExactValue,
   ExtractRequestMessage,
-  formatTimestampMicros,
-  parseTimestampMicros,
   QuperSyncError,
 } from '@qupersync/contracts';
 import { columnKindOf } from '@qupersync/entity';
@@ -30,6 +28,7 @@ import type { RedshiftEnvironment } from '@qupersync/redshift';
 import { BatchPublisher } from './batch-publisher.service';
 import { buildKeysetStatement, buildNullKeyStatement } from './keyset-statement.builder';
 import { createSourceRowConverter } from './source-row.converter';
+import { earlierOf, shiftBack, temporalKindOf } from './watermark-window';
 
 export const REDSHIFT_ENVIRONMENT = Symbol('REDSHIFT_ENVIRONMENT');
 
@@ -87,9 +86,10 @@ export class ExtractionService {
       incremental && watermark !== undefined ? [watermark, ...job.primaryKey] : [...job.primaryKey];
     const fromCursor =
       request.fromCursor === null ? null : parseCursor(request.fromCursor, keyColumns.length);
+    const watermarkColumn = schema.columns.find((column) => column.name === watermark);
     const upperBound =
-      incremental && watermark !== undefined
-        ? await this.readUpperBound(job, source, watermark, target)
+      incremental && watermarkColumn !== undefined
+        ? await this.readUpperBound(job, source, watermarkColumn, target)
         : null;
     const resultFormat = job.source.resultFormat ?? this.environment.REDSHIFT_RESULT_FORMAT;
     log.info('extraction started', {
@@ -105,8 +105,12 @@ export class ExtractionService {
     const statementRows = Math.max(job.batchSize, Math.min(100_000, job.batchSize * 20));
     let cursor: string[] | null = fromCursor;
     let lookbackFrom =
-      incremental && fromCursor !== null && job.lookbackMs > 0
-        ? lookbackStart(fromCursor[0] ?? '', job.lookbackMs)
+      incremental && fromCursor !== null && job.lookbackMs > 0 && watermarkColumn !== undefined
+        ? shiftBack(
+            fromCursor[0] ?? '',
+            temporalKindOf(watermarkColumn, 'lookback', job.name),
+            job.lookbackMs,
+          )
         : null;
     const windowLookbackFrom = lookbackFrom;
     let sequence = 0;
@@ -287,25 +291,38 @@ export class ExtractionService {
     return { job: job.name, columns, primaryKey: [...job.primaryKey], watermark: job.watermark ?? null };
   }
 
-  /** The run's fixed upper bound, read once before any data, so rows committed later wait for the next run. */
+  /**
+   * The run's fixed upper bound, read once before any data, so rows committed later wait for the
+   * next run: MAX(watermark), or with a settle window min(MAX(watermark), GETDATE() - settle) by
+   * the warehouse's own clock, so rows of transactions still open there are not passed over.
+   */
   private async readUpperBound(
     job: JobDefinition,
     source: string,
-    watermark: string,
+    watermark: BatchColumn,
     target: StatementTarget,
   ): Promise<string | null> {
-    const column = `q.${quoteIdentifier(watermark)}`;
+    const column = `q.${quoteIdentifier(watermark.name)}`;
+    const kind = job.settleMs > 0 ? temporalKindOf(watermark, 'settle', job.name) : undefined;
+    const sourceNow = kind === undefined ? '' : ', CAST(GETDATE() AS VARCHAR) AS source_now';
     const result = await this.gateway.runQuery({
       signal: statementDeadline(job),
-      sql: `SELECT CAST(MAX(${column}) AS VARCHAR) AS upper_bound FROM ${source} AS q`,
+      sql: `SELECT CAST(MAX(${column}) AS VARCHAR) AS upper_bound${sourceNow} FROM ${source} AS q`,
       target,
     });
     let upper: string | null = null;
+    let now: string | null = null;
     for await (const page of result.pages()) {
-      const value = page[0]?.[0];
+      const [value, clock] = page[0] ?? [];
       if (value !== undefined && value !== null) upper = String(value);
+      if (clock !== undefined && clock !== null) now = String(clock);
     }
-    return upper;
+    if (kind === undefined || upper === null) return upper;
+    if (now === null)
+      throw new QuperSyncError('SOURCE_STATEMENT_FAILED', 'permanent', 'GETDATE() returned no value');
+    // GETDATE() is UTC without an offset; written as a value of the watermark's own type.
+    const settled = shiftBack(kind === 'timestamptz' ? `${now}+00` : now, kind, job.settleMs);
+    return earlierOf(upper, settled, kind);
   }
 }
 
@@ -382,13 +399,4 @@ function cursorText(value: ExactValue): string {
     throw new QuperSyncError('ROW_INVALID', 'permanent', 'a key or watermark column is NULL');
   if (Buffer.isBuffer(value)) return value.toString('hex');
   return typeof value === 'string' ? value : String(value);
-}
-
-function lookbackStart(watermark: string, lookbackMs: number): string | null {
-  try {
-    return formatTimestampMicros(parseTimestampMicros(watermark) - BigInt(lookbackMs) * 1000n, false);
-  } catch {
-    // A non-timestamp watermark (an integer version, say) has no time window to look back over.
-    return null;
-  }
 }

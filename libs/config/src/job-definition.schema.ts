@@ -212,6 +212,7 @@ const jobSchema = z
     mode: z.enum(['incremental', 'full']).default('full'),
     watermark: identifier.nullish().transform((value) => value ?? undefined),
     lookback: duration.default('0s'),
+    settle: duration.default('0s'),
     batch_size: z.number().int().min(1).max(100_000).default(1000),
     commit_per_batch: z.boolean().default(true),
     max_retries: z.number().int().min(0).max(100).default(3),
@@ -311,6 +312,12 @@ export interface JobDefinition {
   readonly mode: 'incremental' | 'full';
   readonly watermark: string | undefined;
   readonly lookbackMs: number;
+  /**
+   * Rows whose watermark is within this long of the warehouse's clock wait for the next run: the
+   * upper bound is min(MAX(watermark), GETDATE() - settle), so transactions still open at the
+   * source (their rows commit with older watermark values) are read next time, not skipped.
+   */
+  readonly settleMs: number;
   readonly batchSize: number;
   readonly commitPerBatch: boolean;
   readonly maxRetries: number;
@@ -353,6 +360,7 @@ export function toJobDefinitions(file: z.infer<typeof jobsFileSchema>): JobDefin
     mode: job.mode,
     watermark: job.watermark,
     lookbackMs: job.lookback,
+    settleMs: job.settle,
     batchSize: job.batch_size,
     commitPerBatch: job.commit_per_batch,
     maxRetries: job.max_retries,
