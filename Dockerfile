@@ -24,7 +24,8 @@ ENV NODE_ENV=production \
     TS_NODE_BASEURL=/app/dist \
     QUPERSYNC_SERVICE=coordinator \
     QUPERSYNC_JOBS_FILE=/app/config/jobs.yaml \
-    HTTP_PORT=8080
+    HTTP_PORT=8080 \
+    HTTP_HOST=0.0.0.0
 WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules

@@ -1,5 +1,6 @@
 // Starts the four services and the Data API endpoint as processes against the test servers
 // (from test/global-setup.ts), with a jobs file of the test's own, and talks to the coordinator.
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,7 +67,10 @@ export class PipelineHarness {
     writeFileSync(jobsFile, renderJobsFile(jobs));
     const loaders = options.loaders ?? 1;
     const ports = await findFreePorts(4 + loaders);
+    // Every stack runs with the API's bearer token, as production does by default.
+    const apiToken = options.environment?.COORDINATOR_API_TOKEN ?? `e2e-token-${randomUUID()}`;
     const planned = planServices({
+      apiToken,
       stack: {
         KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '',
         DATABASE_URL: process.env.DATABASE_URL ?? '',
@@ -90,7 +94,7 @@ export class PipelineHarness {
       services,
       specs,
       logDirectory,
-      options.environment?.COORDINATOR_API_TOKEN,
+      apiToken,
     );
   }
 

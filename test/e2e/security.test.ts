@@ -1,9 +1,10 @@
 // Security on the real stack: a jobs file that tries SQL injection stops a service before any
 // SQL runs; secrets (database password, AWS secret key, API token) never reach the logs of a
-// full run; the coordinator's API demands its bearer token when one is configured.
+// full run; the coordinator's API demands its bearer token, and will not start without one unless
+// COORDINATOR_API_AUTH=none says so; services bind loopback unless HTTP_HOST says otherwise.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createAllTypesTable, executeSql } from '@qupersync/testing';
 import { repositoryRoot } from '../../tools/stack';
@@ -34,6 +35,18 @@ it('refuses to start on a jobs file whose names try SQL injection, naming the jo
       '',
     ].join('\n'),
   );
+  const result = startCoordinator({ QUPERSYNC_JOBS_FILE: jobsFile, COORDINATOR_API_TOKEN: secrets.apiToken });
+  expect(result.status).toBe(1);
+  expect(result.stderr).toMatch(
+    /job orders, field source\.table: "public\.orders; DROP TABLE users; --" is not a valid \[schema\.\]table name/,
+  );
+  expect(result.stderr).not.toMatch(/ECONNREFUSED|connect/);
+});
+
+/** Runs the coordinator's main until it exits (a configuration error ends it at once). */
+function startCoordinator(
+  environment: Record<string, string>,
+): ReturnType<typeof spawnSync> & { stderr: string } {
   const result = spawnSync(
     process.execPath,
     ['-r', 'tsconfig-paths/register', join(repositoryRoot, 'dist/apps/coordinator/src/main.js')],
@@ -43,21 +56,28 @@ it('refuses to start on a jobs file whose names try SQL injection, naming the jo
       timeout: 30_000,
       env: {
         ...process.env,
+        COORDINATOR_API_TOKEN: '',
         TS_NODE_PROJECT: join(repositoryRoot, 'tsconfig.json'),
         TS_NODE_BASEURL: join(repositoryRoot, 'dist'),
-        QUPERSYNC_JOBS_FILE: jobsFile,
+        QUPERSYNC_JOBS_FILE: join(repositoryRoot, 'config', 'jobs.yaml'),
         HTTP_PORT: '0',
         // Nothing listens here: had the service tried any SQL, the error would be a connection error.
         DATABASE_URL: 'postgres://nobody@127.0.0.1:9/none',
         KAFKA_BROKERS: '127.0.0.1:9',
+        ...environment,
       },
     },
   );
-  expect(result.status).toBe(1);
-  expect(result.stderr).toMatch(
-    /job orders, field source\.table: "public\.orders; DROP TABLE users; --" is not a valid \[schema\.\]table name/,
-  );
-  expect(result.stderr).not.toMatch(/ECONNREFUSED|connect/);
+  return { ...result, stderr: String(result.stderr) };
+}
+
+it('will not start an API without a bearer token unless COORDINATOR_API_AUTH=none says so', () => {
+  const missing = startCoordinator({});
+  expect(missing.status).toBe(1);
+  expect(missing.stderr).toMatch(/COORDINATOR_API_TOKEN.*is required \(or set COORDINATOR_API_AUTH=none/);
+  const short = startCoordinator({ COORDINATOR_API_TOKEN: 'short' });
+  expect(short.status).toBe(1);
+  expect(short.stderr).toMatch(/COORDINATOR_API_TOKEN.*must be at least 16 characters/);
 });
 
 describe('a full run with secrets configured', () => {
@@ -87,6 +107,17 @@ describe('a full run with secrets configured', () => {
     expect(response.status).toBe(401);
     const health = await fetch(`${pipeline.coordinatorUrl}/health`);
     expect(health.status).toBe(200);
+  });
+
+  it('binds its HTTP servers to loopback only', async () => {
+    const outside = Object.values(networkInterfaces())
+      .flat()
+      .find((address) => address !== undefined && address.family === 'IPv4' && !address.internal);
+    const port = new URL(pipeline.coordinatorUrl).port;
+    expect((await fetch(`http://127.0.0.1:${port}/health`)).status).toBe(200);
+    // A machine without another interface has nothing to check from outside.
+    if (outside === undefined) return;
+    await expect(fetch(`http://${outside.address}:${port}/health`)).rejects.toThrow();
   });
 
   it('keeps every secret out of every log line', async () => {

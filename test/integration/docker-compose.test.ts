@@ -4,6 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  coordinatorEnvironmentSchema,
   dataApiEnvironmentSchema,
   databaseEnvironmentSchema,
   kafkaEnvironmentSchema,
@@ -27,7 +28,7 @@ const imageSelector = 'QUPERSYNC_SERVICE';
 /** What each service cannot start without, a subset of what ARCHITECTURE.md allows it. */
 const requiredVariables: Record<QuperSyncService, readonly string[]> = {
   'data-api': ['WAREHOUSE_DATABASE_URL', 'HTTP_PORT'],
-  coordinator: ['KAFKA_BROKERS', 'DATABASE_URL', 'QUPERSYNC_JOBS_FILE', 'HTTP_PORT'],
+  coordinator: ['KAFKA_BROKERS', 'DATABASE_URL', 'QUPERSYNC_JOBS_FILE', 'HTTP_PORT', 'COORDINATOR_API_TOKEN'],
   extractor: [
     'KAFKA_BROKERS',
     'REDSHIFT_DATA_API_ENDPOINT',
@@ -44,7 +45,12 @@ const requiredVariables: Record<QuperSyncService, readonly string[]> = {
 /** The settings schemas each service's main parses (apps/<name>/src/main.ts). */
 const environmentSchemas: Record<QuperSyncService, readonly z.ZodTypeAny[]> = {
   'data-api': [dataApiEnvironmentSchema],
-  coordinator: [serviceEnvironmentSchema, databaseEnvironmentSchema, kafkaEnvironmentSchema],
+  coordinator: [
+    serviceEnvironmentSchema,
+    databaseEnvironmentSchema,
+    kafkaEnvironmentSchema,
+    coordinatorEnvironmentSchema,
+  ],
   extractor: [serviceEnvironmentSchema, redshiftEnvironmentSchema, kafkaEnvironmentSchema],
   transformer: [serviceEnvironmentSchema, kafkaEnvironmentSchema],
   loader: [serviceEnvironmentSchema, databaseEnvironmentSchema, kafkaEnvironmentSchema],
@@ -90,11 +96,19 @@ function environmentOf(service: ComposeService): Record<string, string> {
   return Object.fromEntries(entries);
 }
 
-/** Compose's `${NAME:-default}` interpolation, with an empty shell environment. */
+/** The .env a user makes from the committed example (`cp .env.example .env`). */
+const dotEnv = new Map(
+  readFileSync(join(repositoryRoot, '.env.example'), 'utf8')
+    .split('\n')
+    .map((line) => /^([A-Z0-9_]+)=(.*)$/.exec(line.trim()))
+    .flatMap((match) => (match?.[1] === undefined ? [] : [[match[1], match[2] ?? ''] as const])),
+);
+
+/** Compose's `${NAME:-default}` interpolation, with an empty shell and the example .env. */
 function interpolate(value: string): string {
   return value.replace(
-    /\$\{[A-Z0-9_]+(?::?-([^}]*))?\}/g,
-    (_match, fallback: string | undefined) => fallback ?? '',
+    /\$\{([A-Z0-9_]+)(?::?-([^}]*))?\}/g,
+    (_match, name: string, fallback: string | undefined) => dotEnv.get(name) ?? fallback ?? '',
   );
 }
 

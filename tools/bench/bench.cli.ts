@@ -199,7 +199,10 @@ class BenchScenario {
       this.environment = state.environment;
       const url = state.environment.COORDINATOR_URL;
       if (url === undefined) throw new BenchAbort('the bench stack started without a coordinator');
-      this.coordinator = new CoordinatorClient({ baseUrl: url, apiToken: process.env.COORDINATOR_API_TOKEN });
+      this.coordinator = new CoordinatorClient({
+        baseUrl: url,
+        apiToken: state.environment.COORDINATOR_API_TOKEN,
+      });
       if (alreadyUp) log('  a bench stack of the same shape was already running (--keep): reusing it');
     });
   }

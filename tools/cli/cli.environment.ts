@@ -33,8 +33,9 @@ export function resolveCliEnvironment(
     }
   }
   const brokers = nonEmpty(environment.KAFKA_BROKERS) ?? stack?.KAFKA_BROKERS;
+  const explicitUrl = nonEmpty(environment.COORDINATOR_URL);
   return {
-    coordinatorUrl: nonEmpty(environment.COORDINATOR_URL) ?? nonEmpty(stack?.COORDINATOR_URL),
+    coordinatorUrl: explicitUrl ?? nonEmpty(stack?.COORDINATOR_URL),
     kafkaBrokers:
       brokers === undefined
         ? undefined
@@ -42,7 +43,10 @@ export function resolveCliEnvironment(
             .split(',')
             .map((broker) => broker.trim())
             .filter(Boolean),
-    apiToken: nonEmpty(environment.COORDINATOR_API_TOKEN),
+    // The local stack's token goes only to the local stack's coordinator, never to another one.
+    apiToken:
+      nonEmpty(environment.COORDINATOR_API_TOKEN) ??
+      (explicitUrl === undefined ? nonEmpty(stack?.COORDINATOR_API_TOKEN) : undefined),
     stackEnvError,
   };
 }

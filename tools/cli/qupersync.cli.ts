@@ -28,6 +28,7 @@ import {
 } from './coordinator.client';
 import { toRunSummary, type RunView } from './coordinator-api.schema';
 import { findRunByRequestKey, RunWaitTimeoutError, waitForRunEnd } from './run.waiter';
+import { kafkaSecurityFromEnvironment } from '@qupersync/kafka';
 import { TriggerPublisher } from './trigger.publisher';
 
 export interface CliIo {
@@ -148,7 +149,7 @@ async function trigger(
     const publish =
       dependencies.publishTrigger ??
       ((targets: readonly string[], message: Parameters<TriggerPublisher['publish']>[0]) =>
-        new TriggerPublisher(targets).publish(message));
+        new TriggerPublisher(targets, kafkaSecurityFromEnvironment()).publish(message));
     await publish(brokers, {
       job: command.job,
       requestKey,

@@ -2,16 +2,17 @@
 // codec, keyed by job name. Used by `qupersync trigger --via kafka` to exercise the public entry point.
 import { TopicNames, triggerCodec, type TriggerMessage } from '@qupersync/contracts';
 import { Kafka, logLevel } from 'kafkajs';
+import { toKafkaConfig } from '@qupersync/kafka';
+import type { KafkaSettings } from '@qupersync/kafka';
 
 export class TriggerPublisher {
   private readonly kafka: Kafka;
 
-  constructor(brokers: readonly string[]) {
+  /** `security`: the same TLS and SASL settings the services use (kafkaSecurityFromEnvironment). */
+  constructor(brokers: readonly string[], security: Pick<KafkaSettings, 'ssl' | 'tls' | 'sasl'>) {
     this.kafka = new Kafka({
-      clientId: 'qupersync-cli',
-      brokers: [...brokers],
+      ...toKafkaConfig({ brokers, clientId: 'qupersync-cli', ...security }),
       logLevel: logLevel.NOTHING,
-      connectionTimeout: 5_000,
       retry: { retries: 3 },
     });
   }

@@ -179,7 +179,10 @@ class DemoScenario {
     const url = this.environment.COORDINATOR_URL;
     if (url === undefined)
       throw new Error('the stack started without a coordinator (no COORDINATOR_URL in stack.env)');
-    this.coordinator = new CoordinatorClient({ baseUrl: url, apiToken: process.env.COORDINATOR_API_TOKEN });
+    this.coordinator = new CoordinatorClient({
+      baseUrl: url,
+      apiToken: this.environment.COORDINATOR_API_TOKEN,
+    });
     return `${result.alreadyUp ? 'already running' : 'started'}; coordinator ${url}`;
   }
 
@@ -188,7 +191,7 @@ class DemoScenario {
     try {
       const jobs = await new CoordinatorClient({
         baseUrl: environment.COORDINATOR_URL,
-        apiToken: process.env.COORDINATOR_API_TOKEN,
+        apiToken: environment.COORDINATOR_API_TOKEN,
       }).listJobs();
       return jobs.some((job) => job.name === demoJob);
     } catch {

@@ -42,6 +42,8 @@ export interface ServicePlanInput {
   ports: readonly number[];
   jobsFile: string;
   logLevel: string;
+  /** The coordinator API's bearer token; the API refuses to run without one unless told (COORDINATOR_API_AUTH). */
+  apiToken?: string;
 }
 
 export class ServiceMainMissingError extends Error {
@@ -76,6 +78,10 @@ export function planServices(input: ServicePlanInput): ServiceSpec[] {
       LOG_LEVEL: input.logLevel,
     };
     if (kind === 'data-api') environment.WAREHOUSE_DATABASE_URL = input.stack.WAREHOUSE_DATABASE_URL;
+    if (kind === 'coordinator') {
+      if (input.apiToken === undefined) environment.COORDINATOR_API_AUTH = 'none';
+      else environment.COORDINATOR_API_TOKEN = input.apiToken;
+    }
     if (kind === 'extractor') {
       Object.assign(environment, {
         REDSHIFT_DATA_API_ENDPOINT: `http://127.0.0.1:${dataApiPort}`,

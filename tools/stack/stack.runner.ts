@@ -1,6 +1,7 @@
 // Brings the whole local stack up and down as one unit, and restarts single processes for chaos
 // tests. Only processes recorded in stack.json are ever signalled, and only while their command
 // line still matches what was started.
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { startKafka, stopKafka } from './kafka.server';
@@ -132,7 +133,10 @@ export async function upStack(options: StackUpOptions = {}): Promise<StackUpResu
   writeStackState(state);
 
   if (withServices) {
+    // The local stack's API is guarded like any other: a fresh token per stack, kept in stack.env.
+    const apiToken = randomBytes(24).toString('hex');
     const specs = planServices({
+      apiToken,
       stack: state.environment,
       loaders,
       ports: await findFreePorts(4 + loaders),
@@ -166,6 +170,7 @@ export async function upStack(options: StackUpOptions = {}): Promise<StackUpResu
       services.find((service) => service.name === name)?.port;
     state.environment.REDSHIFT_DATA_API_ENDPOINT = `http://127.0.0.1:${port('data-api')}`;
     state.environment.COORDINATOR_URL = `http://127.0.0.1:${port('coordinator')}`;
+    state.environment.COORDINATOR_API_TOKEN = apiToken;
     writeStackState(state);
   }
   return { state, alreadyUp: false };

@@ -12,6 +12,8 @@ const stackEnvironmentSchema = z.object({
   WAREHOUSE_DATABASE_URL: z.string().min(1),
   REDSHIFT_DATA_API_ENDPOINT: z.string().optional(),
   COORDINATOR_URL: z.string().optional(),
+  /** Made by `stack up` for its coordinator; the CLI, demo and bench send it. */
+  COORDINATOR_API_TOKEN: z.string().optional(),
 });
 export type StackEnvironment = z.infer<typeof stackEnvironmentSchema>;
 

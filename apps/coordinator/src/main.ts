@@ -37,6 +37,7 @@ runMain('coordinator', async () => {
     name: 'coordinator',
     module,
     httpPort: service.HTTP_PORT,
+    httpHost: service.HTTP_HOST,
     logLevel: service.LOG_LEVEL,
     // Triggers and batch events of different runs proceed side by side; one run's events share a partition.
     transport: {

@@ -241,6 +241,14 @@ export class RunLifecycleService {
         this.logger.warn('event for an unknown run ignored', { runId: event.runId, kind: event.kind });
         return undefined;
       }
+      if (event.job !== run.job) {
+        // A forged or misrouted event must not move another job's run: dead-lettered with the reason.
+        throw new QuperSyncError(
+          'MESSAGE_INVALID',
+          'permanent',
+          `batch event for run ${run.id} names job "${event.job}", but the run belongs to "${run.job}"`,
+        );
+      }
       if (isTerminal(run.status)) {
         await this.applyToEndedRun(client, run, event);
         return undefined;

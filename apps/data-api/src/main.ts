@@ -11,7 +11,7 @@ async function bootstrap(): Promise<void> {
     environment.LOG_LEVEL,
   );
   app.enableShutdownHooks();
-  await app.listen(environment.HTTP_PORT, '0.0.0.0');
+  await app.listen(environment.HTTP_PORT, environment.HTTP_HOST);
 }
 
 bootstrap().catch((error: unknown) => {

@@ -19,6 +19,7 @@ runMain('extractor', async () => {
     name: 'extractor',
     module: ExtractorModule.register({ kafka, redshift, jobs }),
     httpPort: service.HTTP_PORT,
+    httpHost: service.HTTP_HOST,
     logLevel: service.LOG_LEVEL,
     // Extraction of one request is long work; the handler heartbeats between batches.
     transport: {

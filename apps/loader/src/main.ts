@@ -28,6 +28,7 @@ runMain('loader', async () => {
       jobs,
     }),
     httpPort: service.HTTP_PORT,
+    httpHost: service.HTTP_HOST,
     logLevel: service.LOG_LEVEL,
     transport: {
       settings: kafka,

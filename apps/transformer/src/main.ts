@@ -37,6 +37,7 @@ runMain('transformer', async () => {
             },
     }),
     httpPort: service.HTTP_PORT,
+    httpHost: service.HTTP_HOST,
     logLevel: service.LOG_LEVEL,
     transport: {
       settings: kafka,

@@ -27,17 +27,58 @@ const optionalText = z
   .optional()
   .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
 
-export const kafkaEnvironmentSchema = z.object({
-  KAFKA_BROKERS: brokerList,
-  KAFKA_CLIENT_ID: optionalText,
+const kafkaSecurityFields = {
   KAFKA_SSL: z.enum(['true', 'false']).default('false'),
+  /** PEM files: the CA that signed the brokers' certificates, and a client certificate and key (mutual TLS). */
+  KAFKA_SSL_CA_FILE: optionalText,
+  KAFKA_SSL_CERT_FILE: optionalText,
+  KAFKA_SSL_KEY_FILE: optionalText,
   KAFKA_SASL_MECHANISM: z.enum(['plain', 'scram-sha-256', 'scram-sha-512']).optional(),
   KAFKA_SASL_USERNAME: optionalText,
   KAFKA_SASL_PASSWORD: optionalText,
-});
+  /** SASL over a plaintext connection sends the credentials readable on the wire: only when said. */
+  KAFKA_SASL_ALLOW_PLAINTEXT: z.enum(['true', 'false']).default('false'),
+};
+
+type KafkaSecurityEnvironment = z.infer<z.ZodObject<typeof kafkaSecurityFields>>;
+
+function refineKafkaSecurity(environment: KafkaSecurityEnvironment, context: z.RefinementCtx): void {
+  const tls = environment.KAFKA_SSL === 'true';
+  if (
+    environment.KAFKA_SASL_MECHANISM !== undefined &&
+    !tls &&
+    environment.KAFKA_SASL_ALLOW_PLAINTEXT !== 'true'
+  )
+    context.addIssue({
+      code: z.ZodIssueCode.custom,
+      path: ['KAFKA_SASL_MECHANISM'],
+      message:
+        'SASL without TLS sends the credentials in clear: set KAFKA_SSL=true (or KAFKA_SASL_ALLOW_PLAINTEXT=true to accept that)',
+    });
+  for (const name of ['KAFKA_SSL_CA_FILE', 'KAFKA_SSL_CERT_FILE', 'KAFKA_SSL_KEY_FILE'] as const)
+    if (environment[name] !== undefined && !tls)
+      context.addIssue({ code: z.ZodIssueCode.custom, path: [name], message: 'needs KAFKA_SSL=true' });
+  if ((environment.KAFKA_SSL_CERT_FILE === undefined) !== (environment.KAFKA_SSL_KEY_FILE === undefined))
+    context.addIssue({
+      code: z.ZodIssueCode.custom,
+      path: ['KAFKA_SSL_CERT_FILE'],
+      message: 'a client certificate and its key go together (KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE)',
+    });
+}
+
+/** How to reach Kafka safely; also what `qupersync trigger --via kafka` uses. */
+export const kafkaSecurityEnvironmentSchema = z.object(kafkaSecurityFields).superRefine(refineKafkaSecurity);
+
+export const kafkaEnvironmentSchema = z
+  .object({ KAFKA_BROKERS: brokerList, KAFKA_CLIENT_ID: optionalText, ...kafkaSecurityFields })
+  .superRefine(refineKafkaSecurity);
+
+/** Where the HTTP server binds: loopback unless told otherwise (containers set 0.0.0.0). */
+const httpHost = z.string().min(1).default('127.0.0.1');
 
 export const serviceEnvironmentSchema = z.object({
   HTTP_PORT: port,
+  HTTP_HOST: httpHost,
   LOG_LEVEL: logLevel,
   QUPERSYNC_JOBS_FILE: z.string().min(1),
 });
@@ -66,15 +107,34 @@ export const redshiftEnvironmentSchema = z.object({
 
 export const dataApiEnvironmentSchema = z.object({
   HTTP_PORT: port,
+  HTTP_HOST: httpHost,
   LOG_LEVEL: logLevel,
   WAREHOUSE_DATABASE_URL: postgresUrl,
 });
 
-export const coordinatorEnvironmentSchema = z.object({
-  COORDINATOR_API_TOKEN: optionalText,
-  RUN_STALL_TIMEOUT_MS: z.coerce
-    .number()
-    .int()
-    .min(1000)
-    .default(15 * 60 * 1000),
-});
+export const coordinatorEnvironmentSchema = z
+  .object({
+    COORDINATOR_API_TOKEN: optionalText,
+    /** `none` turns the API's bearer token off; it must be said explicitly. */
+    COORDINATOR_API_AUTH: z.enum(['token', 'none']).default('token'),
+    RUN_STALL_TIMEOUT_MS: z.coerce
+      .number()
+      .int()
+      .min(1000)
+      .default(15 * 60 * 1000),
+  })
+  .superRefine((environment, context) => {
+    // Secure by default: an API that can start, cancel and reset syncs is not left open by omission.
+    if (environment.COORDINATOR_API_AUTH === 'token' && environment.COORDINATOR_API_TOKEN === undefined)
+      context.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['COORDINATOR_API_TOKEN'],
+        message: 'is required (or set COORDINATOR_API_AUTH=none to run the API without a token)',
+      });
+    if (environment.COORDINATOR_API_TOKEN !== undefined && environment.COORDINATOR_API_TOKEN.length < 16)
+      context.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['COORDINATOR_API_TOKEN'],
+        message: 'must be at least 16 characters',
+      });
+  });

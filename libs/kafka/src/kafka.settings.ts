@@ -5,6 +5,8 @@ export interface KafkaSettings {
   readonly brokers: readonly string[];
   readonly clientId: string;
   readonly ssl: boolean;
+  /** PEM contents for TLS: a CA to trust, and a client certificate and key (mutual TLS). */
+  readonly tls?: { readonly ca?: string; readonly cert?: string; readonly key?: string };
   readonly sasl:
     | {
         readonly mechanism: 'plain' | 'scram-sha-256' | 'scram-sha-512';
@@ -32,7 +34,14 @@ export function toKafkaConfig(settings: KafkaSettings): KafkaConfig {
   return {
     clientId: settings.clientId,
     brokers: [...settings.brokers],
-    ssl: settings.ssl,
+    ssl:
+      settings.ssl && settings.tls !== undefined
+        ? {
+            ...(settings.tls.ca === undefined ? {} : { ca: [settings.tls.ca] }),
+            ...(settings.tls.cert === undefined ? {} : { cert: settings.tls.cert }),
+            ...(settings.tls.key === undefined ? {} : { key: settings.tls.key }),
+          }
+        : settings.ssl,
     sasl,
     connectionTimeout: 5_000,
     requestTimeout: 30_000,

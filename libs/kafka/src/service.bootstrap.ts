@@ -3,7 +3,13 @@
 // in hand finishes or is left uncommitted for redelivery).
 import { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { ConfigurationError, kafkaEnvironmentSchema, parseEnvironment } from '@qupersync/config';
+import { readFileSync } from 'node:fs';
+import {
+  ConfigurationError,
+  kafkaEnvironmentSchema,
+  kafkaSecurityEnvironmentSchema,
+  parseEnvironment,
+} from '@qupersync/config';
 import {
   configureLogging,
   JsonLogger,
@@ -17,11 +23,43 @@ import { RethrowRpcExceptionFilter } from './rethrow-rpc-exception.filter';
 
 export function kafkaSettingsFromEnvironment(defaultClientId: string): KafkaSettings {
   const environment = parseEnvironment(kafkaEnvironmentSchema);
-  const mechanism = environment.KAFKA_SASL_MECHANISM;
   return {
     brokers: environment.KAFKA_BROKERS,
     clientId: environment.KAFKA_CLIENT_ID ?? defaultClientId,
+    ...kafkaSecurityFromEnvironment(),
+  };
+}
+
+/** TLS and SASL from the environment (files read once, here); services and the CLI share it. */
+export function kafkaSecurityFromEnvironment(): Pick<KafkaSettings, 'ssl' | 'tls' | 'sasl'> {
+  const environment = parseEnvironment(kafkaSecurityEnvironmentSchema);
+  const mechanism = environment.KAFKA_SASL_MECHANISM;
+  const read = (variable: string, file: string | undefined): string | undefined => {
+    if (file === undefined) return undefined;
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (error) {
+      const problem = `${variable}: cannot read ${file} (${error instanceof Error ? error.message : String(error)})`;
+      throw new ConfigurationError(`invalid environment: ${problem}`, [problem]);
+    }
+  };
+  const tls = {
+    ca: read('KAFKA_SSL_CA_FILE', environment.KAFKA_SSL_CA_FILE),
+    cert: read('KAFKA_SSL_CERT_FILE', environment.KAFKA_SSL_CERT_FILE),
+    key: read('KAFKA_SSL_KEY_FILE', environment.KAFKA_SSL_KEY_FILE),
+  };
+  const hasTlsFiles = tls.ca !== undefined || tls.cert !== undefined;
+  return {
     ssl: environment.KAFKA_SSL === 'true',
+    ...(hasTlsFiles
+      ? {
+          tls: {
+            ...(tls.ca === undefined ? {} : { ca: tls.ca }),
+            ...(tls.cert === undefined ? {} : { cert: tls.cert }),
+            ...(tls.key === undefined ? {} : { key: tls.key }),
+          },
+        }
+      : {}),
     sasl:
       mechanism === undefined
         ? undefined
@@ -37,6 +75,8 @@ export interface ServiceStartOptions {
   readonly name: string;
   readonly module: Type<unknown> | DynamicModule;
   readonly httpPort: number;
+  /** HTTP_HOST: loopback by default; containers bind 0.0.0.0. */
+  readonly httpHost: string;
   readonly logLevel: LogLevel;
   readonly transport?: KafkaRecordTransportOptions;
   /** Runs after the module is built and before anything consumes or listens (migrations, topics). */
@@ -64,8 +104,11 @@ export async function startService(options: ServiceStartOptions): Promise<INestA
     microservice.useGlobalFilters(new RethrowRpcExceptionFilter());
     await app.startAllMicroservices();
   }
-  await app.listen(options.httpPort, '0.0.0.0');
-  new JsonLogger('Bootstrap').info('service started', { httpPort: options.httpPort });
+  await app.listen(options.httpPort, options.httpHost);
+  new JsonLogger('Bootstrap').info('service started', {
+    httpPort: options.httpPort,
+    httpHost: options.httpHost,
+  });
   return app;
 }
 

@@ -1,5 +1,5 @@
 import { buildAllKindsRow, buildAllKindsSchema, buildNullRow } from '@qupersync/testing';
-import { BatchContainerCodec, decodeBatchContainer } from './batch-container.codec';
+import { BatchContainerCodec, decodeBatchContainer, maxInflatedBlockBytes } from './batch-container.codec';
 
 describe('BatchContainerCodec', () => {
   const schema = buildAllKindsSchema();
@@ -20,6 +20,22 @@ describe('BatchContainerCodec', () => {
     const decoded = decodeBatchContainer(new BatchContainerCodec(schema, codecName).encode(rows));
     expect(decoded.schema).toEqual(schema);
     expect(decoded.rows.map((row) => ({ ...row }))).toEqual(rows);
+  });
+
+  it('refuses a deflate block that would inflate past the bound, as undecodable', () => {
+    // 70 MiB of one letter deflates to kilobytes: a small message that claims a huge batch.
+    const bomb = new BatchContainerCodec(schema, 'deflate').encode([
+      buildAllKindsRow(4n, { label: 'a'.repeat(maxInflatedBlockBytes + 6 * 1024 * 1024) }),
+    ]);
+    expect(bomb.length).toBeLessThan(1024 * 1024);
+    let thrown: unknown;
+    try {
+      decodeBatchContainer(bomb);
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toMatchObject({ code: 'MESSAGE_UNDECODABLE', errorClass: 'permanent' });
+    expect(String(thrown)).toMatch(/batch cannot be decoded/);
   });
 
   it('keeps an empty string distinct from NULL', () => {

@@ -25,6 +25,9 @@ import {
 
 export type ContainerCodecName = 'null' | 'deflate';
 
+/** The most one deflate block of a batch may inflate to; above it the batch is undecodable. */
+export const maxInflatedBlockBytes = 64 * 1024 * 1024;
+
 const magic = Buffer.from([0x4f, 0x62, 0x6a, 0x01]);
 const metadataType = Type.forSchema({ type: 'map', values: 'bytes' });
 const plainLongType = Type.forSchema('long');
@@ -272,7 +275,11 @@ export function decodeBatchContainer(message: Buffer | null): DecodedBatch {
       const end = start + Number(size.value);
       if (start < 0 || end > header.message.length) throw new Error('truncated block');
       const compressed = header.message.subarray(start, end);
-      const block = header.codecName === 'deflate' ? inflateRawSync(compressed) : compressed;
+      // Bounded: a small deflate block can claim gigabytes (a zip bomb); no batch is that large.
+      const block =
+        header.codecName === 'deflate'
+          ? inflateRawSync(compressed, { maxOutputLength: maxInflatedBlockBytes })
+          : compressed;
       header.reader.readBlock(block, Number(count.value), rows);
       position = end + 16;
     }
