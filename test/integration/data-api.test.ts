@@ -374,6 +374,29 @@ describe('local Data API endpoint with the AWS SDK client', () => {
     ]);
   });
 
+  it('binds parameters as VARCHAR, as Redshift does: a number compared with one uncast fails', async () => {
+    // On Redshift this compares as text (id > '999' skips ids); the local endpoint refuses it.
+    const table = await createNumbersTable(4);
+    const id = await execute(`SELECT id FROM ${table} WHERE id > :after`, {
+      Parameters: [{ name: 'after', value: '1' }],
+    });
+    const { final } = await waitUntilDone(id);
+    expect(final.Status).toBe('FAILED');
+    expect(final.Error).toMatch(/operator does not exist: bigint > character varying/);
+  });
+
+  it('refuses an empty parameter value, as the Data API does', async () => {
+    await expect(
+      client.send(
+        new ExecuteStatementCommand({
+          Sql: 'SELECT CAST(:v AS VARCHAR(5))',
+          Parameters: [{ name: 'v', value: '' }],
+          ...target(),
+        }),
+      ),
+    ).rejects.toMatchObject({ name: 'ValidationException' });
+  });
+
   it('ends a statement the database rejects as FAILED with the database message', async () => {
     const sql = `SELECT * FROM ${schema}.does_not_exist`;
     const id = await execute(sql);
@@ -385,7 +408,7 @@ describe('local Data API endpoint with the AWS SDK client', () => {
 
   it('runs statements without a result set and reports affected rows', async () => {
     const table = await createNumbersTable(3);
-    const id = await execute(`UPDATE ${table} SET label = label || '!' WHERE id >= :from`, {
+    const id = await execute(`UPDATE ${table} SET label = label || '!' WHERE id >= CAST(:from AS INTEGER)`, {
       Parameters: [{ name: 'from', value: '2' }],
     });
     expect((await waitUntilDone(id)).final).toMatchObject({
@@ -481,7 +504,7 @@ describe('RedshiftDataGateway against the local endpoint', () => {
     const table = await createNumbersTable(rows);
     const result = await runGatewayQuery(
       createGateway(),
-      `SELECT id, label FROM ${table} WHERE id >= :first ORDER BY id`,
+      `SELECT id, label FROM ${table} WHERE id >= CAST(:first AS BIGINT) ORDER BY id`,
       { first: '1' },
     );
     expect(result.columns).toEqual([

@@ -223,6 +223,12 @@ export class StatementService implements OnModuleInit, OnModuleDestroy {
       throw validationError('Parameters contain a duplicate name');
     const missing = names.filter((name) => !given.has(name));
     if (missing.length > 0) throw validationError(`No value for parameter(s): ${missing.join(', ')}`);
+    // The Data API refuses zero-length values (SqlParameter.value has a minimum length of 1).
+    const empty = (request.Parameters ?? []).filter((parameter) => parameter.value.length === 0);
+    if (empty.length > 0)
+      throw validationError(
+        `1 validation error detected: Value at 'parameters.${empty[0]?.name ?? ''}.value' failed to satisfy constraint: Member must have length greater than or equal to 1`,
+      );
 
     if (request.ClientToken !== undefined) {
       const existing = this.statements.get(this.idsByClientToken.get(request.ClientToken) ?? '');
@@ -304,7 +310,10 @@ export class StatementService implements OnModuleInit, OnModuleDestroy {
         this.finish(record, 'FAILED', injected);
         return;
       }
-      const translated = translateNamedPlaceholders(record.queryString);
+      // As strict as Redshift: every parameter is a VARCHAR there, and Redshift compares a number
+      // with a string as text (id > '999' skips ids). Bound as varchar here, such an uncast
+      // comparison fails outright instead of passing on PostgreSQL's type inference.
+      const translated = translateNamedPlaceholders(record.queryString, { as: 'varchar' });
       const values = translated.names.map(
         (name) => record.parameters?.find((parameter) => parameter.name === name)?.value ?? '',
       );

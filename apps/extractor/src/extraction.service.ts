@@ -26,7 +26,7 @@ import {
 } from '@qupersync/redshift';
 import type { RedshiftEnvironment } from '@qupersync/redshift';
 import { BatchPublisher } from './batch-publisher.service';
-import { buildKeysetStatement, buildNullKeyStatement } from './keyset-statement.builder';
+import { buildKeysetStatement, buildNullKeyStatement, castTypeOf } from './keyset-statement.builder';
 import { createSourceRowConverter } from './source-row.converter';
 import { earlierOf, shiftBack, temporalKindOf } from './watermark-window';
 
@@ -100,6 +100,12 @@ export class ExtractionService {
       resultFormat,
     });
 
+    // Every bound value is cast to its column's own type (see ColumnCastTypes).
+    const castTypes = Object.fromEntries(
+      schema.columns
+        .filter((column) => keyColumns.includes(column.name))
+        .map((column) => [column.name, castTypeOf(column)]),
+    );
     const codec = new BatchContainerCodec(schema);
     const converter = createSourceRowConverter(schema, resultFormat);
     const statementRows = Math.max(job.batchSize, Math.min(100_000, job.batchSize * 20));
@@ -150,6 +156,7 @@ export class ExtractionService {
       const runStatement = (after: string[] | null): Promise<QueryResult> => {
         const statement = buildKeysetStatement({
           source,
+          castTypes,
           projection: converter.projection,
           keyColumns,
           cursor: after,
@@ -200,6 +207,7 @@ export class ExtractionService {
       // dead-letters them with the reason, or fails the batch under on_invalid: fail.
       const nullKeyStatement = buildNullKeyStatement({
         source,
+        castTypes,
         projection: converter.projection,
         primaryKey: job.primaryKey,
         limit: maxNullKeyRows + 1,

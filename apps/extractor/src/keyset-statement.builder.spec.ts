@@ -1,4 +1,10 @@
-import { buildKeysetStatement, buildNullKeyStatement, keysetPredicate } from './keyset-statement.builder';
+import { buildColumn } from '@qupersync/testing';
+import {
+  buildKeysetStatement,
+  buildNullKeyStatement,
+  castTypeOf,
+  keysetPredicate,
+} from './keyset-statement.builder';
 
 describe('keysetPredicate', () => {
   it('spells out a composite comparison so equal leading values fall through to the next key', () => {
@@ -12,13 +18,14 @@ describe('buildKeysetStatement', () => {
   it('pages a full extraction by primary key with a bounded LIMIT', () => {
     const statement = buildKeysetStatement({
       source: '"public"."orders"',
+      castTypes: { id: 'BIGINT', updated_at: 'TIMESTAMP', line: 'INTEGER' },
       projection: ['q."id"'],
       keyColumns: ['id'],
       cursor: ['41'],
       limit: 500,
     });
     expect(statement.sql).toBe(
-      'SELECT q."id" FROM "public"."orders" AS q WHERE q."id" IS NOT NULL AND q."id" > :cursor_0 ORDER BY q."id" LIMIT 500',
+      'SELECT q."id" FROM "public"."orders" AS q WHERE q."id" IS NOT NULL AND q."id" > CAST(:cursor_0 AS BIGINT) ORDER BY q."id" LIMIT 500',
     );
     expect(statement.parameters).toEqual({ cursor_0: '41' });
   });
@@ -26,15 +33,16 @@ describe('buildKeysetStatement', () => {
   it('bounds an incremental extraction above and starts strictly after the (watermark, key) cursor', () => {
     const statement = buildKeysetStatement({
       source: '"orders"',
+      castTypes: { id: 'BIGINT', updated_at: 'TIMESTAMP', line: 'INTEGER' },
       projection: ['q."id"', 'q."updated_at"'],
       keyColumns: ['updated_at', 'id'],
       cursor: ['2024-01-01 00:00:00.000001', '7'],
       limit: 10,
       watermark: { column: 'updated_at', upperBound: '2024-02-01 00:00:00', lookbackFrom: null },
     });
-    expect(statement.sql).toContain('q."updated_at" <= :upper_bound');
+    expect(statement.sql).toContain('q."updated_at" <= CAST(:upper_bound AS TIMESTAMP)');
     expect(statement.sql).toContain(
-      '(q."updated_at" > :cursor_0 OR (q."updated_at" = :cursor_0 AND q."id" > :cursor_1))',
+      '(q."updated_at" > CAST(:cursor_0 AS TIMESTAMP) OR (q."updated_at" = CAST(:cursor_0 AS TIMESTAMP) AND q."id" > CAST(:cursor_1 AS BIGINT)))',
     );
     expect(statement.sql).toContain('ORDER BY q."updated_at", q."id" LIMIT 10');
     expect(statement.parameters).toEqual({
@@ -47,6 +55,7 @@ describe('buildKeysetStatement', () => {
   it('re-reads from the lookback start instead of the cursor when a lookback is set', () => {
     const statement = buildKeysetStatement({
       source: '"orders"',
+      castTypes: { id: 'BIGINT', updated_at: 'TIMESTAMP', line: 'INTEGER' },
       projection: ['q."id"'],
       keyColumns: ['updated_at', 'id'],
       cursor: ['2024-01-01 00:10:00', '7'],
@@ -57,7 +66,7 @@ describe('buildKeysetStatement', () => {
         lookbackFrom: '2024-01-01 00:05:00.000000',
       },
     });
-    expect(statement.sql).toContain('>= :lookback_from');
+    expect(statement.sql).toContain('>= CAST(:lookback_from AS TIMESTAMP)');
     expect(statement.sql).not.toContain(':cursor_0');
   });
 
@@ -65,6 +74,7 @@ describe('buildKeysetStatement', () => {
     expect(() =>
       buildKeysetStatement({
         source: 't',
+        castTypes: { a: 'INTEGER', b: 'INTEGER' },
         projection: ['q.a'],
         keyColumns: ['a', 'b'],
         cursor: ['1'],
@@ -78,6 +88,7 @@ describe('NULL keys', () => {
   it('leaves rows with a NULL key column out of every keyset statement, composite keys included', () => {
     const statement = buildKeysetStatement({
       source: '"orders"',
+      castTypes: { id: 'BIGINT', updated_at: 'TIMESTAMP', line: 'INTEGER' },
       projection: ['q."id"'],
       keyColumns: ['updated_at', 'id', 'line'],
       cursor: ['2024-01-01 00:00:00', '7', '1'],
@@ -91,6 +102,7 @@ describe('NULL keys', () => {
     expect(
       buildNullKeyStatement({
         source: '"orders"',
+        castTypes: { id: 'BIGINT', updated_at: 'TIMESTAMP', line: 'INTEGER' },
         projection: ['q."id"'],
         primaryKey: ['id', 'line'],
         limit: 100,
@@ -102,11 +114,44 @@ describe('NULL keys', () => {
         },
       }),
     ).toEqual({
-      sql: 'SELECT q."id" FROM "orders" AS q WHERE (q."id" IS NULL OR q."line" IS NULL) AND q."updated_at" IS NOT NULL AND q."updated_at" <= :upper_bound AND q."updated_at" > :after_watermark LIMIT 100',
+      sql: 'SELECT q."id" FROM "orders" AS q WHERE (q."id" IS NULL OR q."line" IS NULL) AND q."updated_at" IS NOT NULL AND q."updated_at" <= CAST(:upper_bound AS TIMESTAMP) AND q."updated_at" > CAST(:after_watermark AS TIMESTAMP) LIMIT 100',
       parameters: { upper_bound: '2024-02-01', after_watermark: '2024-01-01' },
     });
     expect(
-      buildNullKeyStatement({ source: '"orders"', projection: ['q."id"'], primaryKey: ['id'], limit: 5 }).sql,
+      buildNullKeyStatement({
+        source: '"orders"',
+        castTypes: { id: 'BIGINT', updated_at: 'TIMESTAMP', line: 'INTEGER' },
+        projection: ['q."id"'],
+        primaryKey: ['id'],
+        limit: 5,
+      }).sql,
     ).toBe('SELECT q."id" FROM "orders" AS q WHERE (q."id" IS NULL) LIMIT 5');
+  });
+});
+
+describe('typed parameters', () => {
+  it('casts every bound value to its column type, and writes an empty string as a typed literal', () => {
+    const statement = buildKeysetStatement({
+      source: '"orders"',
+      castTypes: { code: 'VARCHAR(20)', amount: 'NUMERIC(18, 4)' },
+      projection: ['q."code"'],
+      keyColumns: ['code', 'amount'],
+      cursor: ['', '999'],
+      limit: 10,
+    });
+    expect(statement.sql).toContain(
+      '(q."code" > CAST(\'\' AS VARCHAR(20)) OR (q."code" = CAST(\'\' AS VARCHAR(20)) AND q."amount" > CAST(:cursor_1 AS NUMERIC(18, 4))))',
+    );
+    // The Data API refuses zero-length values: '' is never sent as a parameter.
+    expect(statement.parameters).toEqual({ cursor_1: '999' });
+  });
+
+  it('spells each source type as Redshift names it', () => {
+    expect(castTypeOf(buildColumn('a', 'bigint'))).toBe('BIGINT');
+    expect(castTypeOf(buildColumn('a', 'decimal', { precision: 38, scale: 10 }))).toBe('NUMERIC(38, 10)');
+    expect(castTypeOf(buildColumn('a', 'text', { precision: 12 }))).toBe('VARCHAR(12)');
+    expect(castTypeOf(buildColumn('a', 'text', { precision: 3, sqlType: 'bpchar' }))).toBe('CHAR(3)');
+    expect(castTypeOf(buildColumn('a', 'timestamptz'))).toBe('TIMESTAMPTZ');
+    expect(() => castTypeOf(buildColumn('a', 'super'))).toThrow('cannot be a key or watermark');
   });
 });

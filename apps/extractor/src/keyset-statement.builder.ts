@@ -8,10 +8,36 @@
 // (a composite comparison alone would let a NULL trailing key through), and the extraction reads
 // them once, apart, with buildNullKeyStatement, so they are counted as invalid, never dropped.
 import { quoteIdentifier } from '@qupersync/config';
+import { QuperSyncError } from '@qupersync/contracts';
+import type { BatchColumn } from '@qupersync/contracts';
+
+/**
+ * The SQL type each key and watermark column's values are cast to (castTypeOf). Data API
+ * parameters are strings, and Redshift compares a number with a string as text: `id > '999'`
+ * would skip ids. Every bound value is therefore written CAST(:name AS <the column's type>).
+ */
+export type ColumnCastTypes = Readonly<Record<string, string>>;
+
+/**
+ * `CAST(:name AS type)`, recording the value; an empty string (which the Data API refuses as a
+ * parameter) becomes the typed literal `CAST('' AS type)` instead.
+ */
+function bind(parameters: Record<string, string>, name: string, value: string, type: string): string {
+  if (value === '') return `CAST('' AS ${type})`;
+  parameters[name] = value;
+  return `CAST(:${name} AS ${type})`;
+}
+
+function castTypeFor(types: ColumnCastTypes, column: string): string {
+  const type = types[column];
+  if (type === undefined) throw new Error(`no cast type for column ${column}`);
+  return type;
+}
 
 export interface KeysetStatementInput {
   /** The FROM source: a quoted table name or a parenthesised query. */
   readonly source: string;
+  readonly castTypes: ColumnCastTypes;
   readonly projection: readonly string[];
   /** Columns to order and page by, most significant first (watermark first when incremental). */
   readonly keyColumns: readonly string[];
@@ -35,12 +61,15 @@ export function buildKeysetStatement(input: KeysetStatementInput): KeysetStateme
   const conditions: string[] = [];
   const column = (name: string): string => `q.${quoteIdentifier(name)}`;
   if (input.watermark !== undefined) {
-    parameters.upper_bound = input.watermark.upperBound;
+    const type = castTypeFor(input.castTypes, input.watermark.column);
     conditions.push(`${column(input.watermark.column)} IS NOT NULL`);
-    conditions.push(`${column(input.watermark.column)} <= :upper_bound`);
+    conditions.push(
+      `${column(input.watermark.column)} <= ${bind(parameters, 'upper_bound', input.watermark.upperBound, type)}`,
+    );
     if (input.watermark.lookbackFrom !== null) {
-      parameters.lookback_from = input.watermark.lookbackFrom;
-      conditions.push(`${column(input.watermark.column)} >= :lookback_from`);
+      conditions.push(
+        `${column(input.watermark.column)} >= ${bind(parameters, 'lookback_from', input.watermark.lookbackFrom, type)}`,
+      );
     }
   }
   for (const name of input.keyColumns)
@@ -49,11 +78,13 @@ export function buildKeysetStatement(input: KeysetStatementInput): KeysetStateme
     if (input.cursor.length !== input.keyColumns.length) {
       throw new Error(`cursor has ${input.cursor.length} values for ${input.keyColumns.length} key columns`);
     }
-    input.cursor.forEach((value, index) => (parameters[`cursor_${index}`] = value));
+    const cursor = input.cursor;
     conditions.push(
       keysetPredicate(
         input.keyColumns.map(column),
-        input.keyColumns.map((_, index) => `:cursor_${index}`),
+        input.keyColumns.map((name, index) =>
+          bind(parameters, `cursor_${index}`, cursor[index] ?? '', castTypeFor(input.castTypes, name)),
+        ),
       ),
     );
   }
@@ -67,6 +98,7 @@ export function buildKeysetStatement(input: KeysetStatementInput): KeysetStateme
 
 export interface NullKeyStatementInput {
   readonly source: string;
+  readonly castTypes: ColumnCastTypes;
   readonly projection: readonly string[];
   readonly primaryKey: readonly string[];
   readonly limit: number;
@@ -87,20 +119,66 @@ export function buildNullKeyStatement(input: NullKeyStatementInput): KeysetState
   const conditions = [`(${input.primaryKey.map((name) => `${column(name)} IS NULL`).join(' OR ')})`];
   if (input.watermark !== undefined) {
     const watermark = column(input.watermark.column);
-    parameters.upper_bound = input.watermark.upperBound;
-    conditions.push(`${watermark} IS NOT NULL`, `${watermark} <= :upper_bound`);
+    const type = castTypeFor(input.castTypes, input.watermark.column);
+    conditions.push(
+      `${watermark} IS NOT NULL`,
+      `${watermark} <= ${bind(parameters, 'upper_bound', input.watermark.upperBound, type)}`,
+    );
     if (input.watermark.lookbackFrom !== null) {
-      parameters.lookback_from = input.watermark.lookbackFrom;
-      conditions.push(`${watermark} >= :lookback_from`);
+      conditions.push(
+        `${watermark} >= ${bind(parameters, 'lookback_from', input.watermark.lookbackFrom, type)}`,
+      );
     } else if (input.watermark.after !== null) {
-      parameters.after_watermark = input.watermark.after;
-      conditions.push(`${watermark} > :after_watermark`);
+      conditions.push(`${watermark} > ${bind(parameters, 'after_watermark', input.watermark.after, type)}`);
     }
   }
   return {
     sql: `SELECT ${input.projection.join(', ')} FROM ${input.source} AS q WHERE ${conditions.join(' AND ')} LIMIT ${input.limit}`,
     parameters,
   };
+}
+
+/** The Redshift type a column's bound values are cast to: its own type, as the source reports it. */
+export function castTypeOf(column: BatchColumn): string {
+  const length = column.precision !== null && column.precision > 0 ? column.precision : null;
+  switch (column.kind) {
+    case 'smallint':
+      return 'SMALLINT';
+    case 'integer':
+      return 'INTEGER';
+    case 'bigint':
+      return 'BIGINT';
+    case 'decimal':
+      return length === null ? 'NUMERIC' : `NUMERIC(${length}, ${column.scale ?? 0})`;
+    case 'real':
+      return 'REAL';
+    case 'double':
+      return 'DOUBLE PRECISION';
+    case 'boolean':
+      return 'BOOLEAN';
+    case 'text': {
+      const fixed = ['char', 'bpchar', 'character', 'nchar'].includes(column.sqlType.toLowerCase());
+      if (fixed) return length === null ? 'CHAR' : `CHAR(${length})`;
+      return length === null ? 'VARCHAR(65535)' : `VARCHAR(${length})`;
+    }
+    case 'date':
+      return 'DATE';
+    case 'timestamp':
+      return 'TIMESTAMP';
+    case 'timestamptz':
+      return 'TIMESTAMPTZ';
+    case 'time':
+      return 'TIME';
+    case 'timetz':
+      return 'TIMETZ';
+    case 'super':
+    case 'varbyte':
+      throw new QuperSyncError(
+        'MESSAGE_INVALID',
+        'permanent',
+        `column ${column.name} (${column.sqlType}) cannot be a key or watermark: its values have no order to page by`,
+      );
+  }
 }
 
 /** (a, b, c) > (:x, :y, :z) without row-value syntax. */

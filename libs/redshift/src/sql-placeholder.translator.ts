@@ -113,13 +113,18 @@ export function findNamedPlaceholders(sql: string): string[] {
   return names;
 }
 
-export function translateNamedPlaceholders(sql: string): TranslatedSql {
+/**
+ * `as`: a type every parameter is bound as (`varchar` for the local endpoint: the Data API passes
+ * every value as a string, so a comparison with a number is only right when the SQL casts it).
+ */
+export function translateNamedPlaceholders(sql: string, options: { as?: string } = {}): TranslatedSql {
   const names: string[] = [];
+  const suffix = options.as === undefined ? '' : `::${options.as}`;
   const parts = scan(sql).map((segment) => {
     if (segment.kind === 'sql') return segment.text;
     let position = names.indexOf(segment.name);
     if (position === -1) position = names.push(segment.name) - 1;
-    return `$${position + 1}`;
+    return `$${position + 1}${suffix}`;
   });
   return { text: parts.join(''), names };
 }
