@@ -55,8 +55,8 @@ export class RunLifecycleService {
         `job "${job.name}" has no watermark column for incremental mode`,
       );
     }
-    const outcome = await this.database.withTransaction(
-      async (client): Promise<TriggerOutcome & { created: boolean }> => {
+    const outcome = await retryOnActiveRunRace(() =>
+      this.database.withTransaction(async (client): Promise<TriggerOutcome & { created: boolean }> => {
         // Serialise triggers of one job so the check-then-insert below cannot race.
         await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`qupersync-job:${job.name}`]);
         if (request.requestKey !== null) {
@@ -92,7 +92,7 @@ export class RunLifecycleService {
         const run = await this.repository.findRun(runId, client);
         if (run === undefined) throw new Error('inserted run vanished');
         return { run, coalesced: false, created: true };
-      },
+      }),
     );
     if (outcome.created) {
       this.logger.info('run started', { job: job.name, runId: outcome.run.id, mode, source: request.source });
@@ -214,24 +214,40 @@ export class RunLifecycleService {
     await this.requestExtraction(pending);
   }
 
-  /** Publishes the run's extract request; safe to repeat (the extractor is idempotent per run). */
+  /**
+   * Publishes the run's extract request; safe to repeat (a second delivery is a newer attempt, and
+   * the run fence keeps the two apart). The run leaves `pending` before the request goes out: a
+   * trigger joins a `pending` run only because its upper bound cannot be fixed yet, so a run must
+   * never be `pending` with its request already sent. If the send fails the run goes back to
+   * `pending`, and the supervisor sends it again.
+   */
   async requestExtraction(run: RunRecord): Promise<void> {
-    await this.kafka.send(TopicNames.extractRequest, [
-      {
-        key: run.job,
-        value: extractRequestCodec.encode({
-          runId: run.id,
-          job: run.job,
-          mode: run.mode,
-          fromCursor: run.fromCursor === null ? null : JSON.stringify(run.fromCursor),
-          requestedAtMs: Date.now(),
-        }),
-      },
-    ]);
     await this.database.query(
       "UPDATE qupersync_runs SET status = 'extracting', last_progress_at = now() WHERE id = $1 AND status = 'pending'",
       [run.id],
     );
+    try {
+      await this.kafka.send(TopicNames.extractRequest, [
+        {
+          key: run.job,
+          value: extractRequestCodec.encode({
+            runId: run.id,
+            job: run.job,
+            mode: run.mode,
+            fromCursor: run.fromCursor === null ? null : JSON.stringify(run.fromCursor),
+            requestedAtMs: Date.now(),
+          }),
+        },
+      ]);
+    } catch (error) {
+      await this.database
+        .query(
+          "UPDATE qupersync_runs SET status = 'pending' WHERE id = $1 AND status = 'extracting' AND total_batches IS NULL",
+          [run.id],
+        )
+        .catch(() => undefined);
+      throw error;
+    }
   }
 
   async applyEvent(event: BatchEventMessage): Promise<void> {
@@ -527,6 +543,22 @@ export function rowAccountingError(
     );
   }
   return null;
+}
+
+/**
+ * A trigger that waited for the job's lock while the active run ended and promoted its follow-up
+ * does not see the promoted run in its statement's snapshot and collides with it on the one-
+ * active-run index: it runs again, and then joins it.
+ */
+async function retryOnActiveRunRace<Result>(work: () => Promise<Result>): Promise<Result> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      const constraint: unknown = error instanceof Error ? Reflect.get(error, 'constraint') : undefined;
+      if (attempt >= 3 || constraint !== 'qupersync_runs_one_active_per_job') throw error;
+    }
+  }
 }
 
 /** The columns a job's watermark values belong to: [watermark, ...primary key]. */

@@ -162,6 +162,16 @@ export class RunStateRepository {
     return rows.map(toRunRecord);
   }
 
+  /** Runs still `pending` after `olderThanMs`: their extract request never went out (a failed send). */
+  async unsentRuns(olderThanMs: number): Promise<RunRecord[]> {
+    const rows = await this.database.query<RunRow>(
+      `SELECT * FROM qupersync_runs WHERE status = 'pending'
+         AND last_progress_at < now() - make_interval(secs => $1::double precision / 1000) ORDER BY created_at`,
+      [olderThanMs],
+    );
+    return rows.map(toRunRecord);
+  }
+
   /** The database's clock: what schedules fire by, so coordinators whose clocks differ agree. */
   async databaseNow(): Promise<Date> {
     const rows = await this.database.query<{ now: Date }>('SELECT now() AS now');

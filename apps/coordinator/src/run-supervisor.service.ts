@@ -16,6 +16,8 @@ import { RunLifecycleService } from './run-lifecycle.service';
 import { RunStateRepository } from './run-state.repository';
 
 const tickMs = 5_000;
+/** How long a run may stay `pending` before its extract request is sent again. */
+const unsentAfterMs = 10_000;
 
 @Injectable()
 export class RunSupervisorService implements OnApplicationBootstrap, OnModuleDestroy {
@@ -59,11 +61,20 @@ export class RunSupervisorService implements OnApplicationBootstrap, OnModuleDes
     this.ticking = true;
     try {
       await this.failStalledRuns();
+      await this.sendUnsentRequests();
       await this.fireSchedules();
     } catch (error) {
       this.logger.warn('supervisor tick failed', { error: describeError(error) });
     } finally {
       this.ticking = false;
+    }
+  }
+
+  /** A run left `pending` (its extract request's send failed, or a promoted follow-up's) is sent again. */
+  private async sendUnsentRequests(): Promise<void> {
+    for (const run of await this.repository.unsentRuns(unsentAfterMs)) {
+      this.logger.warn('extract request never went out; sending it again', { job: run.job, runId: run.id });
+      await this.lifecycle.requestExtraction(run);
     }
   }
 

@@ -114,7 +114,7 @@ describe('NULL keys', () => {
         },
       }),
     ).toEqual({
-      sql: 'SELECT q."id" FROM "orders" AS q WHERE (q."id" IS NULL OR q."line" IS NULL) AND q."updated_at" IS NOT NULL AND q."updated_at" <= CAST(:upper_bound AS TIMESTAMP) AND q."updated_at" > CAST(:after_watermark AS TIMESTAMP) LIMIT 100',
+      sql: 'SELECT q."id" FROM "orders" AS q WHERE (q."id" IS NULL OR q."line" IS NULL) AND q."updated_at" IS NOT NULL AND q."updated_at" <= CAST(:upper_bound AS TIMESTAMP) AND q."updated_at" >= CAST(:after_watermark AS TIMESTAMP) LIMIT 100',
       parameters: { upper_bound: '2024-02-01', after_watermark: '2024-01-01' },
     });
     expect(

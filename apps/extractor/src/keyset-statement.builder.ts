@@ -129,7 +129,9 @@ export function buildNullKeyStatement(input: NullKeyStatementInput): KeysetState
         `${watermark} >= ${bind(parameters, 'lookback_from', input.watermark.lookbackFrom, type)}`,
       );
     } else if (input.watermark.after !== null) {
-      conditions.push(`${watermark} > ${bind(parameters, 'after_watermark', input.watermark.after, type)}`);
+      // >=, not >: a NULL-key row committed later with the stored watermark's own value has no key
+      // to place it after the stored cursor, so it is read (again, at worst) rather than never.
+      conditions.push(`${watermark} >= ${bind(parameters, 'after_watermark', input.watermark.after, type)}`);
     }
   }
   return {
@@ -158,7 +160,8 @@ export function castTypeOf(column: BatchColumn): string {
       return 'BOOLEAN';
     case 'text': {
       const fixed = ['char', 'bpchar', 'character', 'nchar'].includes(column.sqlType.toLowerCase());
-      if (fixed) return length === null ? 'CHAR' : `CHAR(${length})`;
+      // CHAR without a length is CHAR(1) in Redshift and would cut the value: VARCHAR then.
+      if (fixed) return length === null ? 'VARCHAR(65535)' : `CHAR(${length})`;
       return length === null ? 'VARCHAR(65535)' : `VARCHAR(${length})`;
     }
     case 'date':

@@ -390,7 +390,7 @@ export class BatchUpserter {
     const rows = await this.database.query<{ found: boolean }>(
       `SELECT EXISTS (
          SELECT 1 FROM pg_index i
-         WHERE i.indrelid = to_regclass($1) AND i.indisunique AND i.indimmediate
+         WHERE i.indrelid = to_regclass($1) AND i.indisunique AND i.indimmediate AND i.indisvalid AND i.indisready
            AND i.indpred IS NULL AND i.indexprs IS NULL AND i.indnkeyatts = cardinality($2::text[])
            AND (SELECT array_agg(a.attname::text COLLATE "C" ORDER BY a.attname::text COLLATE "C")
                 FROM pg_attribute a
