@@ -4,7 +4,7 @@
 // starts in the middle of a run: the run succeeds, exact, whichever extractor finishes it (the
 // run fence keeps a redelivered request's second attempt from mixing with the first).
 import { createAllTypesTable, executeSql, tableFingerprint } from '@qupersync/testing';
-import { PipelineHarness, RunSummary, uniqueSuffix } from './pipeline.harness';
+import { PipelineHarness, uniqueSuffix } from './pipeline.harness';
 
 jest.setTimeout(300_000);
 
@@ -32,13 +32,7 @@ it('finishes a run exactly when a second extractor joins the group in the middle
   // Slow pages: the extraction lasts well beyond the second extractor's start and rebalance.
   await pipeline.injectDataApiFaults({ latencyMs: 100 });
   const { runId } = await pipeline.trigger(job);
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const run = await pipeline.api<RunSummary>(`/runs/${runId}`);
-    if (run.rowsExtracted > 0) break;
-    if (Date.now() > deadline) throw new Error(`run never started extracting: ${JSON.stringify(run)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await pipeline.waitForRunState(runId, 'started extracting', (run) => run.rowsExtracted > 0);
   await pipeline.startAnother('extractor', 'extractor-2');
   // Let the rebalance happen under the running extraction before the pages speed up again.
   await new Promise((resolve) => setTimeout(resolve, 8_000));

@@ -31,13 +31,11 @@ let target: PostgresCluster;
 let pipeline: PipelineHarness;
 
 async function waitForLoadedBatches(runId: string, atLeast: number): Promise<void> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const run = await pipeline.api<{ batchesLoaded: number; status: string }>(`/runs/${runId}`);
-    if (run.batchesLoaded >= atLeast || run.status === 'succeeded' || run.status === 'failed') return;
-    if (Date.now() > deadline) throw new Error(`run ${runId} never loaded ${atLeast} batches`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
+  await pipeline.waitForRunState(
+    runId,
+    `loaded ${atLeast} batches`,
+    (run) => run.batchesLoaded >= atLeast || run.status === 'succeeded' || run.status === 'failed',
+  );
 }
 
 beforeAll(async () => {

@@ -170,6 +170,25 @@ export class PipelineHarness {
     }
   }
 
+  /**
+   * Polls a run until `reached` holds of it (progress in the middle of a run: batches loaded,
+   * rows extracted, stale rows counted) and returns it; throws naming `what` after the timeout.
+   */
+  async waitForRunState(
+    runId: string,
+    what: string,
+    reached: (run: RunSummary) => boolean,
+    timeoutMs = 60_000,
+  ): Promise<RunSummary> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const run = await this.api<RunSummary>(`/runs/${runId}`);
+      if (reached(run)) return run;
+      if (Date.now() > deadline) throw new Error(`run ${runId} never ${what}: ${JSON.stringify(run)}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
   async triggerAndWait(job: string, body: Record<string, string> = {}): Promise<RunSummary> {
     const { runId } = await this.trigger(job, body);
     return this.waitForRun(runId);

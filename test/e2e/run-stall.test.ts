@@ -2,7 +2,7 @@
 // the batches its slow extraction still produces are fenced (dropped and counted as stale, never
 // written), and the job can run again afterwards.
 import { executeSql, tableFingerprint } from '@qupersync/testing';
-import { PipelineHarness, RunSummary, uniqueSuffix } from './pipeline.harness';
+import { PipelineHarness, uniqueSuffix } from './pipeline.harness';
 
 jest.setTimeout(120_000);
 
@@ -40,14 +40,11 @@ it('fails a run that stalls, naming the reason, and runs the job again afterward
 
   // The slow extraction still finishes; its batches reach the loader after the run has ended, so
   // they are dropped as stale, and its events must not revive the run.
-  const deadline = Date.now() + 60_000;
-  let after = await pipeline.api<RunSummary>(`/runs/${stalled.runId}`);
-  while (after.rowsStale < 10) {
-    if (Date.now() > deadline)
-      throw new Error(`the stalled extraction never finished: ${JSON.stringify(after)}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-    after = await pipeline.api<RunSummary>(`/runs/${stalled.runId}`);
-  }
+  const after = await pipeline.waitForRunState(
+    stalled.runId,
+    'counted the stalled extraction as stale',
+    (run) => run.rowsStale >= 10,
+  );
   expect(after).toMatchObject({ status: 'failed', rowsStale: 10, rowsLoaded: 0 });
   expect(
     (await tableFingerprint(process.env.DATABASE_URL ?? '', table).catch(() => ({ rows: 0 }))).rows,

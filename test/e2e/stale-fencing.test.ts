@@ -68,15 +68,6 @@ async function captureTransformed(runId: string, expected: number): Promise<Capt
   return found;
 }
 
-async function waitForStaleRows(runId: string, expected: number): Promise<RunSummary> {
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const run = await pipeline.api<RunSummary>(`/runs/${runId}`);
-    if (run.rowsStale >= expected || Date.now() > deadline) return run;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
-
 it('drops batches replayed from the topic after a newer run, and counts them as stale', async () => {
   const first = await pipeline.triggerAndWait(job, { mode: 'full' });
   expect(first).toMatchObject({ status: 'succeeded', rowsLoaded: rows, rowsStale: 0 });
@@ -97,7 +88,11 @@ it('drops batches replayed from the topic after a newer run, and counts them as 
     await producer.disconnect();
   }
 
-  const replayed = await waitForStaleRows(first.runId, rows);
+  const replayed = await pipeline.waitForRunState(
+    first.runId,
+    `counted ${rows} stale rows`,
+    (run) => run.rowsStale >= rows,
+  );
   expect(replayed).toMatchObject({ status: 'succeeded', rowsStale: rows, rowsLoaded: rows });
   // The target still holds the second run's values, row for row.
   expect(await tableFingerprint(databaseUrl(), table)).toEqual(expected);

@@ -5,7 +5,7 @@
 // with no batch failed and no event dead-lettered.
 import { Client } from 'pg';
 import { createAllTypesTable, executeSql, tableFingerprint } from '@qupersync/testing';
-import { PipelineHarness, RunSummary, uniqueSuffix } from './pipeline.harness';
+import { PipelineHarness, uniqueSuffix } from './pipeline.harness';
 
 jest.setTimeout(300_000);
 
@@ -50,13 +50,7 @@ async function setReadOnly(readOnly: boolean): Promise<void> {
 
 it('completes a run exactly when the target turns read-only and drops its sessions mid-run', async () => {
   const { runId } = await pipeline.trigger(job);
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    const run = await pipeline.api<RunSummary>(`/runs/${runId}`);
-    if (run.batchesLoaded >= 5) break;
-    if (Date.now() > deadline) throw new Error(`run never loaded 5 batches: ${JSON.stringify(run)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await pipeline.waitForRunState(runId, 'loaded 5 batches', (run) => run.batchesLoaded >= 5, 120_000);
   await setReadOnly(true);
   // Long enough for every service to meet the read-only database and retry more than once.
   await new Promise((resolve) => setTimeout(resolve, 6_000));

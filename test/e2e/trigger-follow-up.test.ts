@@ -54,13 +54,8 @@ it('queues one follow-up run for triggers that come after the upper bound is fix
   );
   await pipeline.injectDataApiFaults({ latencyMs: 150 });
   const active = await pipeline.trigger(jobs.first, { mode: 'incremental' });
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const run = await pipeline.api<RunSummary>(`/runs/${active.runId}`);
-    if (run.rowsExtracted > 0) break; // its upper bound is fixed: it was read before any row
-    if (Date.now() > deadline) throw new Error(`run never started extracting: ${JSON.stringify(run)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  // Once a row is extracted its upper bound is fixed: it was read before any row.
+  await pipeline.waitForRunState(active.runId, 'started extracting', (run) => run.rowsExtracted > 0);
   // The sender writes rows, then asks for a sync: the active run cannot see them any more.
   await executeSql(
     warehouseUrl(),

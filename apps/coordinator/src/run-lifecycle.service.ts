@@ -287,7 +287,6 @@ export class RunLifecycleService {
     // A loader fenced the batch (another attempt's, or the run had ended): counted apart,
     // whatever the run's state, and never a failure of the run.
     await this.repository.addStaleRows(client, run.id, event.rowCount);
-    this.metrics.staleRows.inc({ job: run.job }, event.rowCount);
     this.logger.info('stale batch dropped by the loader', {
       job: run.job,
       runId: run.id,

@@ -153,21 +153,21 @@ export class RunStateRepository {
   }
 
   /** Active runs without progress for longer than `timeoutMs`, by the database's clock (one clock for every coordinator). */
-  async stalledRuns(timeoutMs: number): Promise<RunRecord[]> {
-    const rows = await this.database.query<RunRow>(
-      `SELECT * FROM qupersync_runs WHERE status IN ('pending', 'extracting', 'loading')
-         AND last_progress_at < now() - make_interval(secs => $1::double precision / 1000) ORDER BY created_at`,
-      [timeoutMs],
-    );
-    return rows.map(toRunRecord);
+  stalledRuns(timeoutMs: number): Promise<RunRecord[]> {
+    return this.runsIdleFor(['pending', 'extracting', 'loading'], timeoutMs);
   }
 
   /** Runs still `pending` after `olderThanMs`: their extract request never went out (a failed send). */
-  async unsentRuns(olderThanMs: number): Promise<RunRecord[]> {
+  unsentRuns(olderThanMs: number): Promise<RunRecord[]> {
+    return this.runsIdleFor(['pending'], olderThanMs);
+  }
+
+  /** Runs in one of `statuses` whose last progress is older than `idleMs` by the database's clock. */
+  private async runsIdleFor(statuses: readonly RunStatus[], idleMs: number): Promise<RunRecord[]> {
     const rows = await this.database.query<RunRow>(
-      `SELECT * FROM qupersync_runs WHERE status = 'pending'
-         AND last_progress_at < now() - make_interval(secs => $1::double precision / 1000) ORDER BY created_at`,
-      [olderThanMs],
+      `SELECT * FROM qupersync_runs WHERE status = ANY($1::text[])
+         AND last_progress_at < now() - make_interval(secs => $2::double precision / 1000) ORDER BY created_at`,
+      [statuses, idleMs],
     );
     return rows.map(toRunRecord);
   }

@@ -102,7 +102,7 @@ export class BatchUpserter {
   ): Promise<UpsertOutcome> {
     const { policy = defaultTargetTablePolicy, maxRejectedRows = Number.POSITIVE_INFINITY, fence } = options;
     if (rows.length === 0) return { rowsWritten: 0, rejected: [] };
-    await this.prepareTargetTable(target, schema, policy);
+    await this.prepareTarget(target, schema, policy);
     const statements = this.statementsFor(target, schema);
     try {
       return {
@@ -141,7 +141,7 @@ export class BatchUpserter {
    * rolls all of them back and is thrown: the caller then loads them one by one.
    */
   async upsertTogether(writes: readonly BatchWrite[]): Promise<number[]> {
-    for (const write of writes) await this.prepareTargetTable(write.target, write.schema, write.policy);
+    for (const write of writes) await this.prepareTarget(write.target, write.schema, write.policy);
     try {
       return await this.inTransaction(async (client, staging) => {
         const counts: number[] = [];
@@ -375,14 +375,6 @@ export class BatchUpserter {
     }
     this.preparedTables.set(key, warnings);
     return warnings;
-  }
-
-  private async prepareTargetTable(
-    target: QualifiedName,
-    schema: BatchSchema,
-    policy: TargetTablePolicy,
-  ): Promise<void> {
-    await this.prepareTarget(target, schema, policy);
   }
 
   /** ON CONFLICT (primary_key) needs a unique, immediate, non-partial index on exactly those columns. */
