@@ -140,6 +140,16 @@ export class PipelineHarness {
     await Promise.all(this.services.map((service) => stopService(service)));
   }
 
+  /** The value of a Prometheus counter or gauge (without labels) on one service's /metrics. */
+  async metric(serviceName: string, metricName: string): Promise<number> {
+    const spec = this.specs.find((candidate) => candidate.name === serviceName);
+    if (spec === undefined) throw new Error(`no service named ${serviceName}`);
+    const text = await (await fetch(`http://127.0.0.1:${spec.port}/metrics`)).text();
+    const line = text.split('\n').find((candidate) => candidate.startsWith(`${metricName} `));
+    if (line === undefined) throw new Error(`${serviceName} has no metric ${metricName}`);
+    return Number(line.slice(metricName.length + 1));
+  }
+
   async api<T>(path: string, init?: RequestInit): Promise<T> {
     const response = await fetch(`${this.coordinatorUrl}${path}`, {
       ...init,

@@ -1,6 +1,8 @@
 // A run that makes no progress for longer than RUN_STALL_TIMEOUT_MS is failed with that reason;
-// the batches its slow extraction still produces are fenced (dropped and counted as stale, never
-// written), and the job can run again afterwards.
+// the coordinator announces the end on qupersync.run.control.v1, and the extraction still
+// running for it stops at once and cancels its statement in the warehouse (it used to read on to
+// the end, only for the loaders to drop every batch as stale). The job can run again afterwards.
+import { ListStatementsCommand, RedshiftDataClient } from '@aws-sdk/client-redshift-data';
 import { executeSql, tableFingerprint } from '@qupersync/testing';
 import { PipelineHarness, uniqueSuffix } from './pipeline.harness';
 
@@ -36,16 +38,36 @@ it('fails a run that stalls, naming the reason, and runs the job again afterward
   const stalled = await pipeline.triggerAndWait(job);
   expect(stalled.status).toBe('failed');
   expect(stalled.error).toMatch(/no progress for 2s \(stalled\)/);
+
+  // The extraction of the ended run is stopped: its statement (still queued) is cancelled.
+  const client = new RedshiftDataClient({
+    endpoint: pipeline.dataApiUrl,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    maxAttempts: 1,
+  });
+  const deadline = Date.now() + 8_000;
+  let statuses: string[] = [];
+  while (Date.now() < deadline) {
+    const listed = await client.send(
+      new ListStatementsCommand({ StatementName: `qupersync:${job}:${stalled.runId}`, Status: 'ALL' }),
+    );
+    statuses = (listed.Statements ?? []).map((statement) => statement.Status ?? '');
+    if (statuses.includes('ABORTED')) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  client.destroy();
+  // Cancelled well before the 10 s queue delay would have let it run.
+  expect(statuses).toEqual(['ABORTED']);
+  expect(await pipeline.metric('extractor', 'qupersync_extractions_stopped_total')).toBe(1);
   await pipeline.injectDataApiFaults(null);
 
-  // The slow extraction still finishes; its batches reach the loader after the run has ended, so
-  // they are dropped as stale, and its events must not revive the run.
-  const after = await pipeline.waitForRunState(
-    stalled.runId,
-    'counted the stalled extraction as stale',
-    (run) => run.rowsStale >= 10,
+  // Nothing of the stopped extraction ever reaches the loader.
+  await new Promise((resolve) => setTimeout(resolve, 3_000));
+  const after = await pipeline.api<{ status: string; rowsStale: number; rowsLoaded: number }>(
+    `/runs/${stalled.runId}`,
   );
-  expect(after).toMatchObject({ status: 'failed', rowsStale: 10, rowsLoaded: 0 });
+  expect(after).toMatchObject({ status: 'failed', rowsStale: 0, rowsLoaded: 0 });
   expect(
     (await tableFingerprint(process.env.DATABASE_URL ?? '', table).catch(() => ({ rows: 0 }))).rows,
   ).toBe(0);

@@ -9,8 +9,10 @@ import type { PoolClient } from 'pg';
 import { JobCatalog, JobDefinition } from '@qupersync/config';
 import {
   BatchEventMessage,
+  describeError,
   extractRequestCodec,
   QuperSyncError,
+  runControlCodec,
   staleBatchCode,
   TopicNames,
 } from '@qupersync/contracts';
@@ -271,9 +273,47 @@ export class RunLifecycleService {
       }
       await this.applyToOpenRun(client, run, event);
       const after = await this.repository.findRun(run.id, client);
-      return after !== undefined && isTerminal(after.status) ? after.job : undefined;
+      return after !== undefined && isTerminal(after.status) ? after : undefined;
     });
-    if (ended !== undefined) await this.startPromotedRun(ended);
+    if (ended !== undefined) await this.afterRunEnded(ended);
+  }
+
+  /**
+   * After the commit that ended a run: tells the extractors (so one still extracting for it stops
+   * and cancels its statement) and starts the job's follow-up run if one was promoted.
+   */
+  private async afterRunEnded(run: RunRecord): Promise<void> {
+    await this.announceRunEnded(run);
+    await this.startPromotedRun(run.job);
+  }
+
+  /**
+   * Best effort: a lost announcement costs warehouse time, never correctness (the loaders' fence
+   * drops every batch of an ended run), so a failed send is logged, not retried.
+   */
+  private async announceRunEnded(run: RunRecord): Promise<void> {
+    if (run.status !== 'succeeded' && run.status !== 'failed') return;
+    try {
+      await this.kafka.send(TopicNames.runControl, [
+        {
+          key: run.id,
+          value: runControlCodec.encode({
+            runId: run.id,
+            job: run.job,
+            kind: 'run_ended',
+            status: run.status,
+            reason: run.error,
+            occurredAtMs: Date.now(),
+          }),
+        },
+      ]);
+    } catch (error) {
+      this.logger.warn('could not announce the end of a run to the extractors', {
+        job: run.job,
+        runId: run.id,
+        error: describeError(error),
+      });
+    }
   }
 
   /** Only stale batches still count once a run has ended; everything else about it is history. */
@@ -517,9 +557,9 @@ export class RunLifecycleService {
       if (run === undefined || isTerminal(run.status)) return undefined;
       await this.endRun(client, run, 'failed', reason);
       this.logger.warn('run failed', { job: run.job, runId, reason });
-      return run.job;
+      return this.repository.findRun(runId, client);
     });
-    if (ended !== undefined) await this.startPromotedRun(ended);
+    if (ended !== undefined) await this.afterRunEnded(ended);
   }
 }
 

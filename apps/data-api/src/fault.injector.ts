@@ -24,6 +24,14 @@ export const faultSettingsSchema = z
     failureMessage: z.string().min(1),
     /** A statement stays SUBMITTED at least this long, so tests can watch the lifecycle. */
     statementQueueDelayMs: z.number().int().min(0).max(60_000),
+    /** When set, only statements whose SQL matches this regular expression are held in the queue. */
+    queueDelayMatching: z
+      .string()
+      .min(1)
+      .nullable()
+      .refine((pattern) => pattern === null || isValidRegex(pattern), {
+        message: 'not a valid regular expression',
+      }),
   })
   .strict();
 
@@ -36,6 +44,7 @@ const noFaults: FaultSettings = {
   failStatementsMatching: null,
   failureMessage: 'injected failure',
   statementQueueDelayMs: 0,
+  queueDelayMatching: null,
 };
 
 function isValidRegex(pattern: string): boolean {
@@ -70,8 +79,10 @@ export class FaultInjector {
     return this.settings.latencyMs;
   }
 
-  get statementQueueDelayMs(): number {
-    return this.settings.statementQueueDelayMs;
+  /** How long this statement stays SUBMITTED before it may run. */
+  queueDelayFor(sql: string): number {
+    const pattern = this.settings.queueDelayMatching;
+    return pattern === null || new RegExp(pattern).test(sql) ? this.settings.statementQueueDelayMs : 0;
   }
 
   /** True when this request is to be throttled; counts it down. */

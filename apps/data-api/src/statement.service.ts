@@ -298,7 +298,7 @@ export class StatementService implements OnModuleInit, OnModuleDestroy {
   }
 
   private async run(record: StatementRecord): Promise<void> {
-    const queueDelayMs = this.faults.statementQueueDelayMs;
+    const queueDelayMs = this.faults.queueDelayFor(record.queryString);
     if (queueDelayMs > 0) await sleep(queueDelayMs);
     await this.slots.acquire();
     try {

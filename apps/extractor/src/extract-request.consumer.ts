@@ -5,18 +5,23 @@
 // (the run fails, the watermark stays) instead of being retried here. A heartbeat that fails
 // because the group is rebalancing (another extractor joined or left) is not a failure of the
 // extraction: it goes on, and if the request is redelivered elsewhere the newer attempt wins.
+// The extraction runs detached from the handler (ExtractionRegistry bounds how many at once), so
+// a long one never holds the requests queued behind it on its partition; the request's offset is
+// committed when it ends. An extraction whose run the coordinator announces as ended stops.
 import { Controller } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import {
   batchEventId,
   describeError,
   extractRequestCodec,
+  ExtractRequestMessage,
   QuperSyncError,
   TopicNames,
 } from '@qupersync/contracts';
 import type { KafkaRecord, KafkaRecordContext } from '@qupersync/kafka';
 import { JsonLogger, PipelineMetrics, SystemClock } from '@qupersync/observability';
 import { BatchPublisher } from './batch-publisher.service';
+import { ExtractionRegistry, RunEndedSignal } from './extraction.registry';
 import { ExtractionService, newExtractionId } from './extraction.service';
 
 @Controller()
@@ -28,12 +33,52 @@ export class ExtractRequestConsumer {
     private readonly publisher: BatchPublisher,
     private readonly metrics: PipelineMetrics,
     private readonly clock: SystemClock,
+    private readonly registry: ExtractionRegistry,
   ) {}
 
   @EventPattern(TopicNames.extractRequest)
   async onExtractRequest(@Payload() record: KafkaRecord, @Ctx() context: KafkaRecordContext): Promise<void> {
     const request = extractRequestCodec.decode(record.value);
+    const fields = {
+      job: request.job,
+      runId: request.runId,
+      partition: record.partition,
+      offset: record.offset,
+    };
+    const running = this.registry.find(request.runId);
+    if (running !== undefined) {
+      // Redelivered to the process already extracting it (a rebalance gave the partition back):
+      // the request is done when that extraction is.
+      this.logger.info('redelivered extract request joins the extraction running here', {
+        ...fields,
+        extractionId: running.extractionId,
+      });
+      context.detach(running.done);
+      return;
+    }
+    const ended = this.registry.endedRun(request.runId);
+    if (ended !== undefined) {
+      this.logger.info('extract request of an ended run skipped', { ...fields, status: ended.status });
+      return;
+    }
     const extractionId = newExtractionId(this.clock.nowMs());
+    const extraction = await this.registry.start(
+      request.runId,
+      extractionId,
+      () => context.heartbeat().catch(() => undefined),
+      (signal) => this.extract(request, extractionId, context, signal, record),
+    );
+    context.detach(extraction.done);
+  }
+
+  /** One attempt, start to verdict; never rejects (a failure is reported as extraction_failed). */
+  private async extract(
+    request: ExtractRequestMessage,
+    extractionId: string,
+    context: KafkaRecordContext,
+    signal: AbortSignal,
+    record: KafkaRecord,
+  ): Promise<void> {
     let heartbeatFailed = false;
     const heartbeat = async (): Promise<void> => {
       try {
@@ -50,8 +95,20 @@ export class ExtractRequestConsumer {
       }
     };
     try {
-      await this.extraction.extract(request, { heartbeat }, extractionId);
+      await this.extraction.extract(request, { heartbeat, signal }, extractionId);
     } catch (error) {
+      if (signal.aborted && signal.reason instanceof RunEndedSignal) {
+        // The coordinator has ended the run; there is nobody to tell, and nothing it extracted
+        // can be written any more (the loaders fence it).
+        this.logger.info('extraction stopped: its run has ended', {
+          job: request.job,
+          runId: request.runId,
+          extractionId,
+          status: signal.reason.status,
+        });
+        this.metrics.extractionsStopped.inc();
+        return;
+      }
       const code = error instanceof QuperSyncError ? error.code : 'INTERNAL';
       this.logger.error('extraction failed', {
         job: request.job,
@@ -63,15 +120,25 @@ export class ExtractRequestConsumer {
         offset: record.offset,
       });
       this.metrics.failures.inc({ phase: 'extract', code });
-      await this.publisher.sendEvent({
-        eventId: batchEventId({ runId: request.runId, extractionId, sequence: null }, 'extraction_failed'),
-        extractionId,
-        runId: request.runId,
-        job: request.job,
-        kind: 'extraction_failed',
-        errorCode: code,
-        error: describeError(error),
-      });
+      await this.publisher
+        .sendEvent({
+          eventId: batchEventId({ runId: request.runId, extractionId, sequence: null }, 'extraction_failed'),
+          extractionId,
+          runId: request.runId,
+          job: request.job,
+          kind: 'extraction_failed',
+          errorCode: code,
+          error: describeError(error),
+        })
+        .catch((sendError: unknown) => {
+          // The run then ends by the stall timeout, with its reason in this log line.
+          this.logger.error('could not report the failed extraction', {
+            job: request.job,
+            runId: request.runId,
+            extractionId,
+            error: describeError(sendError),
+          });
+        });
     }
   }
 }

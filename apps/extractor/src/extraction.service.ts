@@ -34,6 +34,8 @@ export const REDSHIFT_ENVIRONMENT = Symbol('REDSHIFT_ENVIRONMENT');
 
 export interface ExtractionProgress {
   heartbeat(): Promise<void>;
+  /** Aborts the extraction (its statement is cancelled) when its run has ended. */
+  readonly signal?: AbortSignal;
 }
 
 export interface ExtractionOutcome {
@@ -77,7 +79,8 @@ export class ExtractionService {
     });
     const source =
       job.source.sql !== undefined ? `(${job.source.sql})` : quoteQualifiedName(requireTable(job));
-    const schema = await this.describeSource(job, source, target);
+    const statementName = `qupersync:${job.name}:${request.runId}`;
+    const schema = await this.describeSource(job, source, target, progress.signal, statementName);
     const incremental = request.mode === 'incremental';
     const watermark = job.watermark;
     if (incremental && watermark === undefined)
@@ -89,7 +92,7 @@ export class ExtractionService {
     const watermarkColumn = schema.columns.find((column) => column.name === watermark);
     const upperBound =
       incremental && watermarkColumn !== undefined
-        ? await this.readUpperBound(job, source, watermarkColumn, target)
+        ? await this.readUpperBound(job, source, watermarkColumn, target, progress.signal, statementName)
         : null;
     const resultFormat = job.source.resultFormat ?? this.environment.REDSHIFT_RESULT_FORMAT;
     log.info('extraction started', {
@@ -127,6 +130,7 @@ export class ExtractionService {
     // time, so memory stays bounded by a few batches while the broker round trips are hidden.
     const inFlight: Promise<void>[] = [];
     const flush = async (): Promise<void> => {
+      progress.signal?.throwIfAborted();
       if (pending.length === 0) return;
       const prepared = this.publisher.prepare(
         codec,
@@ -167,11 +171,11 @@ export class ExtractionService {
         });
         lookbackFrom = null;
         return this.gateway.runQuery({
-          signal: statementDeadline(job),
+          signal: statementDeadline(job, progress.signal),
           sql: statement.sql,
           parameters: statement.parameters,
           target,
-          statementName: `qupersync:${job.name}:${request.runId}`,
+          statementName,
           resultFormat,
         });
       };
@@ -185,6 +189,7 @@ export class ExtractionService {
         const mayContinue = result.totalRows >= statementRows;
         let received = 0;
         for await (const page of prefetched(result.pages())) {
+          progress.signal?.throwIfAborted();
           received += page.length;
           const last = page[page.length - 1];
           if (mayContinue && next === null && received >= result.totalRows && last !== undefined) {
@@ -223,11 +228,11 @@ export class ExtractionService {
           : {}),
       });
       const nullKeys = await this.gateway.runQuery({
-        signal: statementDeadline(job),
+        signal: statementDeadline(job, progress.signal),
         sql: nullKeyStatement.sql,
         parameters: nullKeyStatement.parameters,
         target,
-        statementName: `qupersync:${job.name}:${request.runId}:null-keys`,
+        statementName: `${statementName}:null-keys`,
         resultFormat,
       });
       if (nullKeys.totalRows > maxNullKeyRows) {
@@ -268,11 +273,14 @@ export class ExtractionService {
     job: JobDefinition,
     source: string,
     target: StatementTarget,
+    stop: AbortSignal | undefined,
+    statementName: string,
   ): Promise<BatchSchema> {
     const probe = await this.gateway.runQuery({
-      signal: statementDeadline(job),
+      signal: statementDeadline(job, stop),
       sql: `SELECT * FROM ${source} AS q LIMIT 0`,
       target,
+      statementName: `${statementName}:describe`,
     });
     for await (const _page of probe.pages()) {
       // Drain: a LIMIT 0 statement has no rows, only column metadata.
@@ -309,14 +317,17 @@ export class ExtractionService {
     source: string,
     watermark: BatchColumn,
     target: StatementTarget,
+    stop: AbortSignal | undefined,
+    statementName: string,
   ): Promise<string | null> {
     const column = `q.${quoteIdentifier(watermark.name)}`;
     const kind = job.settleMs > 0 ? temporalKindOf(watermark, 'settle', job.name) : undefined;
     const sourceNow = kind === undefined ? '' : ', CAST(GETDATE() AS VARCHAR) AS source_now';
     const result = await this.gateway.runQuery({
-      signal: statementDeadline(job),
+      signal: statementDeadline(job, stop),
       sql: `SELECT CAST(MAX(${column}) AS VARCHAR) AS upper_bound${sourceNow} FROM ${source} AS q`,
       target,
+      statementName: `${statementName}:upper-bound`,
     });
     let upper: string | null = null;
     let now: string | null = null;
@@ -339,9 +350,10 @@ const maxBatchesInFlight = 4;
 /**
  * The job's statement_timeout as an abort signal: the gateway stops waiting, cancels the
  * statement (CancelStatement) and fails it, so a statement stuck in the warehouse ends the
- * extraction with a reason instead of holding the run until the stall timeout.
+ * extraction with a reason instead of holding the run until the stall timeout. `stop` (the run
+ * has ended) aborts it too.
  */
-function statementDeadline(job: JobDefinition): AbortSignal {
+function statementDeadline(job: JobDefinition, stop: AbortSignal | undefined): AbortSignal {
   const controller = new AbortController();
   const limitMs = job.source.statementTimeoutMs;
   const timer = setTimeout(
@@ -349,7 +361,8 @@ function statementDeadline(job: JobDefinition): AbortSignal {
     limitMs,
   );
   timer.unref();
-  return controller.signal;
+  // The run ending (ExtractionRegistry) cancels the statement as its deadline would.
+  return stop === undefined ? controller.signal : AbortSignal.any([controller.signal, stop]);
 }
 /** One run reads at most this many NULL-key rows (they come in one unordered statement). */
 const maxNullKeyRows = 100_000;

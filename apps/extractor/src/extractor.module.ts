@@ -7,6 +7,7 @@ import { RedshiftModule } from '@qupersync/redshift';
 import type { RedshiftEnvironment } from '@qupersync/redshift';
 import { BatchPublisher } from './batch-publisher.service';
 import { ExtractRequestConsumer } from './extract-request.consumer';
+import { EXTRACTION_CONCURRENCY, ExtractionRegistry } from './extraction.registry';
 import { ExtractionService, REDSHIFT_ENVIRONMENT } from './extraction.service';
 
 @Module({})
@@ -15,6 +16,7 @@ export class ExtractorModule {
     kafka: KafkaSettings;
     redshift: RedshiftEnvironment;
     jobs: JobCatalog;
+    concurrentExtractions: number;
   }): DynamicModule {
     return {
       module: ExtractorModule,
@@ -27,7 +29,9 @@ export class ExtractorModule {
       providers: [
         { provide: JobCatalog, useValue: options.jobs },
         { provide: REDSHIFT_ENVIRONMENT, useValue: options.redshift },
+        { provide: EXTRACTION_CONCURRENCY, useValue: options.concurrentExtractions },
         BatchPublisher,
+        ExtractionRegistry,
         ExtractionService,
         SystemClock,
       ],

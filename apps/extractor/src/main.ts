@@ -1,6 +1,7 @@
 // Extractor entry point.
 import 'reflect-metadata';
 import {
+  extractorEnvironmentSchema,
   JobCatalog,
   loadJobsFile,
   parseEnvironment,
@@ -13,15 +14,22 @@ import { ExtractorModule } from './extractor.module';
 runMain('extractor', async () => {
   const service = parseEnvironment(serviceEnvironmentSchema);
   const redshift = parseEnvironment(redshiftEnvironmentSchema);
+  const extractor = parseEnvironment(extractorEnvironmentSchema);
   const kafka = kafkaSettingsFromEnvironment('qupersync-extractor');
   const jobs = new JobCatalog(loadJobsFile(service.QUPERSYNC_JOBS_FILE));
   await startService({
     name: 'extractor',
-    module: ExtractorModule.register({ kafka, redshift, jobs }),
+    module: ExtractorModule.register({
+      kafka,
+      redshift,
+      jobs,
+      concurrentExtractions: extractor.EXTRACTOR_CONCURRENT_EXTRACTIONS,
+    }),
     httpPort: service.HTTP_PORT,
     httpHost: service.HTTP_HOST,
     logLevel: service.LOG_LEVEL,
-    // Extraction of one request is long work; the handler heartbeats between batches.
+    // Extractions run detached from their handler (see ExtractRequestConsumer); they heartbeat
+    // between batches all the same.
     transport: {
       settings: kafka,
       groupId: 'qupersync-extractor',

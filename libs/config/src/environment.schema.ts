@@ -105,6 +105,14 @@ export const redshiftEnvironmentSchema = z.object({
     .default('CSV'),
 });
 
+export const extractorEnvironmentSchema = z.object({
+  /**
+   * Extractions one extractor runs at once. Each takes its own request off the topic, so one
+   * long extraction never holds another job's request (or another run's) behind it.
+   */
+  EXTRACTOR_CONCURRENT_EXTRACTIONS: z.coerce.number().int().min(1).max(64).default(4),
+});
+
 export const dataApiEnvironmentSchema = z.object({
   HTTP_PORT: port,
   HTTP_HOST: httpHost,

@@ -5,6 +5,7 @@ export * from './topics/trigger-v1/trigger.message';
 export * from './topics/extract-request-v1/extract-request.message';
 export * from './topics/batch-event-v1/batch-event.message';
 export * from './topics/dead-letter-v1/dead-letter.message';
+export * from './topics/run-control-v1/run-control.message';
 export * from './topics/batch-data-v1/batch-headers';
 export * from './topics/batch-data-v1/batch-container.codec';
 export * from './topics/batch-data-v1/batch-schema';

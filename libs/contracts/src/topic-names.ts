@@ -7,6 +7,7 @@ export const TopicNames = {
   batchTransformed: 'qupersync.batch.transformed.v1',
   batchEvent: 'qupersync.batch.event.v1',
   deadLetter: 'qupersync.dead-letter.v1',
+  runControl: 'qupersync.run.control.v1',
 } as const;
 
 export type TopicName = (typeof TopicNames)[keyof typeof TopicNames];
@@ -19,6 +20,8 @@ export const topicPartitions: Readonly<Record<TopicName, number>> = {
   [TopicNames.batchTransformed]: 12,
   [TopicNames.batchEvent]: 3,
   [TopicNames.deadLetter]: 3,
+  // Read whole by every extractor (a group each), so one partition keeps it in order.
+  [TopicNames.runControl]: 1,
 };
 
 export const allTopics: readonly TopicName[] = Object.values(TopicNames);

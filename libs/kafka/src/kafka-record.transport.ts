@@ -5,6 +5,9 @@
 //    reason, then the offset moves on: a poison message never blocks its partition.
 //  - Any other error (database down, broker hiccup) is retried with backoff, heartbeating, for
 //    as long as it takes: an outage pauses the partition, it never skips or fails a record.
+//  - A handler whose work outlives it (an extraction) hands that work to `context.detach()` and
+//    returns, so the partition's next records are not held behind it; the offset is committed
+//    once that work, and every earlier record's, has finished (PendingOffsets).
 // Nest's built-in Kafka transport stringifies values and restarts the consumer on a throw,
 // which is why this transport exists (see FIELD-NOTES).
 import { randomUUID } from 'node:crypto';
@@ -39,6 +42,42 @@ export interface KafkaRecordContext {
   heartbeat(): Promise<void>;
   /** How many times this record has been attempted in this process (1 on first delivery). */
   readonly attempt: number;
+  /**
+   * The record's work goes on after the handler returns: the next records of the partition are
+   * handled meanwhile, and this record's offset is committed only once `work` has settled (and
+   * every earlier record's work). Not for grouped handlers. `work` must not reject: it reports
+   * its own failures; a rejection is logged and the record counts as handled.
+   */
+  detach(work: Promise<void>): void;
+}
+
+/**
+ * The offsets of one partition still being worked on, in one consumer generation. A record is
+ * added when it is taken and completed when its work ends; the commit point is one past the
+ * last record of the completed prefix, so no record is committed before an earlier one is done.
+ */
+export class PendingOffsets {
+  private readonly done = new Map<bigint, boolean>();
+
+  add(offset: bigint): void {
+    if (!this.done.has(offset)) this.done.set(offset, false);
+  }
+
+  /** Marks the record done; returns the offset to commit, or undefined when an earlier one is open. */
+  complete(offset: bigint): bigint | undefined {
+    this.done.set(offset, true);
+    let commit: bigint | undefined;
+    for (const candidate of [...this.done.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))) {
+      if (this.done.get(candidate) !== true) break;
+      this.done.delete(candidate);
+      commit = candidate + 1n;
+    }
+    return commit;
+  }
+
+  get open(): number {
+    return this.done.size;
+  }
 }
 
 export interface KafkaRecordTransportOptions {
@@ -95,6 +134,8 @@ export class KafkaRecordTransport extends Server implements CustomTransportStrat
   private producer: Producer | undefined;
   private stopping = false;
   private readonly log = new JsonLogger(KafkaRecordTransport.name);
+  /** Per partition of the current generation; replaced on every rebalance. */
+  private pending = new Map<string, PendingOffsets>();
 
   constructor(private readonly options: KafkaRecordTransportOptions) {
     super();
@@ -121,6 +162,11 @@ export class KafkaRecordTransport extends Server implements CustomTransportStrat
       maxBytesPerPartition: 8 * 1024 * 1024,
       allowAutoTopicCreation: false,
     });
+    // A rebalance starts a new generation: records still being worked on belong to the old one
+    // and are redelivered (to this process or another) unless their work ends first.
+    this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
+      this.pending = new Map();
+    });
     await this.consumer.connect();
     await this.consumer.subscribe({ topics, fromBeginning: this.options.fromBeginning ?? true });
     await this.consumer.run({
@@ -142,16 +188,37 @@ export class KafkaRecordTransport extends Server implements CustomTransportStrat
       const records = messages
         .slice(index, index + groupSize)
         .map((message) => this.toRecord(batch.topic, batch.partition, message));
+      const partitionKey = `${batch.topic}:${batch.partition}`;
+      const offsets = this.pending.get(partitionKey) ?? new PendingOffsets();
+      this.pending.set(partitionKey, offsets);
+      for (const record of records) offsets.add(BigInt(record.offset));
+      let detached: Promise<void> | undefined;
       const handled =
         groupSize > 1
           ? await this.processGroup(records, payload)
-          : await this.processRecord(records[0] ?? this.missingRecord(), payload, false);
+          : await this.processRecord(records[0] ?? this.missingRecord(), payload, false, (work) => {
+              detached = work;
+            });
       if (!handled) return;
       const last = records[records.length - 1]?.offset ?? '0';
       for (const record of records) payload.resolveOffset(record.offset);
-      await this.consumer?.commitOffsets([
-        { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
-      ]);
+      if (detached === undefined) {
+        for (const record of records.slice(0, -1)) offsets.complete(BigInt(record.offset));
+        await this.commit(batch.topic, batch.partition, offsets, offsets.complete(BigInt(last)));
+      } else {
+        const work = detached;
+        // Settles later; its commit waits for it (and for every earlier record).
+        void work
+          .catch((error: unknown) => {
+            this.log.error('detached work failed; its record counts as handled', {
+              topic: batch.topic,
+              partition: batch.partition,
+              offset: last,
+              error: describeError(error),
+            });
+          })
+          .then(() => this.commit(batch.topic, batch.partition, offsets, offsets.complete(BigInt(last))));
+      }
       this.options.onLag?.(
         batch.topic,
         batch.partition,
@@ -159,6 +226,30 @@ export class KafkaRecordTransport extends Server implements CustomTransportStrat
       );
       await payload.heartbeat();
       index += records.length;
+    }
+  }
+
+  /**
+   * Commits `offset` for the partition if it is still this generation's (after a rebalance the
+   * partition may be another consumer's, and an old commit must not move its offset).
+   */
+  private async commit(
+    topic: string,
+    partition: number,
+    offsets: PendingOffsets,
+    offset: bigint | undefined,
+  ): Promise<void> {
+    if (offset === undefined || this.pending.get(`${topic}:${partition}`) !== offsets) return;
+    try {
+      await this.consumer?.commitOffsets([{ topic, partition, offset: offset.toString() }]);
+    } catch (error) {
+      // The record is redelivered after the rebalance under way; its handler is idempotent.
+      this.log.warn('offset commit failed; the records after the last commit will be redelivered', {
+        topic,
+        partition,
+        offset: offset.toString(),
+        error: describeError(error),
+      });
     }
   }
 
@@ -185,9 +276,11 @@ export class KafkaRecordTransport extends Server implements CustomTransportStrat
     record: KafkaRecord,
     payload: EachBatchPayload,
     grouped: boolean,
+    detach?: (work: Promise<void>) => void,
   ): Promise<boolean> {
     const outcome = await this.invoke(grouped ? [record] : record, [record], payload, {
       stopOnPermanent: false,
+      ...(detach === undefined ? {} : { detach }),
     });
     return outcome === 'handled';
   }
@@ -196,7 +289,7 @@ export class KafkaRecordTransport extends Server implements CustomTransportStrat
     data: KafkaRecord | KafkaRecord[],
     records: readonly KafkaRecord[],
     payload: EachBatchPayload,
-    options: { stopOnPermanent: boolean },
+    options: { stopOnPermanent: boolean; detach?: (work: Promise<void>) => void },
   ): Promise<'handled' | 'abandoned' | 'permanent'> {
     const first = records[0];
     const handler = first === undefined ? null : this.getHandlerByPattern(first.topic);
@@ -212,7 +305,15 @@ export class KafkaRecordTransport extends Server implements CustomTransportStrat
     }
     for (let attempt = 1; ; attempt++) {
       try {
-        const context: KafkaRecordContext = { heartbeat: () => payload.heartbeat(), attempt };
+        const context: KafkaRecordContext = {
+          heartbeat: () => payload.heartbeat(),
+          attempt,
+          detach:
+            options.detach ??
+            (() => {
+              throw new Error('detach() is not available to grouped handlers');
+            }),
+        };
         await lastValueFrom(this.transformToObservable(await handler(data, context)), {
           defaultValue: undefined,
         });

@@ -1,7 +1,9 @@
 // The one injectable door to Kafka (kafkajs). Everything that produces, consumes or
 // administers topics goes through here, so the client library can be swapped in one place.
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
 import { Admin, Consumer, Kafka, logLevel, LogEntry, Producer, CompressionTypes } from 'kafkajs';
+import { describeError } from '@qupersync/contracts';
 import { JsonLogger } from '@qupersync/observability';
 import { classifySendError } from './kafka-error.classifier';
 import { KAFKA_SETTINGS, KafkaSettings, toKafkaConfig } from './kafka.settings';
@@ -77,10 +79,11 @@ export class KafkaGateway implements OnModuleDestroy {
 
   createConsumer(
     groupId: string,
-    options: { sessionTimeoutMs?: number; maxBytesPerPartition?: number } = {},
+    options: { sessionTimeoutMs?: number; maxBytesPerPartition?: number; maxWaitTimeMs?: number } = {},
   ): Consumer {
     const consumer = this.kafka.consumer({
       groupId,
+      ...(options.maxWaitTimeMs === undefined ? {} : { maxWaitTimeInMs: options.maxWaitTimeMs }),
       sessionTimeout: options.sessionTimeoutMs ?? 30_000,
       heartbeatInterval: 3_000,
       maxBytesPerPartition: options.maxBytesPerPartition ?? 8 * 1024 * 1024,
@@ -89,6 +92,38 @@ export class KafkaGateway implements OnModuleDestroy {
     });
     this.consumers.add(consumer);
     return consumer;
+  }
+
+  /**
+   * Reads `topic` as a broadcast: in a consumer group of this process alone, from the newest
+   * record on, committing nothing, so every process sees every record published while it runs.
+   * A handler that throws is logged and the record skipped (broadcasts are advisory).
+   */
+  async subscribeBroadcast(
+    topic: string,
+    groupPrefix: string,
+    onRecord: (value: Buffer | null) => Promise<void> | void,
+  ): Promise<void> {
+    // A short fetch wait: a disconnect waits for the fetch in flight, and a service must stop
+    // well inside its shutdown grace (a killed member holds its group until its session expires).
+    const consumer = this.createConsumer(`${groupPrefix}-${randomUUID()}`, { maxWaitTimeMs: 500 });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [topic], fromBeginning: false });
+    await consumer.run({
+      autoCommit: false,
+      eachMessage: async ({ message, partition }) => {
+        try {
+          await onRecord(message.value);
+        } catch (error) {
+          this.logger.warn('broadcast record skipped', {
+            topic,
+            partition,
+            offset: message.offset,
+            error: describeError(error),
+          });
+        }
+      },
+    });
   }
 
   async withAdmin<Result>(work: (admin: Admin) => Promise<Result>): Promise<Result> {

@@ -51,6 +51,11 @@ export class PipelineMetrics {
     labelNames: ['job'],
     registers: [this.registry],
   });
+  readonly extractionsStopped = new Counter({
+    name: 'qupersync_extractions_stopped_total',
+    help: 'Extractions stopped (their statement cancelled) because the coordinator ended their run',
+    registers: [this.registry],
+  });
   readonly consumerLag = new Gauge({
     name: 'qupersync_consumer_lag_messages',
     help: 'Messages between the last consumed offset and the partition high watermark',
