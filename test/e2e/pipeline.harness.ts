@@ -60,7 +60,12 @@ export class PipelineHarness {
 
   static async start(
     jobs: readonly JobSpec[],
-    options: { loaders?: number; environment?: Record<string, string> } = {},
+    options: {
+      loaders?: number;
+      environment?: Record<string, string>;
+      /** Settings for one kind of service only (after `environment`). */
+      serviceEnvironment?: Partial<Record<ServiceSpec['kind'], Record<string, string>>>;
+    } = {},
   ): Promise<PipelineHarness> {
     const directory = mkdtempSync(join(tmpdir(), 'qupersync-e2e-'));
     const jobsFile = join(directory, 'jobs.yaml');
@@ -83,7 +88,11 @@ export class PipelineHarness {
     });
     const specs = planned.map((spec) => ({
       ...spec,
-      environment: { ...spec.environment, ...options.environment },
+      environment: {
+        ...spec.environment,
+        ...options.environment,
+        ...options.serviceEnvironment?.[spec.kind],
+      },
     }));
     const logDirectory = join(directory, 'logs');
     const services = await startServices(specs, { repositoryRoot, logDirectory });

@@ -56,6 +56,8 @@ it('dead-letters poison on every topic and keeps syncing', async () => {
     cursorFrom: null,
     cursorTo: null,
     extractionId: null,
+    part: null,
+    parts: null,
   });
   const nonsenseBatch = new BatchContainerCodec({
     ...buildAllKindsSchema(job),

@@ -358,6 +358,20 @@ export class RunLifecycleService {
       case 'batch_loaded':
         if (sequence === null)
           throw new QuperSyncError('MESSAGE_INVALID', 'permanent', `${event.kind} without a sequence`);
+        if (event.kind === 'batch_loaded' && event.part !== undefined && event.part !== null) {
+          await this.repository.addLoadedPart(client, {
+            runId: run.id,
+            extractionId: event.extractionId ?? '-',
+            sequence,
+            parts: event.parts ?? 1,
+            rowsWritten: event.rowCount,
+            rowsRejected: event.rowsDeadLettered,
+            cursorFrom: event.cursorFrom,
+            cursorTo: event.cursorTo,
+          });
+          if (event.error !== null) await this.repository.addWarning(client, run.id, event.error);
+          return;
+        }
         await this.repository.upsertBatch(client, {
           runId: run.id,
           extractionId: event.extractionId ?? '-',
@@ -624,6 +638,7 @@ export function toHttpError(error: unknown): never {
       case 'JOB_BUSY':
         throw new HttpException({ statusCode: 409, message: error.message }, HttpStatus.CONFLICT);
       case 'ROW_INVALID':
+      case 'ROW_TOO_LARGE':
       case 'BATCH_INVALID':
       case 'SOURCE_STATEMENT_FAILED':
       case 'SOURCE_THROTTLED':

@@ -438,6 +438,51 @@ export class RunStateRepository {
   }
 
   /**
+   * Applies one loaded part of a batch the transformer split: its rows add to the batch's, and the
+   * batch is loaded when its last part is. Called once per part (the event id is per part).
+   */
+  async addLoadedPart(
+    client: PoolClient,
+    part: {
+      runId: string;
+      extractionId: string;
+      sequence: number;
+      parts: number;
+      rowsWritten: number;
+      rowsRejected: number;
+      cursorFrom: string | null;
+      cursorTo: string | null;
+    },
+  ): Promise<void> {
+    await client.query(
+      `INSERT INTO qupersync_batches AS b (run_id, sequence, status, rows_written, rows_rejected, rows_dead_lettered, cursor_from, cursor_to, extraction_id, parts, parts_loaded)
+       VALUES ($1, $2, CASE WHEN $4 <= 1 THEN 'loaded' ELSE 'transformed' END, $5, $6, $6, $7::jsonb, $8::jsonb, $3, $4, 1)
+       ON CONFLICT (run_id, extraction_id, sequence) DO UPDATE SET
+         parts = $4,
+         parts_loaded = b.parts_loaded + 1,
+         rows_written = b.rows_written + $5,
+         rows_rejected = b.rows_rejected + $6,
+         rows_dead_lettered = b.rows_invalid + b.rows_rejected + $6,
+         status = CASE WHEN b.status = 'failed' THEN 'failed'
+                       WHEN b.parts_loaded + 1 >= $4 THEN 'loaded'
+                       ELSE b.status END,
+         cursor_from = COALESCE(b.cursor_from, EXCLUDED.cursor_from),
+         cursor_to = COALESCE(b.cursor_to, EXCLUDED.cursor_to),
+         updated_at = now()`,
+      [
+        part.runId,
+        part.sequence,
+        part.extractionId,
+        part.parts,
+        part.rowsWritten,
+        part.rowsRejected,
+        part.cursorFrom,
+        part.cursorTo,
+      ],
+    );
+  }
+
+  /**
    * Recomputes the run's counters from its batches (derived, so replays cannot double count).
    * Once extraction has completed, only the batches of the completing attempt count.
    */

@@ -15,9 +15,6 @@ import {
 import { KafkaGateway } from '@qupersync/kafka';
 import { PipelineMetrics } from '@qupersync/observability';
 
-/** Stays under the broker's default message.max.bytes (1 MiB) with room for headers. */
-export const maxBatchMessageBytes = 900 * 1024;
-
 export interface PreparedBatch {
   readonly identity: BatchIdentity;
   readonly encoded: Buffer;
@@ -46,7 +43,7 @@ export class BatchPublisher {
    */
   prepare(codec: BatchContainerCodec, batch: ExtractedBatch, firstSequence: number): PreparedBatch[] {
     const encoded = codec.encode(batch.rows);
-    if (encoded.length > maxBatchMessageBytes && batch.rows.length > 1) {
+    if (encoded.length > this.kafka.settings.maxBatchBytes && batch.rows.length > 1) {
       const middle = Math.ceil(batch.rows.length / 2);
       const first = this.prepare(
         codec,
@@ -70,6 +67,8 @@ export class BatchPublisher {
       cursorFrom: batch.cursorFrom,
       cursorTo: batch.cursorTo,
       extractionId: batch.extractionId,
+      part: null,
+      parts: null,
     };
     return [{ identity, encoded }];
   }

@@ -289,6 +289,10 @@ export class TransformedBatchConsumer {
       offset: record.offset,
       service: 'loader',
       occurredAtMs: this.clock.nowMs(),
+      // A part of a batch the transformer split: the coordinator counts the batch loaded once
+      // every part is (each part's event has its own id).
+      part: identity.part,
+      parts: identity.parts,
       ...result,
     };
     return { key: identity.runId, value: batchEventCodec.encode(event) };

@@ -43,6 +43,8 @@ function identity(): BatchIdentity {
     cursorFrom: null,
     cursorTo: null,
     extractionId: null,
+    part: null,
+    parts: null,
   };
 }
 

@@ -9,12 +9,14 @@ import {
   batchEventCodec,
   batchEventId,
   BatchEventMessage,
+  BatchContainerPart,
   BatchIdentity,
   encodeDeadLetter,
   decodeBatchContainer,
   parseBatchHeaders,
   QuperSyncError,
   readBatchContainerSchema,
+  splitBatchContainer,
   toBatchHeaders,
   TopicNames,
 } from '@qupersync/contracts';
@@ -56,6 +58,21 @@ export class ExtractedBatchConsumer {
       }
       throw error;
     }
+    // A rule can make the batch larger than the extractor sent it: cut it into parts that fit the
+    // broker (each its own message, loaded and accounted apart). One row alone too large fails
+    // the batch, and so the run, naming its key.
+    let parts: BatchContainerPart[] = [];
+    if (outcome.container !== null) {
+      try {
+        parts = splitBatchContainer(outcome.container, outcome.validRows, this.kafka.settings.maxBatchBytes);
+      } catch (error) {
+        if (error instanceof QuperSyncError && error.code === 'ROW_TOO_LARGE') {
+          await this.failBatch(record, identity, error);
+          return;
+        }
+        throw error;
+      }
+    }
     if (outcome.invalid.length > 0) {
       await this.kafka.send(
         TopicNames.deadLetter,
@@ -81,6 +98,7 @@ export class ExtractedBatchConsumer {
       totalBatches: null,
       errorCode: outcome.failed === null ? null : 'ROW_INVALID',
       error: outcome.failed,
+      parts: parts.length > 1 ? parts.length : null,
       ...source,
       service: 'transformer',
       occurredAtMs: Date.now(),
@@ -92,15 +110,30 @@ export class ExtractedBatchConsumer {
     await this.kafka.send(TopicNames.batchEvent, [
       { key: identity.runId, value: batchEventCodec.encode(event) },
     ]);
-    if (outcome.container !== null) {
+    // One send per part: a send's messages for one partition go as one record batch, which the
+    // broker's size limit covers whole.
+    for (const [index, part] of parts.entries()) {
       await this.kafka.send(TopicNames.batchTransformed, [
         {
           key: record.key,
-          value: outcome.container,
-          headers: toBatchHeaders({ ...identity, rowCount: outcome.validRows }),
+          value: part.container,
+          headers: toBatchHeaders({
+            ...identity,
+            rowCount: part.rowCount,
+            part: parts.length > 1 ? index : null,
+            parts: parts.length > 1 ? parts.length : null,
+          }),
         },
       ]);
     }
+    if (parts.length > 1)
+      this.logger.info('batch sent in parts to fit the broker', {
+        job: identity.job,
+        runId: identity.runId,
+        sequence: identity.sequence,
+        parts: parts.length,
+        bytes: outcome.container?.length,
+      });
     this.metrics.rows.inc({ phase: 'transform', job: identity.job }, outcome.validRows);
     this.metrics.batches.inc({
       phase: 'transform',

@@ -70,7 +70,20 @@ function refineKafkaSecurity(environment: KafkaSecurityEnvironment, context: z.R
 export const kafkaSecurityEnvironmentSchema = z.object(kafkaSecurityFields).superRefine(refineKafkaSecurity);
 
 export const kafkaEnvironmentSchema = z
-  .object({ KAFKA_BROKERS: brokerList, KAFKA_CLIENT_ID: optionalText, ...kafkaSecurityFields })
+  .object({
+    KAFKA_BROKERS: brokerList,
+    KAFKA_CLIENT_ID: optionalText,
+    /**
+     * The most bytes one data batch message may hold; a batch above it is split. Keep it under the
+     * brokers' message.max.bytes (1 MiB by default) with room for headers.
+     */
+    KAFKA_MAX_BATCH_BYTES: z.coerce
+      .number()
+      .int()
+      .min(16 * 1024)
+      .default(900 * 1024),
+    ...kafkaSecurityFields,
+  })
   .superRefine(refineKafkaSecurity);
 
 /** Where the HTTP server binds: loopback unless told otherwise (containers set 0.0.0.0). */

@@ -10,13 +10,19 @@ import { QuperSyncError } from './quper-sync.error';
 export class AvroMessageCodec<Message> {
   readonly schema: unknown;
   private readonly type: Type;
+  /** Readers of messages written with earlier revisions of the schema (fields added since, with defaults). */
+  private readonly resolvers: ReturnType<Type['createResolver']>[];
 
   constructor(
     readonly schemaPath: string,
     private readonly validator: z.ZodType<Message, z.ZodTypeDef, unknown>,
+    previousSchemaPaths: readonly string[] = [],
   ) {
-    this.schema = JSON.parse(readFileSync(join(__dirname, 'topics', schemaPath), 'utf8')) as unknown;
+    this.schema = readSchema(schemaPath);
     this.type = Type.forSchema(this.schema as Parameters<typeof Type.forSchema>[0]);
+    this.resolvers = previousSchemaPaths.map((path) =>
+      this.type.createResolver(Type.forSchema(readSchema(path) as Parameters<typeof Type.forSchema>[0])),
+    );
   }
 
   encode(message: Message): Buffer {
@@ -30,7 +36,7 @@ export class AvroMessageCodec<Message> {
     }
     let decoded: unknown;
     try {
-      decoded = this.type.fromBuffer(buffer);
+      decoded = this.decodeAnyRevision(buffer);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       throw new QuperSyncError(
@@ -52,4 +58,24 @@ export class AvroMessageCodec<Message> {
     }
     return result.data;
   }
+
+  /** The current revision first; then each earlier one (its bytes are shorter, so never ambiguous). */
+  private decodeAnyRevision(buffer: Buffer): unknown {
+    try {
+      return this.type.fromBuffer(buffer);
+    } catch (error) {
+      for (const resolver of this.resolvers) {
+        try {
+          return this.type.fromBuffer(buffer, resolver);
+        } catch {
+          // Not this revision either.
+        }
+      }
+      throw error;
+    }
+  }
+}
+
+function readSchema(schemaPath: string): unknown {
+  return JSON.parse(readFileSync(join(__dirname, 'topics', schemaPath), 'utf8')) as unknown;
 }

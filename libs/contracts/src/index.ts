@@ -8,6 +8,7 @@ export * from './topics/dead-letter-v1/dead-letter.message';
 export * from './topics/run-control-v1/run-control.message';
 export * from './topics/batch-data-v1/batch-headers';
 export * from './topics/batch-data-v1/batch-container.codec';
+export * from './topics/batch-data-v1/batch-container.splitter';
 export * from './topics/batch-data-v1/batch-schema';
 export * from './topics/batch-data-v1/exact-temporal.codec';
 export * from './topics/batch-data-v1/exact-decimal.codec';

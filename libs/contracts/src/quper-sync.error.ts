@@ -8,6 +8,7 @@ export type ErrorCode =
   | 'JOB_UNKNOWN'
   | 'JOB_BUSY'
   | 'ROW_INVALID'
+  | 'ROW_TOO_LARGE'
   | 'BATCH_INVALID'
   | 'SOURCE_STATEMENT_FAILED'
   | 'SOURCE_THROTTLED'

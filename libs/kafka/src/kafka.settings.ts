@@ -4,6 +4,8 @@ import type { KafkaConfig, SASLOptions } from 'kafkajs';
 export interface KafkaSettings {
   readonly brokers: readonly string[];
   readonly clientId: string;
+  /** KAFKA_MAX_BATCH_BYTES: a data batch message above this is split (extractor, transformer). */
+  readonly maxBatchBytes: number;
   readonly ssl: boolean;
   /** PEM contents for TLS: a CA to trust, and a client certificate and key (mutual TLS). */
   readonly tls?: { readonly ca?: string; readonly cert?: string; readonly key?: string };
@@ -18,7 +20,7 @@ export interface KafkaSettings {
 
 export const KAFKA_SETTINGS = Symbol('KAFKA_SETTINGS');
 
-export function toKafkaConfig(settings: KafkaSettings): KafkaConfig {
+export function toKafkaConfig(settings: Omit<KafkaSettings, 'maxBatchBytes'>): KafkaConfig {
   const sasl: SASLOptions | undefined =
     settings.sasl === undefined
       ? undefined

@@ -26,6 +26,7 @@ export function kafkaSettingsFromEnvironment(defaultClientId: string): KafkaSett
   return {
     brokers: environment.KAFKA_BROKERS,
     clientId: environment.KAFKA_CLIENT_ID ?? defaultClientId,
+    maxBatchBytes: environment.KAFKA_MAX_BATCH_BYTES,
     ...kafkaSecurityFromEnvironment(),
   };
 }

@@ -5,6 +5,7 @@ import { runFencesMigration } from './0004-run-fences.migration';
 import { runWarningsMigration } from './0005-run-warnings.migration';
 import { triggerFollowUpsMigration } from './0006-trigger-follow-ups.migration';
 import { cursorColumnsMigration } from './0007-cursor-columns.migration';
+import { batchPartsMigration } from './0008-batch-parts.migration';
 import { StateMigration } from './state-migration';
 
 export type { StateMigration } from './state-migration';
@@ -18,4 +19,5 @@ export const stateMigrations: readonly StateMigration[] = [
   runWarningsMigration,
   triggerFollowUpsMigration,
   cursorColumnsMigration,
+  batchPartsMigration,
 ];

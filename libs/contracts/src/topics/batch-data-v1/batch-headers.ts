@@ -10,6 +10,9 @@ export const batchHeaderNames = {
   cursorFrom: 'qupersync-cursor-from',
   cursorTo: 'qupersync-cursor-to',
   extractionId: 'qupersync-extraction-id',
+  /** Set only on the parts of a batch the transformer had to split to fit the broker's limit. */
+  part: 'qupersync-part',
+  parts: 'qupersync-parts',
 } as const;
 
 export const batchIdentitySchema = z.object({
@@ -20,6 +23,9 @@ export const batchIdentitySchema = z.object({
   cursorFrom: z.string().nullable(),
   cursorTo: z.string().nullable(),
   extractionId: z.string().min(1).nullable(),
+  /** Which part of its batch this message is (0-based), and of how many; null for a whole batch. */
+  part: z.coerce.number().int().nonnegative().nullable(),
+  parts: z.coerce.number().int().min(2).nullable(),
 });
 
 export type BatchIdentity = z.infer<typeof batchIdentitySchema>;
@@ -36,6 +42,8 @@ export function toBatchHeaders(identity: BatchIdentity): MessageHeaders {
   if (identity.cursorFrom !== null) headers[batchHeaderNames.cursorFrom] = identity.cursorFrom;
   if (identity.cursorTo !== null) headers[batchHeaderNames.cursorTo] = identity.cursorTo;
   if (identity.extractionId !== null) headers[batchHeaderNames.extractionId] = identity.extractionId;
+  if (identity.part !== null) headers[batchHeaderNames.part] = String(identity.part);
+  if (identity.parts !== null) headers[batchHeaderNames.parts] = String(identity.parts);
   return headers;
 }
 
@@ -50,7 +58,18 @@ export function parseBatchHeaders(
     cursorFrom: headers[batchHeaderNames.cursorFrom] ?? null,
     cursorTo: headers[batchHeaderNames.cursorTo] ?? null,
     extractionId: headers[batchHeaderNames.extractionId] ?? null,
+    part: headers[batchHeaderNames.part] ?? null,
+    parts: headers[batchHeaderNames.parts] ?? null,
   });
+  if (result.success && (result.data.part === null) !== (result.data.parts === null))
+    return 'part and parts go together';
+  if (
+    result.success &&
+    result.data.part !== null &&
+    result.data.parts !== null &&
+    result.data.part >= result.data.parts
+  )
+    return `part ${result.data.part} of ${result.data.parts} does not exist`;
   if (result.success) return result.data;
   return result.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ');
 }

@@ -33,6 +33,9 @@ export const batchEventMessageSchema = z.object({
   service: z.string().min(1),
   occurredAtMs: z.number().int().nonnegative(),
   extractionId: z.string().min(1).nullable(),
+  /** Added after the first release: absent (null) in events of older writers and of whole batches. */
+  part: z.number().int().nonnegative().nullable().optional(),
+  parts: z.number().int().min(1).nullable().optional(),
 });
 
 export type BatchEventMessage = z.infer<typeof batchEventMessageSchema>;
@@ -40,6 +43,8 @@ export type BatchEventMessage = z.infer<typeof batchEventMessageSchema>;
 export const batchEventCodec = new AvroMessageCodec<BatchEventMessage>(
   'batch-event-v1/batch-event.avsc',
   batchEventMessageSchema,
+  // Events written before `part`/`parts` existed still decode (a rolling upgrade's in-flight events).
+  ['batch-event-v1/batch-event.before-parts.avsc'],
 );
 
 /**
@@ -51,8 +56,10 @@ export function batchEventId(
     readonly runId: string;
     readonly extractionId: string | null;
     readonly sequence: number | null;
+    readonly part?: number | null;
   },
   kind: BatchEventKind,
 ): string {
-  return `${identity.runId}:${identity.extractionId ?? '-'}:${kind}:${identity.sequence ?? '-'}`;
+  const part = identity.part === undefined || identity.part === null ? '' : `.${identity.part}`;
+  return `${identity.runId}:${identity.extractionId ?? '-'}:${kind}:${identity.sequence ?? '-'}${part}`;
 }
