@@ -17,6 +17,7 @@ const common = {
   transform: { '^.+\\.ts$': swc },
   moduleNameMapper,
   testEnvironment: 'node',
+  setupFiles: ['<rootDir>/test/quiet-logs.setup.ts'],
 };
 
 // The chaos project (kill -9 of every service, broker restarts, trigger storms) is slow: it runs
