@@ -46,6 +46,10 @@ export interface JobSpec {
   readonly resultFormat?: 'csv' | 'json';
   /** source.statement_timeout, e.g. `1s`. */
   readonly statementTimeout?: string;
+  /** The source table as written in the YAML (`public.<table>` when absent). */
+  readonly sourceTable?: string;
+  /** primary_key as written in the YAML (`[id]` when absent). */
+  readonly primaryKey?: string;
 }
 
 export class PipelineHarness {
@@ -241,9 +245,9 @@ function renderJobsFile(jobs: readonly JobSpec[]): string {
   for (const job of jobs) {
     lines.push(
       `  - name: ${job.name}`,
-      `    source: { table: public.${job.table}${job.resultFormat === undefined ? '' : `, result_format: ${job.resultFormat}`}${job.statementTimeout === undefined ? '' : `, statement_timeout: ${job.statementTimeout}`} }`,
+      `    source: { table: ${job.sourceTable ?? `public.${job.table}`}${job.resultFormat === undefined ? '' : `, result_format: ${job.resultFormat}`}${job.statementTimeout === undefined ? '' : `, statement_timeout: ${job.statementTimeout}`} }`,
       `    target: { table: public.${job.table} }`,
-      '    primary_key: [id]',
+      `    primary_key: ${job.primaryKey ?? '[id]'}`,
       `    mode: ${job.mode ?? 'incremental'}`,
       ...(job.watermark === null ? [] : [`    watermark: ${job.watermark ?? 'updated_at'}`]),
       `    batch_size: ${job.batchSize ?? 1000}`,

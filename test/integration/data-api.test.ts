@@ -246,7 +246,8 @@ beforeAll(async () => {
   await withWarehouse((warehouse) => warehouse.query(`CREATE SCHEMA ${schema}`));
   app = await createDataApiApplication(
     dataApiOptions(warehouseUrl, { pageMaxRecords, maxActiveStatements, maxRetainedResults: 4 }),
-    'warn',
+    // Quiet when passing: retries and refusals are what these tests provoke.
+    'error',
   );
   await app.listen(0, '127.0.0.1');
   const server: unknown = app.getHttpServer();
@@ -480,6 +481,47 @@ describe('local Data API endpoint with the AWS SDK client', () => {
     await Promise.all(ids.map((id) => client.send(new CancelStatementCommand({ Id: id }))));
   });
 
+  it('folds delimited identifiers to lower case and reports lower-case column names, as Redshift does', async () => {
+    const id = await execute(
+      'SELECT q."ID", q."Label" AS "Named" FROM (SELECT 7 AS id, \'x\' AS label) AS q',
+    );
+    expect((await waitUntilDone(id)).final.Status).toBe('FINISHED');
+    const result = await client.send(new GetStatementResultCommand({ Id: id }));
+    expect(result.ColumnMetadata?.map((column) => column.name)).toEqual(['id', 'named']);
+    expect(result.Records?.[0]?.[0]?.longValue).toBe(7);
+  });
+
+  it('holds DescribeStatement with WaitTimeSeconds until the statement has ended', async () => {
+    const id = await execute('SELECT pg_sleep(0.6) AS slept');
+    const asked = Date.now();
+    const described = await client.send(new DescribeStatementCommand({ Id: id, WaitTimeSeconds: 10 }));
+    const heldMs = Date.now() - asked;
+    expect(described.Status).toBe('FINISHED');
+    expect(heldMs).toBeGreaterThanOrEqual(400);
+    expect(heldMs).toBeLessThan(5_000);
+    // A statement still running when the wait passes is described as it is.
+    const slow = await execute('SELECT pg_sleep(5)');
+    const early = await client.send(new DescribeStatementCommand({ Id: slow, WaitTimeSeconds: 1 }));
+    expect(['SUBMITTED', 'PICKED', 'STARTED']).toContain(early.Status);
+    await client.send(new CancelStatementCommand({ Id: slow }));
+  });
+
+  it.each([
+    ['QueryTimeoutException', 400, 'client'],
+    ['DatabaseConnectionException', 500, 'server'],
+    ['ExecuteStatementException', 500, 'server'],
+    ['ActiveStatementsExceededException', 400, 'client'],
+  ] as const)('answers %s with HTTP %d as a %s fault, as the service does', async (name, status, fault) => {
+    await setFaults({ failNextRequests: 1, failRequestsWith: name });
+    let thrown: unknown;
+    try {
+      await execute('SELECT 1');
+    } catch (error) {
+      thrown = error;
+    }
+    expect(thrown).toMatchObject({ name, $fault: fault, $metadata: { httpStatusCode: status } });
+  });
+
   it('returns throttling as an AWS JSON 1.1 error', async () => {
     await setFaults({ throttleNextRequests: 1 });
     const response = await fetch(endpoint, {
@@ -590,6 +632,49 @@ describe('RedshiftDataGateway against the local endpoint', () => {
       errorClass: 'transient',
       message: 'Rate exceeded',
     });
+  });
+
+  it.each([
+    ['QueryTimeoutException', 'SOURCE_UNAVAILABLE'],
+    ['DatabaseConnectionException', 'SOURCE_UNAVAILABLE'],
+    ['ExecuteStatementException', 'SOURCE_UNAVAILABLE'],
+    ['ActiveStatementsExceededException', 'SOURCE_THROTTLED'],
+  ] as const)('retries %s, and gives up on it as a transient %s', async (name, code) => {
+    await setFaults({ failNextRequests: 3, failRequestsWith: name });
+    const result = await runGatewayQuery(createGateway(), 'SELECT 7 AS seven');
+    expect((await collectPages(result)).flat()).toEqual([[7]]);
+
+    await setFaults({ failNextRequests: 1_000, failRequestsWith: name });
+    await expect(runGatewayQuery(createGateway({ maxAttempts: 3 }), 'SELECT 1')).rejects.toMatchObject({
+      code,
+      errorClass: 'transient',
+    });
+    await resetFaults();
+  });
+
+  it('waits for a statement with held DescribeStatement calls, not a poll every few milliseconds', async () => {
+    // The real SDK client, counting the commands it sends.
+    const counted = new RedshiftDataClient({
+      endpoint,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      maxAttempts: 1,
+    });
+    const calls = new Map<string, number>();
+    counted.middlewareStack.add(
+      (next, context) => (args) => {
+        calls.set(context.commandName ?? '?', (calls.get(context.commandName ?? '?') ?? 0) + 1);
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    await setFaults({ statementQueueDelayMs: 1_500 });
+    const result = await runGatewayQuery(createGateway({ client: counted }), 'SELECT 8 AS eight');
+    expect((await collectPages(result)).flat()).toEqual([[8]]);
+    // Polling every 5 ms (this gateway's REDSHIFT_POLL_INTERVAL_MS) growing to 2 s would take
+    // about ten calls over 1.5 s; one held call (WaitTimeSeconds) answers when it finishes.
+    expect(calls.get('DescribeStatementCommand')).toBe(1);
+    await resetFaults();
   });
 
   it('retries on network errors and gives up as SOURCE_UNAVAILABLE', async () => {

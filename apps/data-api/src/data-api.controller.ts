@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Body, Controller, Headers, Logger, Post, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { DataApiError } from './data-api.error';
-import { FaultInjector } from './fault.injector';
+import { FaultInjector, type InjectableRequestFailure } from './fault.injector';
 import { StatementService } from './statement.service';
 
 const contentType = 'application/x-amz-json-1.1';
@@ -47,6 +47,8 @@ export class DataApiController {
       }
       const input = parseJsonBody(body);
       if (this.faults.takeThrottle()) throw new DataApiError('ThrottlingException', 'Rate exceeded');
+      const failure = this.faults.takeRequestFailure();
+      if (failure !== undefined) throw new DataApiError(failure, injectedFailureMessages[failure]);
       const output = await this.statements.dispatch(target.slice(targetPrefix.length), input);
       response.status(200).type(contentType).send(JSON.stringify(output));
     } catch (error) {
@@ -64,3 +66,12 @@ export class DataApiController {
     }
   }
 }
+
+/** The messages the real service gives with each exception (its troubleshooting page). */
+const injectedFailureMessages: Readonly<Record<InjectableRequestFailure, string>> = {
+  QueryTimeoutException: 'The Amazon Redshift Data API operation failed due to timeout.',
+  DatabaseConnectionException: 'Connection to the database failed.',
+  ExecuteStatementException: 'The SQL statement encountered an environmental error while running.',
+  ActiveStatementsExceededException: 'The number of active statements exceeds the limit.',
+  InternalServerException: 'The request processing has failed because of an unknown error.',
+};

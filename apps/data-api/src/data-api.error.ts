@@ -8,7 +8,10 @@ export type DataApiErrorType =
   | 'ThrottlingException'
   | 'UnknownOperationException'
   | 'SerializationException'
-  | 'InternalServerException';
+  | 'InternalServerException'
+  | 'QueryTimeoutException'
+  | 'DatabaseConnectionException'
+  | 'ExecuteStatementException';
 
 export class DataApiError extends Error {
   constructor(
@@ -24,7 +27,10 @@ export class DataApiError extends Error {
   get httpStatus(): number {
     switch (this.type) {
       case 'InternalServerException':
+      case 'DatabaseConnectionException':
+      case 'ExecuteStatementException':
         return 500;
+      case 'QueryTimeoutException':
       case 'ValidationException':
       case 'ResourceNotFoundException':
       case 'ActiveStatementsExceededException':

@@ -4,12 +4,25 @@
 import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
 
+/** The exceptions of the Data API's troubleshooting page that a request can meet. */
+export const injectableRequestFailures = [
+  'QueryTimeoutException',
+  'DatabaseConnectionException',
+  'ExecuteStatementException',
+  'ActiveStatementsExceededException',
+  'InternalServerException',
+] as const;
+
 export const faultSettingsSchema = z
   .object({
     /** Every Data API request waits this long before it is answered. */
     latencyMs: z.number().int().min(0).max(60_000),
     /** The next N Data API requests (any operation) are answered with ThrottlingException. */
     throttleNextRequests: z.number().int().min(0),
+    /** The next N Data API requests (any operation) are answered with the `failRequestsWith` exception. */
+    failNextRequests: z.number().int().min(0),
+    /** What the real service answers when it is in trouble, each with its own HTTP status. */
+    failRequestsWith: z.enum(injectableRequestFailures),
     /** The next N executed statements end FAILED with failureMessage, without touching the warehouse. */
     failNextStatements: z.number().int().min(0),
     /** Every statement whose SQL matches this regular expression ends FAILED with failureMessage. */
@@ -36,10 +49,13 @@ export const faultSettingsSchema = z
   .strict();
 
 export type FaultSettings = z.infer<typeof faultSettingsSchema>;
+export type InjectableRequestFailure = (typeof injectableRequestFailures)[number];
 
 const noFaults: FaultSettings = {
   latencyMs: 0,
   throttleNextRequests: 0,
+  failNextRequests: 0,
+  failRequestsWith: 'InternalServerException',
   failNextStatements: 0,
   failStatementsMatching: null,
   failureMessage: 'injected failure',
@@ -90,6 +106,13 @@ export class FaultInjector {
     if (this.settings.throttleNextRequests <= 0) return false;
     this.settings = { ...this.settings, throttleNextRequests: this.settings.throttleNextRequests - 1 };
     return true;
+  }
+
+  /** The exception to answer this request with, if one is due; counts it down. */
+  takeRequestFailure(): InjectableRequestFailure | undefined {
+    if (this.settings.failNextRequests <= 0) return undefined;
+    this.settings = { ...this.settings, failNextRequests: this.settings.failNextRequests - 1 };
+    return this.settings.failRequestsWith;
   }
 
   /** The Error text to fail this statement with, or undefined to run it. */

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { z } from 'zod';
-import { translateNamedPlaceholders } from '@qupersync/redshift';
+import { foldDelimitedIdentifiers, translateNamedPlaceholders } from '@qupersync/redshift';
 import { DATA_API_OPTIONS, type DataApiOptions } from './data-api.options';
 import { DataApiError, statementNotFound, validationError } from './data-api.error';
 import { FaultInjector } from './fault.injector';
@@ -76,6 +76,9 @@ const executeStatementInput = z.object({
 });
 
 const statementIdInput = z.object({ Id: z.string({ required_error: 'Id is required' }).min(1) });
+const describeStatementInput = statementIdInput.extend({
+  WaitTimeSeconds: z.number().int().min(0).max(30).optional(),
+});
 const resultInput = statementIdInput.extend({ NextToken: z.string().min(1).optional() });
 const listStatementsInput = z.object({
   MaxResults: z.number().int().min(0).max(100).optional(),
@@ -313,7 +316,10 @@ export class StatementService implements OnModuleInit, OnModuleDestroy {
       // As strict as Redshift: every parameter is a VARCHAR there, and Redshift compares a number
       // with a string as text (id > '999' skips ids). Bound as varchar here, such an uncast
       // comparison fails outright instead of passing on PostgreSQL's type inference.
-      const translated = translateNamedPlaceholders(record.queryString, { as: 'varchar' });
+      // Delimited identifiers fold to lower case first, as Redshift folds them.
+      const translated = translateNamedPlaceholders(foldDelimitedIdentifiers(record.queryString), {
+        as: 'varchar',
+      });
       const values = translated.names.map(
         (name) => record.parameters?.find((parameter) => parameter.name === name)?.value ?? '',
       );
@@ -411,8 +417,12 @@ export class StatementService implements OnModuleInit, OnModuleDestroy {
     return record;
   }
 
-  private describeStatement(input: unknown): object {
-    const record = this.find(parseInput(statementIdInput, input).Id);
+  /** With WaitTimeSeconds, answers when the statement has ended or the wait has passed. */
+  private async describeStatement(input: unknown): Promise<object> {
+    const request = parseInput(describeStatementInput, input);
+    const record = this.find(request.Id);
+    const deadline = Date.now() + (request.WaitTimeSeconds ?? 0) * 1000;
+    while (isActive(record.status) && Date.now() < deadline) await sleep(5);
     return {
       Id: record.id,
       Status: record.status,

@@ -110,6 +110,11 @@ export const redshiftEnvironmentSchema = z.object({
   REDSHIFT_SECRET_ARN: optionalText,
   REDSHIFT_DB_USER: optionalText,
   REDSHIFT_POLL_INTERVAL_MS: z.coerce.number().int().min(1).max(60_000).default(50),
+  /**
+   * DescribeStatement's WaitTimeSeconds: the service holds the call until the statement ends or
+   * this passes, instead of being polled; 0 turns it off (polling only).
+   */
+  REDSHIFT_WAIT_TIME_SECONDS: z.coerce.number().int().min(0).max(30).default(20),
   /** How results come back: CSV (GetStatementResultV2, one string per page) or JSON (a Field per value). */
   REDSHIFT_RESULT_FORMAT: z
     .string()

@@ -49,6 +49,11 @@ const sourceSchema = z
     db_user: z.string().min(1).optional(),
     result_format: z.enum(['csv', 'json']).optional(),
     statement_timeout: duration.default('30m'),
+    /**
+     * Redshift folds delimited identifiers to lower case unless the cluster runs with
+     * enable_case_sensitive_identifier; say true here when it does, and quoted names keep their case.
+     */
+    case_sensitive_identifiers: z.boolean().default(false),
   })
   .strict()
   .refine((source) => (source.table === undefined) !== (source.sql === undefined), {
@@ -341,10 +346,25 @@ export interface JobDefinition {
 const resultFormats = { csv: 'CSV', json: 'JSON' } as const;
 
 export function toJobDefinitions(file: z.infer<typeof jobsFileSchema>): JobDefinition[] {
-  return file.jobs.map((job) => ({
+  return file.jobs.map((job) => toJobDefinition(job));
+}
+
+/**
+ * Names of the source's tables and columns are matched by Redshift's rules: folded to lower case,
+ * quoted or not (Redshift folds "OrderId" to orderid and reports the column as orderid), unless
+ * the job says the cluster is case sensitive. The batch schema, and so the target's columns,
+ * carry the names Redshift reports, so the key and watermark fold the same way everywhere.
+ */
+function toJobDefinition(job: z.infer<typeof jobSchema>): JobDefinition {
+  const fold = (name: string): string => (job.source.case_sensitive_identifiers ? name : name.toLowerCase());
+  const table = job.source.table;
+  return {
     name: job.name,
     source: {
-      table: job.source.table,
+      table:
+        table === undefined
+          ? undefined
+          : { schema: table.schema === undefined ? undefined : fold(table.schema), name: fold(table.name) },
       sql: job.source.sql,
       workgroupName: job.source.workgroup_name,
       clusterIdentifier: job.source.cluster_identifier,
@@ -356,9 +376,9 @@ export function toJobDefinitions(file: z.infer<typeof jobsFileSchema>): JobDefin
       statementTimeoutMs: job.source.statement_timeout,
     },
     targetTable: job.target.table,
-    primaryKey: job.primary_key,
+    primaryKey: job.primary_key.map(fold),
     mode: job.mode,
-    watermark: job.watermark,
+    watermark: job.watermark === undefined ? undefined : fold(job.watermark),
     lookbackMs: job.lookback,
     settleMs: job.settle,
     batchSize: job.batch_size,
@@ -366,16 +386,18 @@ export function toJobDefinitions(file: z.infer<typeof jobsFileSchema>): JobDefin
     maxRetries: job.max_retries,
     maxRejectedRows: job.max_rejected_rows,
     schedule: job.schedule,
-    numericAsFloat: job.numeric_as_float,
+    numericAsFloat: job.numeric_as_float.map(fold),
     createTarget: job.create_target,
     schemaEvolution: job.schema_evolution,
     entity: {
       className: job.entity.class,
-      columns: job.entity.columns,
-      rename: job.entity.rename ?? {},
-      required: job.entity.required,
+      columns: job.entity.columns?.map(fold),
+      rename: Object.fromEntries(
+        Object.entries(job.entity.rename ?? {}).map(([from, to]) => [fold(from), to]),
+      ),
+      required: job.entity.required.map(fold),
       rules: job.entity.rules,
       onInvalid: job.entity.on_invalid,
     },
-  }));
+  };
 }

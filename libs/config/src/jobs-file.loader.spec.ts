@@ -58,18 +58,36 @@ describe('parseJobsFile', () => {
     );
   });
 
-  it('accepts quoted identifiers and keeps their case', () => {
+  it("matches source names by Redshift's rules: folded, quoted or not; the target keeps its case", () => {
     const [job] = parseJobsFile(
       jobsYaml({
+        source: `{ table: '"Sales"."OrderLines"' }`,
         target: `{ table: '"Sales"."Order Lines"' }`,
-        primary_key: `['"LineId"']`,
-        mode: 'full',
-        watermark: '~',
+        primary_key: `['"LineId"', Region]`,
+        watermark: '"UpdatedAt"',
+        numeric_as_float: `['"Ratio"']`,
       }),
       'jobs.yaml',
     );
+    expect(job?.source.table).toEqual({ schema: 'sales', name: 'orderlines' });
     expect(job?.targetTable).toEqual({ schema: 'Sales', name: 'Order Lines' });
+    expect(job?.primaryKey).toEqual(['lineid', 'region']);
+    expect(job?.watermark).toBe('updatedat');
+    expect(job?.numericAsFloat).toEqual(['ratio']);
+  });
+
+  it('keeps the case of quoted source names on a case-sensitive cluster', () => {
+    const [job] = parseJobsFile(
+      jobsYaml({
+        source: `{ table: '"Sales"."OrderLines"', case_sensitive_identifiers: true }`,
+        primary_key: `['"LineId"']`,
+        watermark: 'UpdatedAt',
+      }),
+      'jobs.yaml',
+    );
+    expect(job?.source.table).toEqual({ schema: 'Sales', name: 'OrderLines' });
     expect(job?.primaryKey).toEqual(['LineId']);
+    expect(job?.watermark).toBe('updatedat');
   });
 
   it('validates the cron schedule at start-up', () => {

@@ -34,6 +34,9 @@ describe('classifyDataApiFailure', () => {
     ['InternalServerException', 500, 'server'],
     ['BadGateway', 502, 'server'],
     ['DatabaseConnectionException', 500, 'server'],
+    ['ExecuteStatementException', 500, 'server'],
+    // A client fault by status, but a timeout: retried like an outage.
+    ['QueryTimeoutException', 400, 'client'],
   ] as const)('treats %s (%d) as unavailable', (name, status, fault) => {
     expect(classifyDataApiFailure(serviceError(name, status, fault)).kind).toBe('unavailable');
   });

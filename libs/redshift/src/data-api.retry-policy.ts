@@ -22,7 +22,13 @@ const throttlingNames = new Set([
 
 const unavailableNames = new Set([
   'InternalServerException',
+  // The cluster could not be reached, or a statement hit an environmental error: the service
+  // says so with server faults, and the same request may well succeed later.
   'DatabaseConnectionException',
+  'ExecuteStatementException',
+  // A client fault by its HTTP status, but an operation that ran out of time, not a bad
+  // request: worth the same bounded retries.
+  'QueryTimeoutException',
   'ServiceUnavailable',
   'ServiceUnavailableException',
   'RequestTimeout',
@@ -58,6 +64,7 @@ export function classifyDataApiFailure(error: unknown): DataApiFailure {
   const message = messageOf(error);
   const name = error instanceof Error ? error.name : undefined;
   if (name !== undefined && throttlingNames.has(name)) return { kind: 'throttled', message };
+  if (name !== undefined && unavailableNames.has(name)) return { kind: 'unavailable', message };
   if (error instanceof RedshiftDataServiceException) {
     const status = error.$metadata.httpStatusCode;
     if (status === 429) return { kind: 'throttled', message };

@@ -5,3 +5,4 @@ export * from './redshift.module';
 export * from './source-record';
 export * from './sql-placeholder.translator';
 export * from './statement.target';
+export * from './identifier-case.folder';
