@@ -25,6 +25,10 @@ export interface DataApiOptions {
   readonly pageMaxBytes: number;
   /** The real service rejects statement text over 100 KB. */
   readonly maxSqlLength: number;
+  /** "Packet for query is too large": a result row above this fails its statement (real: 64 KB). */
+  readonly maxRowBytes: number;
+  /** "Database response exceeded size limit": a result above this fails its statement (100 MB in older docs, 500 MB today). */
+  readonly maxResultBytes: number;
 }
 
 export const DATA_API_OPTIONS = Symbol('DATA_API_OPTIONS');
@@ -44,6 +48,8 @@ export function dataApiOptions(
     pageMaxRecords: 5_000,
     pageMaxBytes: 1024 * 1024,
     maxSqlLength: 100_000,
+    maxRowBytes: 64 * 1024,
+    maxResultBytes: 100 * 1024 * 1024,
     ...overrides,
   };
 }

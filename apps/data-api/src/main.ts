@@ -7,7 +7,10 @@ import { dataApiOptions } from './data-api.options';
 async function bootstrap(): Promise<void> {
   const environment = parseEnvironment(dataApiEnvironmentSchema);
   const app = await createDataApiApplication(
-    dataApiOptions(environment.WAREHOUSE_DATABASE_URL),
+    dataApiOptions(environment.WAREHOUSE_DATABASE_URL, {
+      maxRowBytes: environment.DATA_API_MAX_ROW_BYTES,
+      maxResultBytes: environment.DATA_API_MAX_RESULT_BYTES,
+    }),
     environment.LOG_LEVEL,
   );
   app.enableShutdownHooks();

@@ -46,6 +46,8 @@ export type ExecutionOutcome =
       readonly hasResultSet: boolean;
       readonly resultRows: number;
       readonly resultSize: number;
+      /** The largest row seen while executing (every row of a buffered result; the first chunk of a cursor's). */
+      readonly largestRowBytes: number;
       readonly columns: readonly WireColumnMetadata[];
       readonly encodings: readonly FieldEncoding[];
       readonly result: StoredResult | undefined;
@@ -80,10 +82,16 @@ async function queryRows(
 
 const rowReturningStart = /^(?:\s|--[^\n]*\n|\/\*[\s\S]*?\*\/|\()*(select|with|values|table)\b/i;
 
-function rowBytes(row: TextRow): number {
+export function rowBytes(row: TextRow): number {
   let bytes = 0;
   for (const value of row) bytes += value === null ? 0 : Buffer.byteLength(value);
   return bytes;
+}
+
+function largestRowBytes(rows: readonly TextRow[]): number {
+  let largest = 0;
+  for (const row of rows) largest = Math.max(largest, rowBytes(row));
+  return largest;
 }
 
 const queryCanceled = '57014';
@@ -130,6 +138,7 @@ export class StatementExecutor {
         hasResultSet: false,
         resultRows: result.rowCount ?? 0,
         resultSize: 0,
+        largestRowBytes: 0,
         columns: [],
         encodings: [],
         result: undefined,
@@ -142,6 +151,7 @@ export class StatementExecutor {
       hasResultSet: true,
       resultRows: rows.length,
       resultSize: rows.reduce((sum, row) => sum + rowBytes(row), 0),
+      largestRowBytes: largestRowBytes(rows),
       ...described,
       result: new BufferedResult(rows),
     };
@@ -181,6 +191,7 @@ export class StatementExecutor {
           hasResultSet: true,
           resultRows: firstRows.length,
           resultSize: firstRows.reduce((sum, row) => sum + rowBytes(row), 0),
+          largestRowBytes: largestRowBytes(firstRows),
           ...described,
           result: new BufferedResult(firstRows),
         };
@@ -202,6 +213,7 @@ export class StatementExecutor {
         hasResultSet: true,
         resultRows: totalRows,
         resultSize,
+        largestRowBytes: largestRowBytes(firstRows),
         ...described,
         result: new CursorResult(client, cursor, totalRows),
       };

@@ -12,7 +12,7 @@ import { DATA_API_OPTIONS, type DataApiOptions } from './data-api.options';
 import { DataApiError, statementNotFound, validationError } from './data-api.error';
 import { FaultInjector } from './fault.injector';
 import { encodeField, estimatedFieldBytes, type FieldEncoding, toCsvValue } from './redshift-type.mapping';
-import { StatementExecutor, type WireColumnMetadata } from './statement.executor';
+import { rowBytes, StatementExecutor, type WireColumnMetadata } from './statement.executor';
 import type { StoredResult, TextRow } from './stored-result';
 import { WarehousePool } from './warehouse.pool';
 
@@ -341,7 +341,14 @@ export class StatementService implements OnModuleInit, OnModuleDestroy {
           this.holders.delete(record);
           this.finish(record, 'ABORTED', outcome.message);
           return;
-        case 'finished':
+        case 'finished': {
+          const tooLarge = this.sizeLimitBreached(outcome.largestRowBytes, outcome.resultSize);
+          if (tooLarge !== undefined) {
+            await outcome.result?.release().catch(() => undefined);
+            this.holders.delete(record);
+            this.finish(record, 'FAILED', tooLarge);
+            return;
+          }
           record.hasResultSet = outcome.hasResultSet;
           record.resultRows = outcome.resultRows;
           record.resultSize = outcome.resultSize;
@@ -359,10 +366,27 @@ export class StatementService implements OnModuleInit, OnModuleDestroy {
             return;
           }
           this.finish(record, 'FINISHED', undefined);
+          return;
+        }
       }
     } finally {
       this.slots.release();
     }
+  }
+
+  /**
+   * The Data API's two size limits (its troubleshooting page names both messages). A large
+   * result's rows past the first chunk are checked as they are served (see getStatementResult).
+   */
+  private sizeLimitBreached(largestRowBytes: number, resultBytes: number): string | undefined {
+    if (largestRowBytes > this.options.maxRowBytes)
+      return packetTooLarge(largestRowBytes, this.options.maxRowBytes);
+    if (resultBytes > this.options.maxResultBytes)
+      return (
+        `Database response exceeded size limit: the result is about ${resultBytes} bytes; ` +
+        `the Data API returns at most ${this.options.maxResultBytes}`
+      );
+    return undefined;
   }
 
   private markStarted(record: StatementRecord, processId: number): boolean {
@@ -492,6 +516,11 @@ export class StatementService implements OnModuleInit, OnModuleDestroy {
       );
     }
     const page = this.trimToBudget(rows);
+    for (const row of page) {
+      const bytes = rowBytes(row);
+      if (bytes > this.options.maxRowBytes)
+        throw validationError(packetTooLarge(bytes, this.options.maxRowBytes));
+    }
     const nextOffset = offset + page.length;
     const hasMore = nextOffset < result.totalRows;
     const common = {
@@ -672,4 +701,8 @@ export class StatementService implements OnModuleInit, OnModuleDestroy {
         record.finalPage = undefined;
     }
   }
+}
+
+function packetTooLarge(rowBytes: number, limit: number): string {
+  return `Packet for query is too large: a result row of ${rowBytes} bytes; the Data API allows ${limit} bytes per row`;
 }

@@ -12,11 +12,12 @@ import {
   batchEventId,
   BatchSchema,
   ExactValue,
+  describeError,
   ExtractRequestMessage,
   QuperSyncError,
 } from '@qupersync/contracts';
 import { columnKindOf } from '@qupersync/entity';
-import { JsonLogger } from '@qupersync/observability';
+import { JsonLogger, PipelineMetrics } from '@qupersync/observability';
 import {
   type QueryResult,
   RedshiftDataGateway,
@@ -28,6 +29,7 @@ import type { RedshiftEnvironment } from '@qupersync/redshift';
 import { BatchPublisher } from './batch-publisher.service';
 import { buildKeysetStatement, buildNullKeyStatement, castTypeOf } from './keyset-statement.builder';
 import { createSourceRowConverter } from './source-row.converter';
+import { declaredRowBytes, isResultSizeFailure, StatementSizePlanner } from './statement-size.planner';
 import { earlierOf, shiftBack, temporalKindOf } from './watermark-window';
 
 export const REDSHIFT_ENVIRONMENT = Symbol('REDSHIFT_ENVIRONMENT');
@@ -36,6 +38,12 @@ export interface ExtractionProgress {
   heartbeat(): Promise<void>;
   /** Aborts the extraction (its statement is cancelled) when its run has ended. */
   readonly signal?: AbortSignal;
+}
+
+/** A keyset statement on its way, with the row limit it asked for. */
+interface Statement {
+  readonly result: Promise<QueryResult>;
+  readonly limit: number;
 }
 
 export interface ExtractionOutcome {
@@ -53,6 +61,7 @@ export class ExtractionService {
     private readonly gateway: RedshiftDataGateway,
     private readonly publisher: BatchPublisher,
     @Inject(REDSHIFT_ENVIRONMENT) private readonly environment: RedshiftEnvironment,
+    private readonly metrics: PipelineMetrics,
   ) {}
 
   /**
@@ -157,20 +166,25 @@ export class ExtractionService {
     };
 
     if (!incremental || upperBound !== null) {
-      const runStatement = (after: string[] | null): Promise<QueryResult> => {
+      const window =
+        incremental && watermark !== undefined && upperBound !== null
+          ? { column: watermark, upperBound }
+          : undefined;
+      const sizes = new StatementSizePlanner(
+        { maxRows: statementRows, maxResultBytes: this.environment.REDSHIFT_MAX_RESULT_BYTES },
+        declaredRowBytes(schema.columns),
+      );
+      const runStatement = (after: string[] | null, limit: number): Statement => {
         const statement = buildKeysetStatement({
           source,
           castTypes,
           projection: converter.projection,
           keyColumns,
           cursor: after,
-          limit: statementRows,
-          ...(incremental && watermark !== undefined && upperBound !== null
-            ? { watermark: { column: watermark, upperBound, lookbackFrom } }
-            : {}),
+          limit,
+          ...(window === undefined ? {} : { watermark: { ...window, lookbackFrom } }),
         });
-        lookbackFrom = null;
-        return this.gateway.runQuery({
+        const result = this.gateway.runQuery({
           signal: statementDeadline(job, progress.signal),
           sql: statement.sql,
           parameters: statement.parameters,
@@ -178,34 +192,59 @@ export class ExtractionService {
           statementName,
           resultFormat,
         });
+        // Awaited in its turn; the catch only keeps a failure from going unhandled meanwhile.
+        result.catch(() => undefined);
+        return { result, limit };
       };
-      let next: Promise<QueryResult> | null = null;
+      let next: Statement | null = null;
       for (;;) {
-        const result = await (next ?? runStatement(cursor));
+        const current: Statement = next ?? runStatement(cursor, sizes.rows);
         next = null;
-        // A full statement may be followed by more rows. Its last page holds the next statement's
-        // cursor, so the next statement is started as soon as that page arrives: the warehouse
-        // runs it while this one's rows are still converted and published.
-        const mayContinue = result.totalRows >= statementRows;
         let received = 0;
-        for await (const page of prefetched(result.pages())) {
-          progress.signal?.throwIfAborted();
-          received += page.length;
-          const last = page[page.length - 1];
-          if (mayContinue && next === null && received >= result.totalRows && last !== undefined) {
-            const lastRow = converter.toRow(last);
-            next = runStatement(keyColumns.map((name) => cursorText(lastRow[name] ?? null)));
-            // Awaited on the next turn; the catch only keeps a failure from going unhandled meanwhile.
-            next.catch(() => undefined);
+        try {
+          const result = await current.result;
+          // The lookback window's lower bound belongs to the first statement that ran.
+          lookbackFrom = null;
+          sizes.observed(result.totalRows, result.resultBytes);
+          // A full statement may be followed by more rows. Its last page holds the next
+          // statement's cursor, so the next statement is started as soon as that page arrives:
+          // the warehouse runs it while this one's rows are still converted and published.
+          const mayContinue = result.totalRows >= current.limit;
+          for await (const page of prefetched(result.pages())) {
+            progress.signal?.throwIfAborted();
+            received += page.length;
+            const last = page[page.length - 1];
+            if (mayContinue && next === null && received >= result.totalRows && last !== undefined) {
+              const lastRow = converter.toRow(last);
+              next = runStatement(
+                keyColumns.map((name) => cursorText(lastRow[name] ?? null)),
+                sizes.rows,
+              );
+            }
+            for (const record of page) {
+              const row = converter.toRow(record);
+              pending.push(row);
+              cursor = keyColumns.map((name) => cursorText(row[name] ?? null));
+              if (pending.length >= job.batchSize) await flush();
+            }
           }
-          for (const record of page) {
-            const row = converter.toRow(record);
-            pending.push(row);
-            cursor = keyColumns.map((name) => cursorText(row[name] ?? null));
-            if (pending.length >= job.batchSize) await flush();
+        } catch (error) {
+          if (!isResultSizeFailure(error)) throw error;
+          // The rows read so far stand (the cursor is past them); the rest is asked for again in
+          // statements half as large, down to one row, which alone is then too large.
+          next = null;
+          if (!sizes.shrink(current.limit)) {
+            throw await this.tooLargeRow(job, source, target, castTypes, keyColumns, cursor, window, error);
           }
+          this.metrics.statementsShrunk.inc();
+          log.warn('statement result too large for the Data API; asking for fewer rows', {
+            rows: current.limit,
+            nextRows: sizes.rows,
+            error: describeError(error),
+          });
+          continue;
         }
-        if (received < statementRows) break;
+        if (received < current.limit) break;
       }
       // Rows with a NULL key cannot be paged by key: read apart, once per run window, and sent on
       // like any row, so the transformer counts them invalid (the key is always required) and
@@ -305,6 +344,85 @@ export class ExtractionService {
       );
     }
     return { job: job.name, columns, primaryKey: [...job.primaryKey], watermark: job.watermark ?? null };
+  }
+
+  /**
+   * The run fails on a row the Data API cannot return (above its 64 KB row limit): the error
+   * names the row's key and size, read with a statement that returns only those.
+   */
+  private async tooLargeRow(
+    job: JobDefinition,
+    source: string,
+    target: StatementTarget,
+    castTypes: Record<string, string>,
+    keyColumns: readonly string[],
+    cursor: string[] | null,
+    window: { column: string; upperBound: string } | undefined,
+    failure: unknown,
+  ): Promise<QuperSyncError> {
+    const limit = this.environment.REDSHIFT_MAX_ROW_BYTES;
+    const unknown = new QuperSyncError(
+      'ROW_TOO_LARGE',
+      'permanent',
+      `job ${job.name}: a row after key ${JSON.stringify(cursor)} is too large for the Data API ` +
+        `(${describeError(failure)}); exclude or cast its large columns, or extract it another way`,
+    );
+    const schema = (
+      await this.gateway
+        .runQuery({
+          signal: statementDeadline(job, undefined),
+          sql: `SELECT * FROM ${source} AS q LIMIT 0`,
+          target,
+        })
+        .catch(() => undefined)
+    )?.columns;
+    if (schema === undefined) return unknown;
+    const size = schema
+      .map((column) =>
+        /char|text|string/i.test(column.typeName)
+          ? `COALESCE(OCTET_LENGTH(q.${quoteIdentifier(column.name)}), 0)`
+          : `COALESCE(OCTET_LENGTH(CAST(q.${quoteIdentifier(column.name)} AS VARCHAR)), 0)`,
+      )
+      .join(' + ');
+    const statement = buildKeysetStatement({
+      source,
+      castTypes,
+      projection: [
+        ...keyColumns.map(
+          (name) => `CAST(q.${quoteIdentifier(name)} AS VARCHAR) AS ${quoteIdentifier(name)}`,
+        ),
+        `${size === '' ? '0' : size} AS row_bytes`,
+      ],
+      keyColumns,
+      cursor,
+      limit: 1,
+      ...(window === undefined ? {} : { watermark: { ...window, lookbackFrom: null } }),
+    });
+    try {
+      const probe = await this.gateway.runQuery({
+        signal: statementDeadline(job, undefined),
+        sql: statement.sql,
+        parameters: statement.parameters,
+        target,
+        resultFormat: 'JSON',
+      });
+      for await (const page of probe.pages()) {
+        const record = page[0];
+        if (record === undefined) continue;
+        const key = keyColumns.map((name, index) => `${name}=${String(record[index] ?? 'NULL')}`).join(', ');
+        const bytes = String(record[keyColumns.length] ?? '?');
+        return new QuperSyncError(
+          'ROW_TOO_LARGE',
+          'permanent',
+          `job ${job.name}: the row with key (${key}) is ${bytes} bytes, above the Data API's ` +
+            `${limit}-byte row limit (REDSHIFT_MAX_ROW_BYTES); exclude or cast its large columns, ` +
+            'or extract it another way',
+        );
+      }
+    } catch {
+      // The probe is a courtesy; the failure below still says what happened.
+    }
+    return unknown;
   }
 
   /**

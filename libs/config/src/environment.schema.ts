@@ -115,6 +115,21 @@ export const redshiftEnvironmentSchema = z.object({
    * this passes, instead of being polled; 0 turns it off (polling only).
    */
   REDSHIFT_WAIT_TIME_SECONDS: z.coerce.number().int().min(0).max(30).default(20),
+  /**
+   * The Data API's result size limit (100 MB in older docs, 500 MB today): statements are sized
+   * to stay well under it, and one that fails for size is halved.
+   */
+  REDSHIFT_MAX_RESULT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(64 * 1024)
+    .default(100 * 1024 * 1024),
+  /** The Data API's per-row limit (64 KB): a row above it fails the run, named by its key. */
+  REDSHIFT_MAX_ROW_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(64 * 1024),
   /** How results come back: CSV (GetStatementResultV2, one string per page) or JSON (a Field per value). */
   REDSHIFT_RESULT_FORMAT: z
     .string()
@@ -136,6 +151,18 @@ export const dataApiEnvironmentSchema = z.object({
   HTTP_HOST: httpHost,
   LOG_LEVEL: logLevel,
   WAREHOUSE_DATABASE_URL: postgresUrl,
+  /** The Data API's per-row limit: a result row above it fails the statement (64 KB). */
+  DATA_API_MAX_ROW_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(64 * 1024),
+  /** The Data API's result limit (100 MB in older docs, 500 MB today). */
+  DATA_API_MAX_RESULT_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(100 * 1024 * 1024),
 });
 
 export const coordinatorEnvironmentSchema = z

@@ -56,6 +56,11 @@ export class PipelineMetrics {
     help: 'Extractions stopped (their statement cancelled) because the coordinator ended their run',
     registers: [this.registry],
   });
+  readonly statementsShrunk = new Counter({
+    name: 'qupersync_source_statements_shrunk_total',
+    help: 'Data API statements asked for again with fewer rows because their result was too large',
+    registers: [this.registry],
+  });
   readonly consumerLag = new Gauge({
     name: 'qupersync_consumer_lag_messages',
     help: 'Messages between the last consumed offset and the partition high watermark',

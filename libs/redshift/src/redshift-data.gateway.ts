@@ -165,7 +165,7 @@ export class RedshiftDataGateway implements OnModuleDestroy {
     }
     const description = await this.waitUntilFinished(statementId, request.signal);
     if (description.HasResultSet !== true) {
-      return { statementId, columns: [], totalRows: 0, pages: () => emptyPages() };
+      return { statementId, columns: [], totalRows: 0, resultBytes: null, pages: () => emptyPages() };
     }
     // The first page is fetched now because it carries the column metadata.
     const first = await this.fetchPage(format, statementId, undefined, request.signal);
@@ -176,6 +176,8 @@ export class RedshiftDataGateway implements OnModuleDestroy {
       statementId,
       columns,
       totalRows: first.totalRows,
+      resultBytes:
+        description.ResultSize === undefined || description.ResultSize < 0 ? null : description.ResultSize,
       pages: () => {
         if (iterated) {
           throw new QuperSyncError(

@@ -25,6 +25,8 @@ export interface QueryResult {
   readonly columns: readonly SourceColumn[];
   /** TotalNumRows as the service reported it (0 for a statement without a result set). */
   readonly totalRows: number;
+  /** ResultSize as the service reported it, in bytes; null when unknown (-1 there). */
+  readonly resultBytes: number | null;
   /**
    * The pages in order; the next page is requested only when the consumer asks for it, so at
    * most one page is held. Iterable once.
