@@ -6,7 +6,6 @@
 // healthy runs nor fires schedules early. A scheduled trigger that fails (the database away, say)
 // is retried on the next tick with the same key, never skipped.
 import { Inject, Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
-import { CronExpressionParser } from 'cron-parser';
 import { JobCatalog } from '@qupersync/config';
 import { describeError } from '@qupersync/contracts';
 import { JsonLogger } from '@qupersync/observability';
@@ -14,6 +13,7 @@ import { PostgresDatabase } from '@qupersync/postgres';
 import { COORDINATOR_SETTINGS, CoordinatorSettings } from './coordinator.settings';
 import { RunLifecycleService } from './run-lifecycle.service';
 import { RunStateRepository } from './run-state.repository';
+import { ScheduleBook } from './schedule.book';
 
 const tickMs = 5_000;
 /** How long a run may stay `pending` before its extract request is sent again. */
@@ -23,7 +23,7 @@ const unsentAfterMs = 10_000;
 export class RunSupervisorService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new JsonLogger(RunSupervisorService.name);
   private timer: NodeJS.Timeout | undefined;
-  private readonly nextFire = new Map<string, Date>();
+  private readonly schedules = new ScheduleBook();
   private ticking = false;
 
   constructor(
@@ -87,17 +87,13 @@ export class RunSupervisorService implements OnApplicationBootstrap, OnModuleDes
     }
   }
 
-  /** Fires every schedule that is due by the database's clock; exposed for its unit spec. */
+  /** Fires every schedule that is due by the database's clock. */
   async fireSchedules(): Promise<void> {
     const now = await this.repository.databaseNow();
     for (const job of this.jobs.jobs) {
       if (job.schedule === undefined) continue;
-      let due = this.nextFire.get(job.name);
-      if (due === undefined) {
-        due = this.nextFireAfter(job.schedule, now);
-        this.nextFire.set(job.name, due);
-      }
-      if (due > now) continue;
+      const due = this.schedules.dueAt(job.name, job.schedule, now);
+      if (due === undefined) continue;
       try {
         await this.lifecycle.trigger({
           job: job.name,
@@ -114,11 +110,7 @@ export class RunSupervisorService implements OnApplicationBootstrap, OnModuleDes
         });
         continue;
       }
-      this.nextFire.set(job.name, this.nextFireAfter(job.schedule, now));
+      this.schedules.fired(job.name, job.schedule, now);
     }
-  }
-
-  private nextFireAfter(schedule: string, after: Date): Date {
-    return CronExpressionParser.parse(schedule, { currentDate: after, tz: 'UTC' }).next().toDate();
   }
 }
