@@ -89,7 +89,13 @@ export class ExtractionService {
     const source =
       job.source.sql !== undefined ? `(${job.source.sql})` : quoteQualifiedName(requireTable(job));
     const statementName = `qupersync:${job.name}:${request.runId}`;
-    const schema = await this.describeSource(job, source, target, progress.signal, statementName);
+    const { schema, expressions } = await this.describeSource(
+      job,
+      source,
+      target,
+      progress.signal,
+      statementName,
+    );
     const incremental = request.mode === 'incremental';
     const watermark = job.watermark;
     if (incremental && watermark === undefined)
@@ -119,7 +125,7 @@ export class ExtractionService {
         .map((column) => [column.name, castTypeOf(column)]),
     );
     const codec = new BatchContainerCodec(schema);
-    const converter = createSourceRowConverter(schema, resultFormat);
+    const converter = createSourceRowConverter(schema, resultFormat, expressions);
     const statementRows = Math.max(job.batchSize, Math.min(100_000, job.batchSize * 20));
     let cursor: string[] | null = fromCursor;
     let lookbackFrom =
@@ -314,7 +320,7 @@ export class ExtractionService {
     target: StatementTarget,
     stop: AbortSignal | undefined,
     statementName: string,
-  ): Promise<BatchSchema> {
+  ): Promise<{ schema: BatchSchema; expressions: Readonly<Record<string, string>> }> {
     const probe = await this.gateway.runQuery({
       signal: statementDeadline(job, stop),
       sql: `SELECT * FROM ${source} AS q LIMIT 0`,
@@ -324,14 +330,42 @@ export class ExtractionService {
     for await (const _page of probe.pages()) {
       // Drain: a LIMIT 0 statement has no rows, only column metadata.
     }
-    const columns = probe.columns.map((column: SourceColumn): BatchColumn => ({
-      name: column.name,
-      kind: columnKindOf(column.typeName),
-      sqlType: column.typeName,
-      precision: column.precision > 0 ? column.precision : null,
-      scale: column.precision > 0 ? column.scale : null,
-      nullable: column.nullable,
-    }));
+    const handling = job.source.columns;
+    const unknownHandling = Object.keys(handling).filter(
+      (name) => !probe.columns.some((column) => column.name === name),
+    );
+    if (unknownHandling.length > 0)
+      throw new QuperSyncError(
+        'SOURCE_STATEMENT_FAILED',
+        'permanent',
+        `job ${job.name}: source.columns names column(s) the source does not have: ${unknownHandling.join(', ')}`,
+      );
+    const columns: BatchColumn[] = [];
+    const expressions: Record<string, string> = {};
+    for (const column of probe.columns) {
+      const as = handling[column.name];
+      if (as === 'exclude') continue;
+      if (as === 'text') {
+        expressions[column.name] = textExpression(column);
+        columns.push({
+          name: column.name,
+          kind: 'text',
+          sqlType: 'varchar',
+          precision: null,
+          scale: null,
+          nullable: true,
+        });
+        continue;
+      }
+      columns.push({
+        name: column.name,
+        kind: kindOrWayOut(job, column),
+        sqlType: column.typeName,
+        precision: column.precision > 0 ? column.precision : null,
+        scale: column.precision > 0 ? column.scale : null,
+        nullable: column.nullable,
+      });
+    }
     const names = new Set(columns.map((column) => column.name));
     const missing = [...job.primaryKey, ...(job.watermark === undefined ? [] : [job.watermark])].filter(
       (name) => !names.has(name),
@@ -343,7 +377,10 @@ export class ExtractionService {
         `job ${job.name}: source has no column(s) ${missing.join(', ')}`,
       );
     }
-    return { job: job.name, columns, primaryKey: [...job.primaryKey], watermark: job.watermark ?? null };
+    return {
+      schema: { job: job.name, columns, primaryKey: [...job.primaryKey], watermark: job.watermark ?? null },
+      expressions,
+    };
   }
 
   /**
@@ -482,6 +519,32 @@ function statementDeadline(job: JobDefinition, stop: AbortSignal | undefined): A
   // The run ending (ExtractionRegistry) cancels the statement as its deadline would.
   return stop === undefined ? controller.signal : AbortSignal.any([controller.signal, stop]);
 }
+/**
+ * How a column with `source.columns: { <name>: { as: text } }` is read: spatial types as EWKT
+ * (Redshift has no cast of them to text), everything else cast to VARCHAR.
+ */
+function textExpression(column: SourceColumn): string {
+  const value = `q.${quoteIdentifier(column.name)}`;
+  return /^(geometry|geography)$/i.test(column.typeName.trim())
+    ? `ST_AsEWKT(${value})`
+    : `CAST(${value} AS VARCHAR(65535))`;
+}
+
+/** The column's kind, or a failure that names the column, its type and the way through. */
+function kindOrWayOut(job: JobDefinition, column: SourceColumn): BatchColumn['kind'] {
+  try {
+    return columnKindOf(column.typeName);
+  } catch (error) {
+    if (!(error instanceof QuperSyncError)) throw error;
+    throw new QuperSyncError(
+      'SOURCE_STATEMENT_FAILED',
+      'permanent',
+      `job ${job.name}: column ${column.name} has type ${column.typeName}, which has no exact mapping; ` +
+        `say how to read it: source.columns: { ${column.name}: { as: text } } (or { as: exclude })`,
+    );
+  }
+}
+
 /** One run reads at most this many NULL-key rows (they come in one unordered statement). */
 const maxNullKeyRows = 100_000;
 

@@ -41,11 +41,22 @@ function isTextLike(kind: ColumnKind): boolean {
   }
 }
 
-export function createSourceRowConverter(schema: BatchSchema, format: ResultFormat): SourceRowConverter {
+/**
+ * `expressions`: columns read through an expression instead of as they are (source.columns
+ * `as: text`), by name: the value's SQL, e.g. `CAST(q."span" AS VARCHAR(65535))`.
+ */
+export function createSourceRowConverter(
+  schema: BatchSchema,
+  format: ResultFormat,
+  expressions: Readonly<Record<string, string>> = {},
+): SourceRowConverter {
   const columns = schema.columns;
-  const projection = columns.map((column) =>
-    exactSelectExpression(quoteIdentifier(column.name), column.kind),
-  );
+  const projection = columns.map((column) => {
+    const expression = expressions[column.name];
+    return expression === undefined
+      ? exactSelectExpression(quoteIdentifier(column.name), column.kind)
+      : `${expression} AS ${quoteIdentifier(column.name)}`;
+  });
   if (format === 'JSON') {
     const steps = columns.map((column: BatchColumn, index) => (record: SourceRecord, row: BatchRow) => {
       row[column.name] = toExactValue(record[index] ?? null, column);

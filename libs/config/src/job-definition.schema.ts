@@ -54,6 +54,11 @@ const sourceSchema = z
      * enable_case_sensitive_identifier; say true here when it does, and quoted names keep their case.
      */
     case_sensitive_identifiers: z.boolean().default(false),
+    /**
+     * Per column: read it as text (a type QuperSync has no exact mapping for, e.g. GEOMETRY as
+     * EWKT, HLLSKETCH, INTERVAL) or leave it out.
+     */
+    columns: z.record(identifier, z.object({ as: z.enum(['text', 'exclude']) }).strict()).default({}),
   })
   .strict()
   .refine((source) => (source.table === undefined) !== (source.sql === undefined), {
@@ -234,6 +239,15 @@ const jobSchema = z
   })
   .strict()
   .superRefine((job, context) => {
+    // Keys and the watermark are ordered and compared in their own type: never text, never absent.
+    for (const name of [...job.primary_key, ...(job.watermark === undefined ? [] : [job.watermark])]) {
+      if (Object.keys(job.source.columns).some((column) => column.toLowerCase() === name.toLowerCase()))
+        context.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['source', 'columns', name],
+          message: 'a primary key or watermark column cannot be read as text or excluded',
+        });
+    }
     if (job.mode === 'incremental' && job.watermark === undefined) {
       context.addIssue({
         code: z.ZodIssueCode.custom,
@@ -297,6 +311,8 @@ export interface JobSource {
   readonly resultFormat: 'CSV' | 'JSON' | undefined;
   /** A Data API statement still running after this long is cancelled and fails the extraction. */
   readonly statementTimeoutMs: number;
+  /** source.columns: columns read as text or left out, by (folded) source name. */
+  readonly columns: Readonly<Record<string, 'text' | 'exclude'>>;
 }
 
 export interface EntityDefinition {
@@ -374,6 +390,9 @@ function toJobDefinition(job: z.infer<typeof jobSchema>): JobDefinition {
       resultFormat:
         job.source.result_format === undefined ? undefined : resultFormats[job.source.result_format],
       statementTimeoutMs: job.source.statement_timeout,
+      columns: Object.fromEntries(
+        Object.entries(job.source.columns).map(([name, handling]) => [fold(name), handling.as]),
+      ),
     },
     targetTable: job.target.table,
     primaryKey: job.primary_key.map(fold),

@@ -76,6 +76,30 @@ describe('parseJobsFile', () => {
     expect(job?.numericAsFloat).toEqual(['ratio']);
   });
 
+  it('reads source.columns: columns as text or excluded, by folded name; never a key or the watermark', () => {
+    const [job] = parseJobsFile(
+      jobsYaml({
+        source: `{ table: public.orders, columns: { Shape: { as: text }, secret: { as: exclude } } }`,
+      }),
+      'jobs.yaml',
+    );
+    expect(job?.source.columns).toEqual({ shape: 'text', secret: 'exclude' });
+    expect(() =>
+      parseJobsFile(
+        jobsYaml({ source: `{ table: public.orders, columns: { id: { as: text } } }` }),
+        'jobs.yaml',
+      ),
+    ).toThrow(
+      /job orders, field source\.columns\.id: a primary key or watermark column cannot be read as text/,
+    );
+    expect(() =>
+      parseJobsFile(
+        jobsYaml({ source: `{ table: public.orders, columns: { x: { as: json } } }` }),
+        'jobs.yaml',
+      ),
+    ).toThrow(/job orders, field source\.columns\.x\.as/);
+  });
+
   it('keeps the case of quoted source names on a case-sensitive cluster', () => {
     const [job] = parseJobsFile(
       jobsYaml({
