@@ -130,6 +130,8 @@ it('refuses a target without a primary key or unique index on exactly the primar
     expect(run.error).toContain(
       `has no primary key or unique index on exactly (id), so rows cannot be upserted; add one, e.g. ALTER TABLE "public"."${table(name)}" ADD PRIMARY KEY ("id")`,
     );
+    // Refused at start: not one row was read from the source.
+    expect(run).toMatchObject({ rowsExtracted: 0, batches: null });
     expect(await targetRows(name)).toBe(0);
   }
 });

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { HttpException, HttpStatus, Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
-import { JobCatalog, JobDefinition } from '@qupersync/config';
+import { JobCatalog, JobDefinition, quoteQualifiedName } from '@qupersync/config';
 import {
   BatchEventMessage,
   describeError,
@@ -18,7 +18,7 @@ import {
 } from '@qupersync/contracts';
 import { KafkaGateway } from '@qupersync/kafka';
 import { JsonLogger, PipelineMetrics } from '@qupersync/observability';
-import { PostgresDatabase } from '@qupersync/postgres';
+import { PostgresDatabase, upsertKeyProblem } from '@qupersync/postgres';
 import { RunMode, RunRecord, RunStateRepository } from './run-state.repository';
 
 export interface TriggerRequest {
@@ -98,7 +98,15 @@ export class RunLifecycleService {
     );
     if (outcome.created) {
       this.logger.info('run started', { job: job.name, runId: outcome.run.id, mode, source: request.source });
-      await this.requestExtraction(outcome.run);
+      // A target that cannot take upserts fails the run here, before a statement runs at the
+      // source (the loaders check again before their first write, for tables created meanwhile).
+      const problem = await upsertKeyProblem(
+        this.database,
+        quoteQualifiedName(job.targetTable),
+        job.primaryKey,
+      );
+      if (problem === undefined) await this.requestExtraction(outcome.run);
+      else await this.failRun(outcome.run.id, `target incompatible: ${problem}`);
     } else {
       this.logger.info('trigger coalesced into an existing run', {
         job: job.name,

@@ -19,7 +19,7 @@ import {
   toCopyText,
 } from '@qupersync/entity';
 import { JsonLogger } from '@qupersync/observability';
-import { PostgresDatabase } from '@qupersync/postgres';
+import { PostgresDatabase, upsertKeyProblem } from '@qupersync/postgres';
 import { buildUpsertStatements, UpsertStatements } from './upsert-statement.builder';
 
 export interface RejectedRow {
@@ -379,27 +379,8 @@ export class BatchUpserter {
 
   /** ON CONFLICT (primary_key) needs a unique, immediate, non-partial index on exactly those columns. */
   private async requireUpsertKey(target: QualifiedName, schema: BatchSchema): Promise<void> {
-    const rows = await this.database.query<{ found: boolean }>(
-      `SELECT EXISTS (
-         SELECT 1 FROM pg_index i
-         WHERE i.indrelid = to_regclass($1) AND i.indisunique AND i.indimmediate AND i.indisvalid AND i.indisready
-           AND i.indpred IS NULL AND i.indexprs IS NULL AND i.indnkeyatts = cardinality($2::text[])
-           AND (SELECT array_agg(a.attname::text COLLATE "C" ORDER BY a.attname::text COLLATE "C")
-                FROM pg_attribute a
-                WHERE a.attrelid = i.indrelid AND a.attnum = ANY ((i.indkey::int2[])[0:i.indnkeyatts - 1]))
-             = (SELECT array_agg(k COLLATE "C" ORDER BY k COLLATE "C") FROM unnest($2::text[]) k)
-       ) AS found`,
-      [quoteQualifiedName(target), schema.primaryKey],
-    );
-    if (rows[0]?.found === true) return;
-    const name = quoteQualifiedName(target);
-    const columns = schema.primaryKey.map(quoteIdentifier).join(', ');
-    throw new QuperSyncError(
-      'TARGET_INCOMPATIBLE',
-      'permanent',
-      `target table ${name} has no primary key or unique index on exactly (${schema.primaryKey.join(', ')}), ` +
-        `so rows cannot be upserted; add one, e.g. ALTER TABLE ${name} ADD PRIMARY KEY (${columns})`,
-    );
+    const problem = await upsertKeyProblem(this.database, quoteQualifiedName(target), schema.primaryKey);
+    if (problem !== undefined) throw new QuperSyncError('TARGET_INCOMPATIBLE', 'permanent', problem);
   }
 
   private async requireExactColumns(

@@ -2,3 +2,4 @@ export * from './postgres.database';
 export * from './state-migrator.service';
 export * from './postgres.module';
 export * from './migrations';
+export * from './upsert-key.inspector';
