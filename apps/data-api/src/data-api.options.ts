@@ -42,7 +42,7 @@ export function dataApiOptions(
     maxActiveStatements: 200,
     maxConcurrentStatements: 8,
     maxRetainedResults: 32,
-    resultTtlMs: 15 * 60 * 1000,
+    resultTtlMs: 24 * 60 * 60 * 1000,
     finalPageTtlMs: 60 * 1000,
     maxStatementRecords: 10_000,
     pageMaxRecords: 5_000,

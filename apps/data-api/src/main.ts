@@ -10,6 +10,7 @@ async function bootstrap(): Promise<void> {
     dataApiOptions(environment.WAREHOUSE_DATABASE_URL, {
       maxRowBytes: environment.DATA_API_MAX_ROW_BYTES,
       maxResultBytes: environment.DATA_API_MAX_RESULT_BYTES,
+      resultTtlMs: environment.DATA_API_RESULT_TTL_SECONDS * 1000,
     }),
     environment.LOG_LEVEL,
   );

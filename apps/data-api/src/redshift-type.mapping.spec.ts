@@ -39,7 +39,19 @@ describe('decodeTypeModifier', () => {
     expect(decodeTypeModifier(redshiftTypeFor(1043, undefined), 259)).toEqual({
       precision: 255,
       scale: 0,
-      length: 255,
+      length: 0,
+    });
+  });
+
+  it('reports a timestamp as the service does: precision 29, scale 6', () => {
+    expect(decodeTypeModifier(redshiftTypeFor(1114, undefined), -1)).toEqual({
+      precision: 29,
+      scale: 6,
+      length: 0,
+    });
+    expect(decodeTypeModifier(redshiftTypeFor(1114, undefined), 3)).toMatchObject({
+      precision: 29,
+      scale: 3,
     });
   });
 

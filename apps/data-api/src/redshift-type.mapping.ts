@@ -90,7 +90,10 @@ export interface TypeModifierDetails {
 
 /** Decodes atttypmod the way PostgreSQL's format_type does, for the types that carry one. */
 export function decodeTypeModifier(type: RedshiftType, typeModifier: number): TypeModifierDetails {
-  if (typeModifier < 0) return { precision: type.defaultPrecision, scale: 0, length: 0 };
+  // Temporal types without a modifier have six fractional digits, which the service reports as
+  // the scale (a timestamp: precision 29, scale 6).
+  if (typeModifier < 0)
+    return { precision: type.defaultPrecision, scale: isTemporalWithFraction(type) ? 6 : 0, length: 0 };
   switch (type.typeName) {
     case 'numeric': {
       const packed = typeModifier - 4;
@@ -98,7 +101,8 @@ export function decodeTypeModifier(type: RedshiftType, typeModifier: number): Ty
     }
     case 'char':
     case 'varchar':
-      return { precision: typeModifier - 4, scale: 0, length: typeModifier - 4 };
+      // As the service reports a varchar(200): precision 200, length 0.
+      return { precision: typeModifier - 4, scale: 0, length: 0 };
     case 'timestamp':
     case 'timestamptz':
     case 'time':
@@ -108,6 +112,10 @@ export function decodeTypeModifier(type: RedshiftType, typeModifier: number): Ty
     default:
       return { precision: type.defaultPrecision, scale: 0, length: 0 };
   }
+}
+
+function isTemporalWithFraction(type: RedshiftType): boolean {
+  return ['timestamp', 'timestamptz', 'time', 'timetz'].includes(type.typeName);
 }
 
 /** Encodes one value, given as PostgreSQL's text output (null for SQL NULL). */

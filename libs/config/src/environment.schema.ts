@@ -157,6 +157,12 @@ export const dataApiEnvironmentSchema = z.object({
     .int()
     .min(1024)
     .default(64 * 1024),
+  /** How long a finished result nobody reads is kept (the service keeps results 24 hours). */
+  DATA_API_RESULT_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(24 * 60 * 60),
   /** The Data API's result limit (100 MB in older docs, 500 MB today). */
   DATA_API_MAX_RESULT_BYTES: z.coerce
     .number()
