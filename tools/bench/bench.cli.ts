@@ -228,7 +228,7 @@ class BenchScenario {
 
   private async buildSource(rows: number): Promise<void> {
     await this.withDatabase('warehouse', async (client) => {
-      await client.query(createTableSql(benchTable));
+      await client.query(createTableSql(benchTable, { primaryKey: false }));
       await client.query(insertRowsSql(rows));
       await client.query(sortKeyIndexSql(benchTable));
       // Hint bits and the visibility map set now, not on the first measured read.

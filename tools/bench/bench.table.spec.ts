@@ -2,6 +2,7 @@ import {
   benchColumns,
   benchSchema,
   createTableSql,
+  sortKeyIndexSql,
   fingerprintSql,
   insertRowsSql,
   renderBenchJobsFile,
@@ -24,6 +25,15 @@ describe('the bench table', () => {
     expect(sql).toContain('DROP TABLE IF EXISTS public.bench_baseline;');
     expect(sql).toContain('id bigint NOT NULL, quantity integer, price numeric(18,4)');
     expect(sql).toMatch(/updated_at timestamp without time zone NOT NULL, PRIMARY KEY \(id\)\)$/);
+  });
+
+  it('gives the warehouse source no index but a BRIN sort key, as Redshift has zone maps only', () => {
+    expect(createTableSql('public.bench_rows', { primaryKey: false })).toMatch(
+      /updated_at timestamp without time zone NOT NULL\)$/,
+    );
+    expect(sortKeyIndexSql('public.bench_rows')).toBe(
+      'CREATE INDEX ON public.bench_rows USING brin (updated_at, id)',
+    );
   });
 
   it('generates exactly the requested rows and refuses nonsense counts', () => {
