@@ -100,11 +100,7 @@ export class RunLifecycleService {
       this.logger.info('run started', { job: job.name, runId: outcome.run.id, mode, source: request.source });
       // A target that cannot take upserts fails the run here, before a statement runs at the
       // source (the loaders check again before their first write, for tables created meanwhile).
-      const problem = await upsertKeyProblem(
-        this.database,
-        quoteQualifiedName(job.targetTable),
-        job.primaryKey,
-      );
+      const problem = await this.targetUpsertProblem(job);
       if (problem === undefined) await this.requestExtraction(outcome.run);
       else await this.failRun(outcome.run.id, `target incompatible: ${problem}`);
     } else {
@@ -116,6 +112,17 @@ export class RunLifecycleService {
     }
     const run = (await this.repository.findRun(outcome.run.id)) ?? outcome.run;
     return { run, coalesced: outcome.coalesced };
+  }
+
+  /**
+   * Why the job's existing target cannot take upserts, if so. The key is checked under its target
+   * names (after entity.rename); an entity class names its own columns, so its targets are left
+   * to the loader's check before the first write.
+   */
+  private async targetUpsertProblem(job: JobDefinition): Promise<string | undefined> {
+    if (job.entity.className !== undefined) return undefined;
+    const key = job.primaryKey.map((column) => job.entity.rename[column] ?? column);
+    return upsertKeyProblem(this.database, quoteQualifiedName(job.targetTable), key);
   }
 
   /**

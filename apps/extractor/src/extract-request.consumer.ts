@@ -18,10 +18,11 @@ import {
   QuperSyncError,
   TopicNames,
 } from '@qupersync/contracts';
+import { isBrokerOutage } from '@qupersync/kafka';
 import type { KafkaRecord, KafkaRecordContext } from '@qupersync/kafka';
-import { JsonLogger, PipelineMetrics, SystemClock } from '@qupersync/observability';
+import { backoffDelayMs, JsonLogger, PipelineMetrics, SystemClock } from '@qupersync/observability';
 import { BatchPublisher } from './batch-publisher.service';
-import { ExtractionRegistry, RunEndedSignal } from './extraction.registry';
+import { ExtractionRegistry, RunEndedSignal, SupersededSignal } from './extraction.registry';
 import { ExtractionService, newExtractionId } from './extraction.service';
 
 @Controller()
@@ -45,40 +46,62 @@ export class ExtractRequestConsumer {
       partition: record.partition,
       offset: record.offset,
     };
-    const running = this.registry.find(request.runId);
-    if (running !== undefined) {
-      // Redelivered to the process already extracting it (a rebalance gave the partition back):
-      // the request is done when that extraction is.
-      this.logger.info('redelivered extract request joins the extraction running here', {
-        ...fields,
-        extractionId: running.extractionId,
-      });
-      context.detach(running.done);
-      return;
-    }
     const ended = this.registry.endedRun(request.runId);
     if (ended !== undefined) {
       this.logger.info('extract request of an ended run skipped', { ...fields, status: ended.status });
       return;
     }
-    const extractionId = newExtractionId(this.clock.nowMs());
+    if (this.registry.find(request.runId) !== undefined)
+      this.logger.info(
+        'extract request redelivered while its older attempt runs here; starting anew',
+        fields,
+      );
     const extraction = await this.registry.start(
       request.runId,
-      extractionId,
-      () => context.heartbeat().catch(() => undefined),
-      (signal) => this.extract(request, extractionId, context, signal, record),
+      { keepAlive: () => context.heartbeat().catch(() => undefined), isStale: () => context.isStale() },
+      (signal) => this.extractUntilVerdict(request, context, signal, record),
     );
     context.detach(extraction.done);
   }
 
-  /** One attempt, start to verdict; never rejects (a failure is reported as extraction_failed). */
+  /**
+   * Extraction attempts until one reaches a verdict. An attempt that failed because the broker was
+   * away (a restart) is followed by a new attempt once it is back, instead of failing the run; the
+   * run's stall timeout still bounds how long that may go on.
+   */
+  private async extractUntilVerdict(
+    request: ExtractRequestMessage,
+    context: KafkaRecordContext,
+    signal: AbortSignal,
+    record: KafkaRecord,
+  ): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const extractionId = newExtractionId(this.clock.nowMs());
+      const outage = await this.extract(request, extractionId, context, signal, record);
+      if (outage === undefined || signal.aborted) return;
+      const delayMs = backoffDelayMs(attempt, 1_000, 30_000);
+      this.logger.warn('extraction attempt lost to a broker outage; a new attempt follows', {
+        job: request.job,
+        runId: request.runId,
+        extractionId,
+        delayMs,
+        error: describeError(outage),
+      });
+      await this.clock.sleep(delayMs);
+    }
+  }
+
+  /**
+   * One attempt, start to verdict; never rejects (a failure is reported as extraction_failed).
+   * Returns the error when the attempt was lost to a broker outage, for another attempt.
+   */
   private async extract(
     request: ExtractRequestMessage,
     extractionId: string,
     context: KafkaRecordContext,
     signal: AbortSignal,
     record: KafkaRecord,
-  ): Promise<void> {
+  ): Promise<unknown> {
     let heartbeatFailed = false;
     const heartbeat = async (): Promise<void> => {
       try {
@@ -96,7 +119,17 @@ export class ExtractRequestConsumer {
     };
     try {
       await this.extraction.extract(request, { heartbeat, signal }, extractionId);
+      return undefined;
     } catch (error) {
+      if (signal.aborted && signal.reason instanceof SupersededSignal) {
+        this.logger.info('extraction stopped: a newer attempt of its run started here', {
+          job: request.job,
+          runId: request.runId,
+          extractionId,
+        });
+        return undefined;
+      }
+      if (isBrokerOutage(error)) return error;
       if (signal.aborted && signal.reason instanceof RunEndedSignal) {
         // The coordinator has ended the run; there is nobody to tell, and nothing it extracted
         // can be written any more (the loaders fence it).
@@ -107,7 +140,7 @@ export class ExtractRequestConsumer {
           status: signal.reason.status,
         });
         this.metrics.extractionsStopped.inc();
-        return;
+        return undefined;
       }
       const code = error instanceof QuperSyncError ? error.code : 'INTERNAL';
       this.logger.error('extraction failed', {
@@ -139,6 +172,7 @@ export class ExtractRequestConsumer {
             error: describeError(sendError),
           });
         });
+      return undefined;
     }
   }
 }

@@ -3,11 +3,19 @@
 // the coordinator says a run has ended (failed, stalled, or done) it aborts that run's extraction,
 // which cancels its statement in the warehouse, instead of letting it read a table for nothing.
 import { Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
-import { describeError, runControlCodec, TopicNames } from '@qupersync/contracts';
+import { describeError, QuperSyncError, runControlCodec, TopicNames } from '@qupersync/contracts';
 import { KafkaGateway } from '@qupersync/kafka';
 import { JsonLogger } from '@qupersync/observability';
 
 export const EXTRACTION_CONCURRENCY = Symbol('EXTRACTION_CONCURRENCY');
+
+/** Why an extraction was stopped: a newer attempt of its run started in this process. */
+export class SupersededSignal extends Error {
+  constructor(readonly runId: string) {
+    super(`a newer extraction attempt of run ${runId} started`);
+    this.name = 'SupersededSignal';
+  }
+}
 
 /** Why an extraction was stopped from outside: its run ended. */
 export class RunEndedSignal extends Error {
@@ -22,7 +30,6 @@ export class RunEndedSignal extends Error {
 }
 
 interface RunningExtraction {
-  readonly extractionId: string;
   readonly controller: AbortController;
   readonly done: Promise<void>;
 }
@@ -59,26 +66,41 @@ export class ExtractionRegistry implements OnApplicationBootstrap {
 
   /**
    * Waits for a free slot (calling `keepAlive` meanwhile), then runs `work` as this run's
-   * extraction with a signal that aborts when the run is announced as ended.
+   * extraction with a signal that aborts when the run is announced as ended. An older attempt of
+   * the same run still going here (its request came back after a rebalance) is stopped: the new
+   * attempt is the one the run's fence will take, so the old one could only produce stale work.
+   * Throws a transient error, leaving the request for redelivery, when the partition is taken
+   * away while it waits (the consumer must return to rejoin its group).
    */
   async start(
     runId: string,
-    extractionId: string,
-    keepAlive: () => Promise<void>,
+    context: { keepAlive: () => Promise<void>; isStale: () => boolean },
     work: (signal: AbortSignal) => Promise<void>,
   ): Promise<RunningExtraction> {
+    const older = this.running.get(runId);
+    if (older !== undefined) {
+      older.controller.abort(new SupersededSignal(runId));
+      await older.done;
+    }
     while (this.running.size >= this.concurrency) {
+      if (context.isStale())
+        throw new QuperSyncError(
+          'INTERNAL',
+          'transient',
+          `no extraction slot free before the partition moved; run ${runId} is left for redelivery`,
+        );
       const freed = new Promise<void>((resolve) => this.waiting.push(resolve));
-      const tick = new Promise<void>((resolve) => setTimeout(resolve, 3_000).unref());
+      const tick = new Promise<void>((resolve) => setTimeout(resolve, 1_000).unref());
       await Promise.race([freed, tick]);
-      await keepAlive();
+      await context.keepAlive();
     }
     const controller = new AbortController();
     const done = work(controller.signal).finally(() => {
-      this.running.delete(runId);
-      this.waiting.shift()?.();
+      if (this.running.get(runId)?.controller === controller) this.running.delete(runId);
+      // Every waiter looks again; those that find no slot wait once more.
+      for (const wake of this.waiting.splice(0)) wake();
     });
-    const extraction: RunningExtraction = { extractionId, controller, done };
+    const extraction: RunningExtraction = { controller, done };
     this.running.set(runId, extraction);
     return extraction;
   }
@@ -93,7 +115,6 @@ export class ExtractionRegistry implements OnApplicationBootstrap {
     if (extraction === undefined || extraction.controller.signal.aborted) return;
     this.logger.warn('run ended while extracting; stopping the extraction', {
       runId: signal.runId,
-      extractionId: extraction.extractionId,
       status: signal.status,
       reason: signal.reason,
     });

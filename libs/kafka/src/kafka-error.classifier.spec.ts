@@ -1,6 +1,6 @@
-import { KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } from 'kafkajs';
+import { KafkaJSConnectionError, KafkaJSNumberOfRetriesExceeded, KafkaJSProtocolError } from 'kafkajs';
 import { QuperSyncError } from '@qupersync/contracts';
-import { classifySendError, permanentBrokerReason } from './kafka-error.classifier';
+import { classifySendError, isBrokerOutage, permanentBrokerReason } from './kafka-error.classifier';
 
 const protocolError = (type: string, retriable: boolean): KafkaJSProtocolError =>
   // kafkajs builds these from a protocol error description: { message, type, code, retriable }.
@@ -40,5 +40,14 @@ describe('kafka error classification', () => {
       message:
         'the broker refused 2 record(s) (2000000 bytes) for qupersync.batch.event.v1: MESSAGE_TOO_LARGE: broker says MESSAGE_TOO_LARGE',
     });
+  });
+});
+
+describe('isBrokerOutage', () => {
+  it('takes a lost connection for an outage, and a refusal or anything else for none', () => {
+    expect(isBrokerOutage(new KafkaJSConnectionError('connect ECONNREFUSED 127.0.0.1:9092'))).toBe(true);
+    expect(isBrokerOutage(protocolError('MESSAGE_TOO_LARGE', false))).toBe(false);
+    expect(isBrokerOutage(new QuperSyncError('BROKER_REJECTED', 'permanent', 'refused'))).toBe(false);
+    expect(isBrokerOutage(new Error('ECONNREFUSED'))).toBe(false);
   });
 });

@@ -3,6 +3,7 @@
 // topic this principal may not write, or a record the broker calls invalid will fail the same way
 // for ever. Those become a permanent BROKER_REJECTED error carrying the broker's reason, so the
 // batch or run fails with it instead of a handler retrying in a loop.
+import { KafkaJSError } from 'kafkajs';
 import { describeError, QuperSyncError } from '@qupersync/contracts';
 
 const permanentTypes: ReadonlySet<string> = new Set([
@@ -47,4 +48,12 @@ export function classifySendError(error: unknown, topic: string, records: number
     `the broker refused ${records} record(s) (${bytes} bytes) for ${topic}: ${reason}`,
     { cause: error },
   );
+}
+
+/**
+ * Whether `error` is the broker being away (a restart, a leader election, a lost connection)
+ * rather than a refusal: work that failed on it may be done again once the broker is back.
+ */
+export function isBrokerOutage(error: unknown): boolean {
+  return error instanceof KafkaJSError && permanentBrokerReason(error) === undefined;
 }

@@ -49,6 +49,8 @@ export interface KafkaRecordContext {
    * its own failures; a rejection is logged and the record counts as handled.
    */
   detach(work: Promise<void>): void;
+  /** True once this record's partition was taken away (a rebalance) or the consumer is stopping. */
+  isStale(): boolean;
 }
 
 /**
@@ -313,6 +315,7 @@ export class KafkaRecordTransport extends Server implements CustomTransportStrat
             (() => {
               throw new Error('detach() is not available to grouped handlers');
             }),
+          isStale: () => !payload.isRunning() || payload.isStale() || this.stopping,
         };
         await lastValueFrom(this.transformToObservable(await handler(data, context)), {
           defaultValue: undefined,
