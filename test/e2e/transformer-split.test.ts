@@ -3,8 +3,9 @@
 // in parts that fit, each loaded and reported apart; the coordinator counts the batch loaded when
 // every part is, so the run's books still balance. One row alone above the limit fails its batch
 // and the run, naming the row's key and size, instead of looping on the broker's refusal.
-// Here the transformer's limit is 64 KiB while the extractor's stays at 900 KiB, so every
-// ~250 KB batch the extractor sends must be cut by the transformer.
+// Here the transformer's limit is 32 KiB while the extractor's stays at 900 KiB, so every
+// ~250 KB batch the extractor sends must be cut by the transformer (and a 50 KB row, within the
+// Data API's 64 KB row limit, is too large for it alone).
 import { executeSql, tableFingerprint } from '@qupersync/testing';
 import { PipelineHarness, uniqueSuffix } from './pipeline.harness';
 
@@ -28,7 +29,7 @@ beforeAll(async () => {
       `CREATE TABLE public.${table} (id bigint PRIMARY KEY, payload varchar(200000), updated_at timestamp)`,
     );
   }
-  // About 1 KB a row: a batch of 250 rows is ~250 KB, four times the transformer's limit.
+  // About 1 KB a row: a batch of 250 rows is ~250 KB, eight times the transformer's limit.
   await executeSql(
     warehouseUrl(),
     `INSERT INTO public.${wideTable}
@@ -38,7 +39,7 @@ beforeAll(async () => {
   await executeSql(
     warehouseUrl(),
     `INSERT INTO public.${hugeRowTable}
-       SELECT g, CASE WHEN g = 42 THEN repeat('x', 90000) ELSE 'small' END, timestamp '2026-01-01'
+       SELECT g, CASE WHEN g = 42 THEN repeat('x', 50000) ELSE 'small' END, timestamp '2026-01-01'
        FROM generate_series(1, 100) g`,
   );
   pipeline = await PipelineHarness.start(
@@ -46,7 +47,7 @@ beforeAll(async () => {
       { name: wideJob, table: wideTable, mode: 'full', batchSize: 250 },
       { name: hugeRowJob, table: hugeRowTable, mode: 'full', batchSize: 50 },
     ],
-    { serviceEnvironment: { transformer: { KAFKA_MAX_BATCH_BYTES: String(64 * 1024) } } },
+    { serviceEnvironment: { transformer: { KAFKA_MAX_BATCH_BYTES: String(32 * 1024) } } },
   );
 });
 
@@ -82,7 +83,7 @@ it('fails the run on one row larger than the limit, naming its key and size', as
   expect(failures.find((failure) => failure.runId === run.runId)).toMatchObject({
     errorCode: 'ROW_TOO_LARGE',
     error: expect.stringMatching(
-      /row with key \(id=42\) takes 9\d{4} bytes, above the 65536-byte batch limit/,
+      /row with key \(id=42\) takes 5\d{4} bytes, above the 32768-byte batch limit/,
     ),
   });
 });
