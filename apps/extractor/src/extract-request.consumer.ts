@@ -2,12 +2,14 @@
 // that sorts by start time: the coordinator completes the run on the batches of the attempt that
 // reports completion, never on a mix of attempts, and loaders write only the newest attempt's
 // batches (the run's fence). A failed extraction is reported to the coordinator with its attempt
-// (the run fails, the watermark stays) instead of being retried here. A heartbeat that fails
+// (the run fails, the watermark stays) instead of being retried here, except an attempt lost to a
+// broker outage, which is followed by a new attempt once the broker is back. A heartbeat that fails
 // because the group is rebalancing (another extractor joined or left) is not a failure of the
 // extraction: it goes on, and if the request is redelivered elsewhere the newer attempt wins.
 // The extraction runs detached from the handler (ExtractionRegistry bounds how many at once), so
 // a long one never holds the requests queued behind it on its partition; the request's offset is
-// committed when it ends. An extraction whose run the coordinator announces as ended stops.
+// committed when it ends. An extraction whose run the coordinator announces as ended stops, and
+// so does an older attempt still running here when its request is redelivered to this process.
 import { Controller } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import {

@@ -54,7 +54,7 @@ export class ExtractionRegistry implements OnApplicationBootstrap {
     });
   }
 
-  /** The extraction of this run already going on here, if any (a redelivered request joins it). */
+  /** The extraction of this run going on here, if any (a redelivered request starts anew and stops it). */
   find(runId: string): RunningExtraction | undefined {
     return this.running.get(runId);
   }
