@@ -84,8 +84,8 @@ export async function startKafka(options: KafkaStartOptions): Promise<KafkaServe
       ...jvmOptions,
       'kafka.tools.StorageTool',
       'format',
-      '-t',
-      clusterId,
+      // One argument: a random id may begin with '-', which the tool would take for an option.
+      `--cluster-id=${clusterId}`,
       '-c',
       propertiesFile,
       '--ignore-formatted',
