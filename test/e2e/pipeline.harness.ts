@@ -32,6 +32,8 @@ export interface RunSummary {
   watermark: string[] | null;
   error: string | null;
   warnings: string[];
+  scanPlan: string | null;
+  rowsScanned: number | null;
 }
 
 export interface JobSpec {

@@ -550,8 +550,8 @@ describe('RedshiftDataGateway against the local endpoint', () => {
       { first: '1' },
     );
     expect(result.columns).toEqual([
-      { name: 'id', typeName: 'int8', precision: 19, scale: 0, nullable: false },
-      { name: 'label', typeName: 'text', precision: 0, scale: 0, nullable: false },
+      { name: 'id', typeName: 'int8', precision: 19, scale: 0, nullable: false, caseSensitive: false },
+      { name: 'label', typeName: 'text', precision: 0, scale: 0, nullable: false, caseSensitive: true },
     ]);
     expect(result.totalRows).toBe(rows);
     const pages = await collectPages(result);

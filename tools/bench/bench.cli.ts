@@ -158,7 +158,11 @@ class BenchScenario {
       loader_update_seconds: round(loader.updateSeconds),
       loader_update_rows_per_s: rowsPerSecond(rows, loader.updateSeconds),
       loader_update_ratio: ratio(rowsPerSecond(rows, loader.updateSeconds), loaderCopyRate),
+      e2e_scan_plan: e2e.run.scanPlan,
+      e2e_rows_scanned: e2e.run.rowsScanned,
       incremental_first_seconds: round(first.seconds),
+      incremental_first_scan_plan: first.run.scanPlan,
+      incremental_first_rows_scanned: first.run.rowsScanned,
       incremental_noop_seconds: round(noop.seconds),
       resync_seconds: round(resync.seconds),
       resync_row_versions_written: resync.written,
@@ -289,7 +293,8 @@ class BenchScenario {
     if (run.failedBatches !== 0) problems.push(`${run.failedBatches} failed batches`);
     if (problems.length > 0) throw new BenchAbort(`${mode} run ${run.runId}: ${problems.join('; ')}`);
     log(
-      `  run ${run.runId} ${run.status}: ${formatCount(run.rowsLoaded)} rows, ${run.batches ?? '?'} batches`,
+      `  run ${run.runId} ${run.status}: ${formatCount(run.rowsLoaded)} rows, ${run.batches ?? '?'} batches, ` +
+        `${run.scanPlan ?? 'no scan plan'}, ${run.rowsScanned === null ? '?' : formatCount(run.rowsScanned)} rows scanned`,
     );
     return { run, seconds };
   }

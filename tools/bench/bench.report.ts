@@ -39,6 +39,11 @@ export interface BenchResult {
   /** The incremental run that sets the watermark (re-reads every row): shown, not a target. */
   incremental_first_seconds: number;
   incremental_noop_seconds: number;
+  /** How the full run and the first incremental run read the source, and the rows they scanned (STL_SCAN). */
+  e2e_scan_plan?: string | null;
+  e2e_rows_scanned?: number | null;
+  incremental_first_scan_plan?: string | null;
+  incremental_first_rows_scanned?: number | null;
   resync_seconds: number;
   resync_row_versions_written: number;
   /** n_tup_ins + n_tup_upd delta over the re-sync: a second opinion on the xmin count. */

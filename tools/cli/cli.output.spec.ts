@@ -30,6 +30,8 @@ const run: RunView = {
   durationMs: null,
   error: null,
   warnings: [],
+  scanPlan: null,
+  rowsScanned: null,
   createdAt: '2025-01-01T00:00:00.000Z',
   finishedAt: null,
 };
@@ -104,6 +106,10 @@ describe('cli output', () => {
     expect(text).toMatch(/EXTRACTED\s+LOADED\s+INVALID\s+REJECTED\s+STALE/);
     expect(text).toMatch(/15,000\s+10,000\s+3\s+2\s+7/);
     expect(formatRun({ ...run, rowsRejected: 2 })).toMatch(/^rows rejected: +2$/m);
+    expect(formatRun(run)).toMatch(/^rows scanned: +-$/m);
+    const planned = formatRun({ ...run, scanPlan: 'sort_key_ranges (sort key id)', rowsScanned: 1_200_000 });
+    expect(planned).toMatch(/^scan plan: +sort_key_ranges \(sort key id\)$/m);
+    expect(planned).toMatch(/^rows scanned: +1,200,000$/m);
   });
 
   it('shows a run in detail, including its error', () => {

@@ -101,6 +101,8 @@ export function formatRun(run: RunView): string {
     ['batches loaded', formatBatches(run)],
     ['failed batches', String(run.failedBatches)],
     ['duration', formatDuration(run.durationMs)],
+    ['scan plan', run.scanPlan ?? '-'],
+    ['rows scanned', run.rowsScanned === null ? '-' : formatCount(run.rowsScanned)],
     ['created', run.createdAt],
     ['finished', run.finishedAt ?? '-'],
   ];

@@ -47,6 +47,9 @@ export const runViewSchema = z.object({
   durationMs: count.nullable(),
   error: z.string().nullable(),
   warnings: z.array(z.string()),
+  // Absent from coordinators older than the scan plan.
+  scanPlan: z.string().nullable().default(null),
+  rowsScanned: count.nullable().default(null),
   createdAt: z.string(),
   finishedAt: z.string().nullable(),
 });

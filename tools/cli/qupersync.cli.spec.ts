@@ -28,6 +28,8 @@ function runView(overrides: Partial<RunView>): RunView {
     durationMs: null,
     error: null,
     warnings: [],
+    scanPlan: null,
+    rowsScanned: null,
     createdAt: '2025-01-01T00:00:00Z',
     finishedAt: null,
     ...overrides,

@@ -456,10 +456,13 @@ export class RunLifecycleService {
           event.cursorTo,
           event.extractionId ?? '-',
           event.rowCount,
+          { plan: event.scanPlan ?? null, rowsScanned: event.rowsScanned ?? null },
         );
         this.logger.info('extraction completed', {
           ...fields,
           totalBatches: event.totalBatches,
+          scanPlan: event.scanPlan,
+          rowsScanned: event.rowsScanned,
           extractionId: event.extractionId,
         });
         return;

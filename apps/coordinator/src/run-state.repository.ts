@@ -33,6 +33,9 @@ export interface RunRecord {
   readonly rowsStale: number;
   /** The completing attempt's own row total (extraction_completed), null until it reports. */
   readonly rowsReported: number | null;
+  /** How the completing attempt read the source, and the rows the warehouse scanned for it. */
+  readonly scanPlan: string | null;
+  readonly rowsScanned: number | null;
   /** The extraction attempt that reported completion; null while extracting. */
   readonly extractionId: string | null;
   /** What the run should tell the operator without failing (a target column the source lacks). */
@@ -62,6 +65,8 @@ interface RunRow {
   rows_rejected: string;
   rows_stale: string;
   rows_reported: string | null;
+  scan_plan: string | null;
+  rows_scanned: string | null;
   extraction_id: string | null;
   warnings: string[];
   error: string | null;
@@ -109,6 +114,8 @@ function toRunRecord(row: RunRow): RunRecord {
     rowsRejected: Number(row.rows_rejected),
     rowsStale: Number(row.rows_stale),
     rowsReported: row.rows_reported === null ? null : Number(row.rows_reported),
+    scanPlan: row.scan_plan,
+    rowsScanned: row.rows_scanned === null ? null : Number(row.rows_scanned),
     extractionId: row.extraction_id,
     warnings: row.warnings,
     error: row.error,
@@ -514,13 +521,15 @@ export class RunStateRepository {
     highCursor: string | null,
     extractionId: string,
     rowsReported: number,
+    scan: { readonly plan: string | null; readonly rowsScanned: number | null },
   ): Promise<void> {
     await client.query(
       `UPDATE qupersync_runs SET total_batches = $2, high_cursor = $3::jsonb, extraction_id = $4, rows_reported = $5,
+         scan_plan = $6, rows_scanned = $7,
          last_progress_at = now(),
          status = CASE WHEN status IN ('pending', 'extracting') THEN 'loading' ELSE status END
        WHERE id = $1 AND (extraction_id IS NULL OR extraction_id < $4)`,
-      [runId, totalBatches, highCursor, extractionId, rowsReported],
+      [runId, totalBatches, highCursor, extractionId, rowsReported, scan.plan, scan.rowsScanned],
     );
   }
 

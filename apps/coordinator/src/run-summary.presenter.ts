@@ -21,6 +21,9 @@ export interface RunSummary {
   readonly watermark: string[] | null;
   readonly error: string | null;
   readonly warnings: readonly string[];
+  /** How the extraction read the source (issue 11 point 7) and the rows the warehouse scanned. */
+  readonly scanPlan: string | null;
+  readonly rowsScanned: number | null;
   readonly createdAt: string;
   readonly finishedAt: string | null;
 }
@@ -45,6 +48,8 @@ export function toRunSummary(run: RunRecord, nowMs: number): RunSummary {
     watermark: run.highCursor,
     error: run.error,
     warnings: run.warnings,
+    scanPlan: run.scanPlan,
+    rowsScanned: run.rowsScanned,
     createdAt: run.createdAt.toISOString(),
     finishedAt: run.finishedAt?.toISOString() ?? null,
   };

@@ -7,7 +7,15 @@ import type { FieldDef, PoolClient, QueryArrayConfig } from 'pg';
 import { DatabaseError } from 'pg';
 import { decodeTypeModifier, type FieldEncoding, redshiftTypeFor } from './redshift-type.mapping';
 import { BufferedResult, CursorResult, type StoredResult, type TextRow } from './stored-result';
+import { pendingScanCountsSql } from './system-catalog.sql';
 import { textOnlyTypes, WarehousePool } from './warehouse.pool';
+
+/** Rows a statement's scans read from one table before filtering (what STL_SCAN records). */
+export interface TableScan {
+  readonly tableId: string;
+  readonly tableName: string;
+  readonly rowsPreFilter: number;
+}
 
 /** ColumnMetadata as the real service returns it. */
 export interface WireColumnMetadata {
@@ -51,6 +59,8 @@ export type ExecutionOutcome =
       readonly columns: readonly WireColumnMetadata[];
       readonly encodings: readonly FieldEncoding[];
       readonly result: StoredResult | undefined;
+      /** Rows read by table scans, per table (empty when not measured). */
+      readonly scans: readonly TableScan[];
     }
   | { readonly kind: 'failed'; readonly message: string }
   | { readonly kind: 'aborted'; readonly message: string };
@@ -95,6 +105,36 @@ function largestRowBytes(rows: readonly TextRow[]): number {
 }
 
 const queryCanceled = '57014';
+
+/** COMMIT, with each table's scanned-row counter read just before and just after it. */
+async function commitCountingScans(client: PoolClient): Promise<TableScan[]> {
+  const results: unknown = await client.query({
+    text: `${pendingScanCountsSql}; COMMIT; ${pendingScanCountsSql}`,
+    rowMode: 'array',
+    types: textOnlyTypes,
+  });
+  if (!Array.isArray(results) || results.length !== 3) return [];
+  const counts = (result: unknown): Map<string, { name: string; rows: number }> => {
+    const map = new Map<string, { name: string; rows: number }>();
+    const rows: unknown = typeof result === 'object' && result !== null ? Reflect.get(result, 'rows') : [];
+    if (!Array.isArray(rows)) return map;
+    for (const row of rows) {
+      if (!Array.isArray(row)) continue;
+      const fields: unknown[] = Array.from<unknown>(row);
+      const [oid, name, count] = fields;
+      if (typeof oid === 'string' && typeof name === 'string' && typeof count === 'string')
+        map.set(oid, { name, rows: Number(count) });
+    }
+    return map;
+  };
+  const before = counts(results[0]);
+  const scans: TableScan[] = [];
+  for (const [tableId, after] of counts(results[2])) {
+    const rows = after.rows - (before.get(tableId)?.rows ?? 0);
+    if (rows > 0) scans.push({ tableId, tableName: after.name, rowsPreFilter: rows });
+  }
+  return scans;
+}
 
 // pg sets processID from BackendKeyData, but its type definitions do not declare it.
 function backendProcessId(client: PoolClient): number {
@@ -142,6 +182,7 @@ export class StatementExecutor {
         columns: [],
         encodings: [],
         result: undefined,
+        scans: [],
       };
     }
     const rows: TextRow[] = result.rows;
@@ -154,6 +195,7 @@ export class StatementExecutor {
       largestRowBytes: largestRowBytes(rows),
       ...described,
       result: new BufferedResult(rows),
+      scans: [],
     };
   }
 
@@ -178,8 +220,9 @@ export class StatementExecutor {
       if (error instanceof DatabaseError) return this.runPlain(client, request);
       throw error;
     }
-    // The query runs here: COMMIT materialises a WITH HOLD cursor.
-    await client.query('COMMIT');
+    // The query runs here: COMMIT materialises a WITH HOLD cursor. The scan counters are read on
+    // either side of it in the same message, so the server cannot flush them in between.
+    const scans = await commitCountingScans(client);
     let closeCursor = true;
     try {
       const first = await queryRows(client, `FETCH FORWARD ${request.chunkRows + 1} FROM ${cursor}`);
@@ -194,6 +237,7 @@ export class StatementExecutor {
           largestRowBytes: largestRowBytes(firstRows),
           ...described,
           result: new BufferedResult(firstRows),
+          scans,
         };
       }
       // Large: MOVE counts the rest inside PostgreSQL without sending a row (fetching them only
@@ -216,6 +260,7 @@ export class StatementExecutor {
         largestRowBytes: largestRowBytes(firstRows),
         ...described,
         result: new CursorResult(client, cursor, totalRows),
+        scans,
       };
     } finally {
       if (closeCursor) await client.query(`CLOSE ${cursor}`).catch(() => undefined);
@@ -236,22 +281,37 @@ export class StatementExecutor {
     );
     for (const [oid, name] of typeRows.rows)
       if (typeof oid === 'string' && typeof name === 'string') typeNames.set(Number(oid), name);
-    const attributes = new Map<string, { schemaName: string; tableName: string; notNull: boolean }>();
+    const attributes = new Map<
+      string,
+      { schemaName: string; tableName: string; notNull: boolean; caseInsensitive: boolean }
+    >();
     if (tableIds.length > 0) {
+      // A column of a non-deterministic collation (case_insensitive) is reported as Redshift
+      // reports it: isCaseSensitive false.
       const attributeRows = await queryRows(
         client,
-        `SELECT a.attrelid::text, a.attnum::text, n.nspname, c.relname, a.attnotnull::text
+        `SELECT a.attrelid::text, a.attnum::text, n.nspname, c.relname, a.attnotnull::text,
+                COALESCE(NOT co.collisdeterministic, false)::text
              FROM pg_attribute a
              JOIN pg_class c ON c.oid = a.attrelid
              JOIN pg_namespace n ON n.oid = c.relnamespace
+             LEFT JOIN pg_collation co ON co.oid = a.attcollation
             WHERE a.attrelid = ANY($1::oid[]) AND a.attnum > 0`,
         [`{${tableIds.join(',')}}`],
       );
-      for (const [relation, attribute, schemaName, tableName, notNull] of attributeRows.rows) {
+      for (const [
+        relation,
+        attribute,
+        schemaName,
+        tableName,
+        notNull,
+        caseInsensitive,
+      ] of attributeRows.rows) {
         attributes.set(`${relation}:${attribute}`, {
           schemaName: schemaName ?? '',
           tableName: tableName ?? '',
           notNull: notNull === 'true',
+          caseInsensitive: caseInsensitive === 'true',
         });
       }
     }
@@ -260,7 +320,7 @@ export class StatementExecutor {
       const modifier = decodeTypeModifier(type, field.dataTypeModifier);
       const attribute = attributes.get(`${field.tableID}:${field.columnID}`);
       return {
-        isCaseSensitive: type.isCaseSensitive,
+        isCaseSensitive: type.isCaseSensitive && attribute?.caseInsensitive !== true,
         isCurrency: false,
         isSigned: type.isSigned,
         label: field.name,

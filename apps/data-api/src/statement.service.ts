@@ -7,7 +7,12 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { z } from 'zod';
-import { foldDelimitedIdentifiers, translateNamedPlaceholders } from '@qupersync/redshift';
+import {
+  foldDelimitedIdentifiers,
+  translateCollateFunction,
+  translateNamedPlaceholders,
+} from '@qupersync/redshift';
+import { caseInsensitiveCollation } from './system-catalog.sql';
 import { DATA_API_OPTIONS, type DataApiOptions } from './data-api.options';
 import { DataApiError, statementNotFound, validationError } from './data-api.error';
 import { FaultInjector } from './fault.injector';
@@ -139,7 +144,9 @@ export class StatementService implements OnModuleInit, OnModuleDestroy {
   private readonly running = new Set<Promise<void>>();
   private readonly slots: Slots;
   private sweeper: NodeJS.Timeout | undefined;
-  private nextQueryId = 1;
+  // RedshiftQueryId keys this endpoint's stl_scan rows, which outlive the process: ids start
+  // from the clock so that a restarted endpoint (or a second one) does not reuse them.
+  private nextQueryId = Date.now() * 1000;
 
   constructor(
     @Inject(DATA_API_OPTIONS) private readonly options: DataApiOptions,
@@ -317,9 +324,14 @@ export class StatementService implements OnModuleInit, OnModuleDestroy {
       // with a string as text (id > '999' skips ids). Bound as varchar here, such an uncast
       // comparison fails outright instead of passing on PostgreSQL's type inference.
       // Delimited identifiers fold to lower case first, as Redshift folds them.
-      const translated = translateNamedPlaceholders(foldDelimitedIdentifiers(record.queryString), {
-        as: 'varchar',
-      });
+      // Redshift's COLLATE(column, 'cs' | 'ci') function becomes PostgreSQL's COLLATE clause.
+      const translated = translateNamedPlaceholders(
+        translateCollateFunction(foldDelimitedIdentifiers(record.queryString), {
+          caseSensitive: '"C"',
+          caseInsensitive: caseInsensitiveCollation,
+        }),
+        { as: 'varchar' },
+      );
       const values = translated.names.map(
         (name) => record.parameters?.find((parameter) => parameter.name === name)?.value ?? '',
       );
@@ -349,6 +361,11 @@ export class StatementService implements OnModuleInit, OnModuleDestroy {
             this.finish(record, 'FAILED', tooLarge);
             return;
           }
+          await this.warehouse
+            .recordScans(record.queryId, outcome.scans)
+            .catch((error: unknown) =>
+              this.logger.warn({ message: 'stl_scan not recorded', error: String(error) }),
+            );
           record.hasResultSet = outcome.hasResultSet;
           record.resultRows = outcome.resultRows;
           record.resultSize = outcome.resultSize;

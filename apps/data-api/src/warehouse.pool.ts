@@ -4,12 +4,23 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Pool, type PoolClient } from 'pg';
 import { DATA_API_OPTIONS, type DataApiOptions } from './data-api.options';
+import type { TableScan } from './statement.executor';
+import { systemCatalogSchema, systemCatalogStatements } from './system-catalog.sql';
 
 /** Hands out every column as its text output, untouched. */
 export const textOnlyTypes = { getTypeParser: () => (value: string) => value };
 
+// No parallel workers: Redshift's slices are its own parallelism, and a worker's scans would
+// escape the scan counters stl_scan is built from. A cursor is planned for its whole result
+// (cursor_tuple_fraction 1), since COMMIT materialises all of it: planned for its first rows, a
+// selective statement would scan the whole table where BRIN (zone maps) skips it. The system
+// catalog comes last on the path.
 const sessionSettings =
-  '-c TimeZone=UTC -c DateStyle=ISO,YMD -c IntervalStyle=postgres -c bytea_output=hex -c extra_float_digits=1';
+  '-c TimeZone=UTC -c DateStyle=ISO,YMD -c IntervalStyle=postgres -c bytea_output=hex -c extra_float_digits=1 ' +
+  `-c max_parallel_workers_per_gather=0 -c cursor_tuple_fraction=1 -c search_path=public,${systemCatalogSchema}`;
+
+/** stl_scan rows are kept this long, as Redshift keeps its STL logs for about a week. */
+const scanLogRetention = '7 days';
 
 @Injectable()
 export class WarehousePool implements OnModuleInit, OnApplicationShutdown {
@@ -36,6 +47,45 @@ export class WarehousePool implements OnModuleInit, OnApplicationShutdown {
    * warehouse's own clock with it (a job's settle window). Created once; a concurrent creator wins.
    */
   async onModuleInit(): Promise<void> {
+    await this.createGetDate();
+    await this.createSystemCatalog();
+  }
+
+  /** svv_table_info and stl_scan (see system-catalog.sql); one endpoint at a time creates them. */
+  private async createSystemCatalog(): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      await client.query("SELECT pg_advisory_xact_lock(hashtext('qupersync_redshift catalog'))");
+      for (const statement of systemCatalogStatements) await client.query(statement);
+      await client.query(
+        `DELETE FROM ${systemCatalogSchema}.stl_scan WHERE starttime < (now() AT TIME ZONE 'UTC') - interval '${scanLogRetention}'`,
+      );
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  }
+
+  /** Writes one statement's table scans to stl_scan under its RedshiftQueryId. */
+  async recordScans(queryId: number, scans: readonly TableScan[]): Promise<void> {
+    if (scans.length === 0) return;
+    await this.pool.query(
+      `INSERT INTO ${systemCatalogSchema}.stl_scan (query, tbl, perm_table_name, rows_pre_filter)
+       SELECT $1::bigint, tbl, name, n FROM unnest($2::bigint[], $3::text[], $4::bigint[]) AS s(tbl, name, n)`,
+      [
+        queryId,
+        scans.map((scan) => scan.tableId),
+        scans.map((scan) => scan.tableName),
+        scans.map((scan) => scan.rowsPreFilter),
+      ],
+    );
+  }
+
+  private async createGetDate(): Promise<void> {
     const exists = async (): Promise<boolean> =>
       (await this.pool.query<{ found: string | null }>("SELECT to_regprocedure('public.getdate()') AS found"))
         .rows[0]?.found != null;

@@ -28,6 +28,14 @@ import {
 import type { RedshiftEnvironment } from '@qupersync/redshift';
 import { BatchPublisher } from './batch-publisher.service';
 import { buildKeysetStatement, buildNullKeyStatement, castTypeOf } from './keyset-statement.builder';
+import {
+  buildRangeStatsStatement,
+  buildSortKeyStatement,
+  cutRangeBounds,
+  describeScanPlan,
+  type ScanPlan,
+  sortKeyColumnOf,
+} from './scan-plan.builder';
 import { createSourceRowConverter } from './source-row.converter';
 import { declaredRowBytes, isResultSizeFailure, StatementSizePlanner } from './statement-size.planner';
 import { earlierOf, shiftBack, temporalKindOf } from './watermark-window';
@@ -44,12 +52,16 @@ export interface ExtractionProgress {
 interface Statement {
   readonly result: Promise<QueryResult>;
   readonly limit: number;
+  /** The sort-key range it reads (an index into the plan's ranges). */
+  readonly range: number;
 }
 
 export interface ExtractionOutcome {
   readonly batches: number;
   readonly rows: number;
   readonly highCursor: string[] | null;
+  readonly scanPlan: string;
+  readonly rowsScanned: number | null;
 }
 
 @Injectable()
@@ -77,6 +89,13 @@ export class ExtractionService {
     if (job === undefined)
       throw new QuperSyncError('JOB_UNKNOWN', 'permanent', `unknown job "${request.job}"`);
     const log = this.logger.with({ job: job.name, runId: request.runId, extractionId });
+    // Every statement's RedshiftQueryId, to ask STL_SCAN at the end what the run read.
+    const queryIds: number[] = [];
+    const runQuery = (query: Parameters<RedshiftDataGateway['runQuery']>[0]): Promise<QueryResult> =>
+      this.gateway.runQuery(query).then((result) => {
+        if (result.redshiftQueryId !== null) queryIds.push(result.redshiftQueryId);
+        return result;
+      });
     const target = resolveStatementTarget(this.environment, {
       ...(job.source.workgroupName === undefined ? {} : { workgroupName: job.source.workgroupName }),
       ...(job.source.clusterIdentifier === undefined
@@ -89,13 +108,14 @@ export class ExtractionService {
     const source =
       job.source.sql !== undefined ? `(${job.source.sql})` : quoteQualifiedName(requireTable(job));
     const statementName = `qupersync:${job.name}:${request.runId}`;
-    const { schema, expressions } = await this.describeSource(
+    const { schema, expressions, caseInsensitiveColumns } = await this.describeSource(
       job,
       source,
       target,
       progress.signal,
       statementName,
     );
+    let scanPlan: ScanPlan = { kind: 'single_scan', reason: 'nothing to read' };
     const incremental = request.mode === 'incremental';
     const watermark = job.watermark;
     if (incremental && watermark === undefined)
@@ -107,7 +127,15 @@ export class ExtractionService {
     const watermarkColumn = schema.columns.find((column) => column.name === watermark);
     const upperBound =
       incremental && watermarkColumn !== undefined
-        ? await this.readUpperBound(job, source, watermarkColumn, target, progress.signal, statementName)
+        ? await this.readUpperBound(
+            job,
+            source,
+            watermarkColumn,
+            target,
+            progress.signal,
+            statementName,
+            runQuery,
+          )
         : null;
     const resultFormat = job.source.resultFormat ?? this.environment.REDSHIFT_RESULT_FORMAT;
     log.info('extraction started', {
@@ -116,6 +144,7 @@ export class ExtractionService {
       upperBound,
       columns: schema.columns.length,
       resultFormat,
+      ...(caseInsensitiveColumns.length === 0 ? {} : { pagedCaseSensitively: caseInsensitiveColumns }),
     });
 
     // Every bound value is cast to its column's own type (see ColumnCastTypes).
@@ -176,11 +205,34 @@ export class ExtractionService {
         incremental && watermark !== undefined && upperBound !== null
           ? { column: watermark, upperBound }
           : undefined;
+      scanPlan = await this.chooseScanPlan(job, {
+        source,
+        target,
+        signal: progress.signal,
+        statementName,
+        schema,
+        lead: keyColumns[0] ?? '',
+        castTypes,
+        from: lookbackFrom ?? fromCursor?.[0] ?? null,
+        upTo: window?.upperBound ?? null,
+        rowsPerRange: new StatementSizePlanner(
+          { maxRows: statementRows, maxResultBytes: this.environment.REDSHIFT_MAX_RESULT_BYTES },
+          declaredRowBytes(schema.columns),
+        ).rows,
+        runQuery,
+      });
+      log.info('scan plan chosen', { scanPlan: describeScanPlan(scanPlan) });
+      // Ranges bound statements on both sides; a single scan asks for as many rows as the
+      // result-size limit allows, so the table is scanned as few times as it can be.
+      const bounds = scanPlan.kind === 'sort_key_ranges' ? scanPlan.bounds : [];
       const sizes = new StatementSizePlanner(
-        { maxRows: statementRows, maxResultBytes: this.environment.REDSHIFT_MAX_RESULT_BYTES },
+        {
+          maxRows: scanPlan.kind === 'sort_key_ranges' ? statementRows : singleScanMaxRows,
+          maxResultBytes: this.environment.REDSHIFT_MAX_RESULT_BYTES,
+        },
         declaredRowBytes(schema.columns),
       );
-      const runStatement = (after: string[] | null, limit: number): Statement => {
+      const runStatement = (after: string[] | null, limit: number, range: number): Statement => {
         const statement = buildKeysetStatement({
           source,
           castTypes,
@@ -188,9 +240,11 @@ export class ExtractionService {
           keyColumns,
           cursor: after,
           limit,
+          rangeUpTo: bounds[range] ?? null,
+          caseInsensitiveColumns,
           ...(window === undefined ? {} : { watermark: { ...window, lookbackFrom } }),
         });
-        const result = this.gateway.runQuery({
+        const result = runQuery({
           signal: statementDeadline(job, progress.signal),
           sql: statement.sql,
           parameters: statement.parameters,
@@ -200,11 +254,12 @@ export class ExtractionService {
         });
         // Awaited in its turn; the catch only keeps a failure from going unhandled meanwhile.
         result.catch(() => undefined);
-        return { result, limit };
+        return { result, limit, range };
       };
       let next: Statement | null = null;
+      let range = 0;
       for (;;) {
-        const current: Statement = next ?? runStatement(cursor, sizes.rows);
+        const current: Statement = next ?? runStatement(cursor, sizes.rows, range);
         next = null;
         let received = 0;
         try {
@@ -212,19 +267,27 @@ export class ExtractionService {
           // The lookback window's lower bound belongs to the first statement that ran.
           lookbackFrom = null;
           sizes.observed(result.totalRows, result.resultBytes);
-          // A full statement may be followed by more rows. Its last page holds the next
-          // statement's cursor, so the next statement is started as soon as that page arrives:
-          // the warehouse runs it while this one's rows are still converted and published.
+          // A full statement may be followed by more rows of its range; one that is not full
+          // ends its range, and the next range follows. Its last page holds the next statement's
+          // cursor, so the next statement is started as soon as that page arrives: the warehouse
+          // runs it while this one's rows are still converted and published.
           const mayContinue = result.totalRows >= current.limit;
+          const nextRange = mayContinue ? current.range : current.range + 1;
           for await (const page of prefetched(result.pages())) {
             progress.signal?.throwIfAborted();
             received += page.length;
             const last = page[page.length - 1];
-            if (mayContinue && next === null && received >= result.totalRows && last !== undefined) {
+            if (
+              nextRange <= bounds.length &&
+              next === null &&
+              received >= result.totalRows &&
+              last !== undefined
+            ) {
               const lastRow = converter.toRow(last);
               next = runStatement(
                 keyColumns.map((name) => cursorText(lastRow[name] ?? null)),
                 sizes.rows,
+                nextRange,
               );
             }
             for (const record of page) {
@@ -250,7 +313,11 @@ export class ExtractionService {
           });
           continue;
         }
-        if (received < current.limit) break;
+        if (received < current.limit) {
+          // The range is read; the last range is open above, so the table is.
+          if (current.range >= bounds.length) break;
+          range = current.range + 1;
+        }
       }
       // Rows with a NULL key cannot be paged by key: read apart, once per run window, and sent on
       // like any row, so the transformer counts them invalid (the key is always required) and
@@ -272,7 +339,7 @@ export class ExtractionService {
             }
           : {}),
       });
-      const nullKeys = await this.gateway.runQuery({
+      const nullKeys = await runQuery({
         signal: statementDeadline(job, progress.signal),
         sql: nullKeyStatement.sql,
         parameters: nullKeyStatement.parameters,
@@ -300,6 +367,8 @@ export class ExtractionService {
     await flush();
     for (const sending of inFlight.splice(0)) await sending;
     const highCursor = incremental ? cursor : null;
+    const rowsScanned = await this.rowsScanned(job, target, queryIds, log);
+    const plan = describeScanPlan(scanPlan);
     await this.publisher.sendEvent({
       eventId: batchEventId({ runId: request.runId, extractionId, sequence: null }, 'extraction_completed'),
       extractionId,
@@ -309,9 +378,137 @@ export class ExtractionService {
       totalBatches: sequence,
       rowCount: rows,
       cursorTo: highCursor === null ? null : JSON.stringify(highCursor),
+      scanPlan: plan,
+      rowsScanned,
     });
-    log.info('extraction completed', { batches: sequence, rows, highCursor });
-    return { batches: sequence, rows, highCursor };
+    log.info('extraction completed', { batches: sequence, rows, highCursor, scanPlan: plan, rowsScanned });
+    return { batches: sequence, rows, highCursor, scanPlan: plan, rowsScanned };
+  }
+
+  /**
+   * Chooses how to read the source (see scan-plan.builder): sort-key ranges when the paging key
+   * leads the table's sort key and can be cut into ranges, one scan otherwise. Reading the sort
+   * key needs SELECT on SVV_TABLE_INFO; without it the run still works, as a single scan.
+   */
+  private async chooseScanPlan(
+    job: JobDefinition,
+    input: {
+      readonly source: string;
+      readonly target: StatementTarget;
+      readonly signal: AbortSignal | undefined;
+      readonly statementName: string;
+      readonly schema: BatchSchema;
+      readonly lead: string;
+      readonly castTypes: Readonly<Record<string, string>>;
+      readonly from: string | null;
+      readonly upTo: string | null;
+      readonly rowsPerRange: number;
+      readonly runQuery: (query: Parameters<RedshiftDataGateway['runQuery']>[0]) => Promise<QueryResult>;
+    },
+  ): Promise<ScanPlan> {
+    const table = job.source.table;
+    if (table === undefined) return { kind: 'single_scan', reason: 'the source is a SQL query' };
+    let sortKey: string | undefined;
+    try {
+      const statement = buildSortKeyStatement(table);
+      const result = await input.runQuery({
+        signal: statementDeadline(job, input.signal),
+        sql: statement.sql,
+        parameters: statement.parameters,
+        target: input.target,
+        statementName: `${input.statementName}:sort-key`,
+        resultFormat: 'JSON',
+      });
+      for await (const page of result.pages()) {
+        const value = page[0]?.[0];
+        if (typeof value === 'string') sortKey = sortKeyColumnOf(value);
+      }
+    } catch (error) {
+      if (input.signal?.aborted === true) throw error;
+      this.logger.warn(
+        'sort key unknown (SVV_TABLE_INFO could not be read); the run reads as a single scan',
+        {
+          job: job.name,
+          error: describeError(error),
+        },
+      );
+      return { kind: 'single_scan', reason: `sort key unknown: ${describeError(error)}` };
+    }
+    if (sortKey === undefined) return { kind: 'single_scan', reason: 'the table has no sort key' };
+    if (sortKey !== input.lead)
+      return {
+        kind: 'single_scan',
+        reason: `sort key ${sortKey} does not lead the paging key ${input.lead}`,
+      };
+    const column = input.schema.columns.find((candidate) => candidate.name === input.lead);
+    const castType = input.castTypes[input.lead];
+    if (column === undefined || castType === undefined)
+      return { kind: 'single_scan', reason: `paging key ${input.lead} is not read` };
+    const statement = buildRangeStatsStatement({
+      source: input.source,
+      column: input.lead,
+      castType,
+      from: input.from,
+      upTo: input.upTo,
+    });
+    const stats = await input.runQuery({
+      signal: statementDeadline(job, input.signal),
+      sql: statement.sql,
+      parameters: statement.parameters,
+      target: input.target,
+      statementName: `${input.statementName}:ranges`,
+      resultFormat: 'JSON',
+    });
+    let low: string | null = null;
+    let high: string | null = null;
+    let rows = 0;
+    for await (const page of stats.pages()) {
+      const [first, last, count] = page[0] ?? [];
+      if (typeof first === 'string') low = first;
+      if (typeof last === 'string') high = last;
+      if (count !== undefined && count !== null) rows = Number(count);
+    }
+    const bounds =
+      low === null || high === null ? [] : cutRangeBounds(column, low, high, rows, input.rowsPerRange);
+    if (bounds === undefined)
+      return {
+        kind: 'single_scan',
+        reason: `sort key ${input.lead} is ${column.sqlType}, which cannot be cut into ranges`,
+      };
+    return { kind: 'sort_key_ranges', column: input.lead, bounds };
+  }
+
+  /**
+   * Rows the warehouse's table scans read for the extraction's statements, from STL_SCAN by
+   * RedshiftQueryId; null when unknown (no query ids, or STL_SCAN not readable, as on Serverless).
+   */
+  private async rowsScanned(
+    job: JobDefinition,
+    target: StatementTarget,
+    queryIds: readonly number[],
+    log: JsonLogger,
+  ): Promise<number | null> {
+    const ids = queryIds.filter((id) => Number.isSafeInteger(id) && id > 0);
+    if (ids.length === 0) return null;
+    let total = 0;
+    try {
+      for (let start = 0; start < ids.length; start += 1000) {
+        const result = await this.gateway.runQuery({
+          signal: statementDeadline(job, undefined),
+          sql: `SELECT CAST(COALESCE(SUM(rows_pre_filter), 0) AS VARCHAR) AS scanned FROM stl_scan WHERE query IN (${ids.slice(start, start + 1000).join(', ')})`,
+          target,
+          resultFormat: 'JSON',
+        });
+        for await (const page of result.pages()) {
+          const value = page[0]?.[0];
+          if (value !== undefined && value !== null) total += Number(value);
+        }
+      }
+      return total;
+    } catch (error) {
+      log.warn('rows scanned unknown (STL_SCAN could not be read)', { error: describeError(error) });
+      return null;
+    }
   }
 
   private async describeSource(
@@ -320,7 +517,12 @@ export class ExtractionService {
     target: StatementTarget,
     stop: AbortSignal | undefined,
     statementName: string,
-  ): Promise<{ schema: BatchSchema; expressions: Readonly<Record<string, string>> }> {
+  ): Promise<{
+    schema: BatchSchema;
+    expressions: Readonly<Record<string, string>>;
+    /** Key and watermark columns of a case-insensitive collation (see buildKeysetStatement). */
+    caseInsensitiveColumns: readonly string[];
+  }> {
     const probe = await this.gateway.runQuery({
       signal: statementDeadline(job, stop),
       sql: `SELECT * FROM ${source} AS q LIMIT 0`,
@@ -377,9 +579,15 @@ export class ExtractionService {
         `job ${job.name}: source has no column(s) ${missing.join(', ')}`,
       );
     }
+    const keys = [...job.primaryKey, ...(job.watermark === undefined ? [] : [job.watermark])];
+    const caseInsensitiveColumns = probe.columns
+      .filter((column) => keys.includes(column.name) && !column.caseSensitive)
+      .filter((column) => columns.some((read) => read.name === column.name && read.kind === 'text'))
+      .map((column) => column.name);
     return {
       schema: { job: job.name, columns, primaryKey: [...job.primaryKey], watermark: job.watermark ?? null },
       expressions,
+      caseInsensitiveColumns,
     };
   }
 
@@ -474,11 +682,12 @@ export class ExtractionService {
     target: StatementTarget,
     stop: AbortSignal | undefined,
     statementName: string,
+    runQuery: (query: Parameters<RedshiftDataGateway['runQuery']>[0]) => Promise<QueryResult>,
   ): Promise<string | null> {
     const column = `q.${quoteIdentifier(watermark.name)}`;
     const kind = job.settleMs > 0 ? temporalKindOf(watermark, 'settle', job.name) : undefined;
     const sourceNow = kind === undefined ? '' : ', CAST(GETDATE() AS VARCHAR) AS source_now';
-    const result = await this.gateway.runQuery({
+    const result = await runQuery({
       signal: statementDeadline(job, stop),
       sql: `SELECT CAST(MAX(${column}) AS VARCHAR) AS upper_bound${sourceNow} FROM ${source} AS q`,
       target,
@@ -501,6 +710,12 @@ export class ExtractionService {
 }
 
 const maxBatchesInFlight = 4;
+
+/**
+ * A single scan's statements are sized by the result-size limit alone; this only keeps one from
+ * asking for more rows than any sensible statement holds.
+ */
+const singleScanMaxRows = 10_000_000;
 
 /**
  * The job's statement_timeout as an abort signal: the gateway stops waiting, cancels the

@@ -45,11 +45,58 @@ describe('buildKeysetStatement', () => {
       '(q."updated_at" > CAST(:cursor_0 AS TIMESTAMP) OR (q."updated_at" = CAST(:cursor_0 AS TIMESTAMP) AND q."id" > CAST(:cursor_1 AS BIGINT)))',
     );
     expect(statement.sql).toContain('ORDER BY q."updated_at", q."id" LIMIT 10');
+    // A plain lower bound on the leading column, for zone maps.
+    expect(statement.sql).toContain('q."updated_at" >= CAST(:cursor_floor AS TIMESTAMP)');
     expect(statement.parameters).toEqual({
       upper_bound: '2024-02-01 00:00:00',
+      cursor_floor: '2024-01-01 00:00:00.000001',
       cursor_0: '2024-01-01 00:00:00.000001',
       cursor_1: '7',
     });
+  });
+
+  it('pages a case-insensitive key case-sensitively, so keys that differ only in case are not skipped', () => {
+    const statement = buildKeysetStatement({
+      source: '"codes"',
+      castTypes: { code: 'VARCHAR(10)' },
+      projection: ['q."code"'],
+      keyColumns: ['code'],
+      cursor: ['abc'],
+      limit: 10,
+      caseInsensitiveColumns: ['code'],
+    });
+    expect(statement.sql).toBe(
+      `SELECT q."code" FROM "codes" AS q WHERE COLLATE(q."code", 'case_sensitive') IS NOT NULL AND ` +
+        `COLLATE(q."code", 'case_sensitive') > CAST(:cursor_0 AS VARCHAR(10)) ` +
+        `ORDER BY COLLATE(q."code", 'case_sensitive') LIMIT 10`,
+    );
+  });
+
+  it('bounds a sort-key range on both sides of the leading column', () => {
+    const statement = buildKeysetStatement({
+      source: '"orders"',
+      castTypes: { id: 'BIGINT' },
+      projection: ['q."id"'],
+      keyColumns: ['id'],
+      cursor: ['41'],
+      limit: 100,
+      rangeUpTo: '5000',
+    });
+    expect(statement.sql).toBe(
+      'SELECT q."id" FROM "orders" AS q WHERE q."id" IS NOT NULL AND q."id" <= CAST(:range_to AS BIGINT) ' +
+        'AND q."id" > CAST(:cursor_0 AS BIGINT) ORDER BY q."id" LIMIT 100',
+    );
+    expect(statement.parameters).toEqual({ range_to: '5000', cursor_0: '41' });
+    const last = buildKeysetStatement({
+      source: '"orders"',
+      castTypes: { id: 'BIGINT' },
+      projection: ['q."id"'],
+      keyColumns: ['id'],
+      cursor: null,
+      limit: 100,
+      rangeUpTo: null,
+    });
+    expect(last.sql).not.toContain('range_to');
   });
 
   it('re-reads from the lookback start instead of the cursor when a lookback is set', () => {

@@ -43,6 +43,17 @@ export interface KeysetStatementInput {
   readonly keyColumns: readonly string[];
   readonly cursor: readonly string[] | null;
   readonly limit: number;
+  /**
+   * The sort-key range's upper bound on the first key column (inclusive), so zone maps skip every
+   * block above it; null for the last range, which is open above.
+   */
+  readonly rangeUpTo?: string | null;
+  /**
+   * Key columns of a case-insensitive collation: compared and ordered through
+   * COLLATE(<col>, 'case_sensitive'), since keys that compare equal (`a`, `A`) would let a page
+   * boundary between them skip one.
+   */
+  readonly caseInsensitiveColumns?: readonly string[];
   /** Incremental only: the watermark column, its fixed upper bound, and an optional lookback start. */
   readonly watermark?: {
     readonly column: string;
@@ -59,7 +70,11 @@ export interface KeysetStatement {
 export function buildKeysetStatement(input: KeysetStatementInput): KeysetStatement {
   const parameters: Record<string, string> = {};
   const conditions: string[] = [];
-  const column = (name: string): string => `q.${quoteIdentifier(name)}`;
+  const collated = new Set(input.caseInsensitiveColumns ?? []);
+  const column = (name: string): string =>
+    collated.has(name)
+      ? `COLLATE(q.${quoteIdentifier(name)}, 'case_sensitive')`
+      : `q.${quoteIdentifier(name)}`;
   if (input.watermark !== undefined) {
     const type = castTypeFor(input.castTypes, input.watermark.column);
     conditions.push(`${column(input.watermark.column)} IS NOT NULL`);
@@ -74,11 +89,25 @@ export function buildKeysetStatement(input: KeysetStatementInput): KeysetStateme
   }
   for (const name of input.keyColumns)
     if (name !== input.watermark?.column) conditions.push(`${column(name)} IS NOT NULL`);
+  const lead = input.keyColumns[0];
+  if (input.rangeUpTo !== undefined && input.rangeUpTo !== null && lead !== undefined) {
+    conditions.push(
+      `${column(lead)} <= ${bind(parameters, 'range_to', input.rangeUpTo, castTypeFor(input.castTypes, lead))}`,
+    );
+  }
   if (input.cursor !== null && (input.watermark === undefined || input.watermark.lookbackFrom === null)) {
     if (input.cursor.length !== input.keyColumns.length) {
       throw new Error(`cursor has ${input.cursor.length} values for ${input.keyColumns.length} key columns`);
     }
     const cursor = input.cursor;
+    const first = input.keyColumns[0];
+    if (input.keyColumns.length > 1 && first !== undefined && (cursor[0] ?? '') !== '') {
+      // Implied by the comparison below, but a plain bound on the leading column is what lets
+      // zone maps (Redshift) and BRIN (the local warehouse) skip the blocks before the cursor.
+      conditions.push(
+        `${column(first)} >= ${bind(parameters, 'cursor_floor', cursor[0] ?? '', castTypeFor(input.castTypes, first))}`,
+      );
+    }
     conditions.push(
       keysetPredicate(
         input.keyColumns.map(column),

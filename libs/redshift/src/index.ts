@@ -1,4 +1,5 @@
 // @qupersync/redshift: the extractor's Data API gateway and the SQL helpers the local endpoint shares.
+export * from './collate-function.translator';
 export * from './data-api.retry-policy';
 export * from './redshift-data.gateway';
 export * from './redshift.module';

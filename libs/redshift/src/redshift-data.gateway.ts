@@ -165,7 +165,14 @@ export class RedshiftDataGateway implements OnModuleDestroy {
     }
     const description = await this.waitUntilFinished(statementId, request.signal);
     if (description.HasResultSet !== true) {
-      return { statementId, columns: [], totalRows: 0, resultBytes: null, pages: () => emptyPages() };
+      return {
+        statementId,
+        columns: [],
+        totalRows: 0,
+        resultBytes: null,
+        redshiftQueryId: queryIdOf(description),
+        pages: () => emptyPages(),
+      };
     }
     // The first page is fetched now because it carries the column metadata.
     const first = await this.fetchPage(format, statementId, undefined, request.signal);
@@ -178,6 +185,7 @@ export class RedshiftDataGateway implements OnModuleDestroy {
       totalRows: first.totalRows,
       resultBytes:
         description.ResultSize === undefined || description.ResultSize < 0 ? null : description.ResultSize,
+      redshiftQueryId: queryIdOf(description),
       pages: () => {
         if (iterated) {
           throw new QuperSyncError(
@@ -373,6 +381,11 @@ export class RedshiftDataGateway implements OnModuleDestroy {
       }
     }
   }
+}
+
+function queryIdOf(description: DescribeStatementResponse): number | null {
+  const id = description.RedshiftQueryId;
+  return id === undefined || id <= 0 ? null : id;
 }
 
 async function* emptyPages(): AsyncGenerator<SourceRecord[]> {}

@@ -24,9 +24,20 @@ describe('toSourceColumn', () => {
       precision: 19,
       scale: 0,
       nullable: false,
+      caseSensitive: true,
     });
     expect(
       toSourceColumn({ name: 'x', typeName: 'numeric', precision: 38, scale: 10, nullable: 2 }).nullable,
     ).toBe(true);
+  });
+
+  it('takes a column for case-sensitive unless the service says it is not', () => {
+    expect(toSourceColumn({ name: 'code', typeName: 'varchar', isCaseSensitive: false }).caseSensitive).toBe(
+      false,
+    );
+    expect(toSourceColumn({ name: 'code', typeName: 'varchar', isCaseSensitive: true }).caseSensitive).toBe(
+      true,
+    );
+    expect(toSourceColumn({ name: 'code', typeName: 'varchar' }).caseSensitive).toBe(true);
   });
 });

@@ -9,6 +9,11 @@ export interface SourceColumn {
   readonly precision: number;
   readonly scale: number;
   readonly nullable: boolean;
+  /**
+   * False for a character column with a case-insensitive collation (isCaseSensitive in the
+   * metadata): `a` and `A` compare equal there, so the extractor pages it case-sensitively.
+   */
+  readonly caseSensitive: boolean;
 }
 
 /**
@@ -27,6 +32,8 @@ export interface QueryResult {
   readonly totalRows: number;
   /** ResultSize as the service reported it, in bytes; null when unknown (-1 there). */
   readonly resultBytes: number | null;
+  /** RedshiftQueryId (the query column of STL_QUERY and STL_SCAN); null when not reported. */
+  readonly redshiftQueryId: number | null;
   /**
    * The pages in order; the next page is requested only when the consumer asks for it, so at
    * most one page is held. Iterable once.
@@ -53,5 +60,6 @@ export function toSourceColumn(metadata: ColumnMetadata): SourceColumn {
     scale: metadata.scale ?? 0,
     // 0 = NOT NULL, 1 = nullable, 2 = unknown: only a known NOT NULL is non-nullable.
     nullable: metadata.nullable !== 0,
+    caseSensitive: metadata.isCaseSensitive !== false,
   };
 }

@@ -6,6 +6,7 @@ import { runWarningsMigration } from './0005-run-warnings.migration';
 import { triggerFollowUpsMigration } from './0006-trigger-follow-ups.migration';
 import { cursorColumnsMigration } from './0007-cursor-columns.migration';
 import { batchPartsMigration } from './0008-batch-parts.migration';
+import { scanPlanMigration } from './0009-scan-plan.migration';
 import { StateMigration } from './state-migration';
 
 export type { StateMigration } from './state-migration';
@@ -20,4 +21,5 @@ export const stateMigrations: readonly StateMigration[] = [
   triggerFollowUpsMigration,
   cursorColumnsMigration,
   batchPartsMigration,
+  scanPlanMigration,
 ];

@@ -43,6 +43,30 @@ describe('batchEventCodec', () => {
     expect(decoded).toMatchObject({ ...event, part: null, parts: null });
   });
 
+  it('round-trips the scan plan of a completed extraction, and decodes an event from before it', () => {
+    const completed = {
+      ...event,
+      kind: 'extraction_completed' as const,
+      scanPlan: 'sort_key_ranges',
+      rowsScanned: 12,
+    };
+    expect(batchEventCodec.decode(batchEventCodec.encode(completed))).toMatchObject({
+      scanPlan: 'sort_key_ranges',
+      rowsScanned: 12,
+    });
+    const previous = Type.forSchema(
+      JSON.parse(readFileSync(join(__dirname, 'batch-event.before-scan-plan.avsc'), 'utf8')) as Parameters<
+        typeof Type.forSchema
+      >[0],
+    );
+    expect(batchEventCodec.decode(previous.toBuffer({ ...event, part: 1, parts: 2 }))).toMatchObject({
+      part: 1,
+      parts: 2,
+      scanPlan: null,
+      rowsScanned: null,
+    });
+  });
+
   it('gives each part of a batch its own event id, and a whole batch the id it always had', () => {
     const identity = { runId: event.runId, extractionId: 'a-1', sequence: 4 };
     expect(batchEventId(identity, 'batch_loaded')).toBe(`${event.runId}:a-1:batch_loaded:4`);

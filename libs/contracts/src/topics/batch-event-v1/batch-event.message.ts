@@ -36,6 +36,9 @@ export const batchEventMessageSchema = z.object({
   /** Added after the first release: absent (null) in events of older writers and of whole batches. */
   part: z.number().int().nonnegative().nullable().optional(),
   parts: z.number().int().min(1).nullable().optional(),
+  /** extraction_completed only, added later still: the extraction's plan and the rows it scanned. */
+  scanPlan: z.string().nullable().optional(),
+  rowsScanned: z.number().int().nonnegative().nullable().optional(),
 });
 
 export type BatchEventMessage = z.infer<typeof batchEventMessageSchema>;
@@ -43,8 +46,8 @@ export type BatchEventMessage = z.infer<typeof batchEventMessageSchema>;
 export const batchEventCodec = new AvroMessageCodec<BatchEventMessage>(
   'batch-event-v1/batch-event.avsc',
   batchEventMessageSchema,
-  // Events written before `part`/`parts` existed still decode (a rolling upgrade's in-flight events).
-  ['batch-event-v1/batch-event.before-parts.avsc'],
+  // Events of earlier revisions still decode (a rolling upgrade's in-flight events).
+  ['batch-event-v1/batch-event.before-scan-plan.avsc', 'batch-event-v1/batch-event.before-parts.avsc'],
 );
 
 /**
