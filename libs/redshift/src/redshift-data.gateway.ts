@@ -164,7 +164,7 @@ export class RedshiftDataGateway implements OnModuleDestroy {
       );
     }
     const description = await this.waitUntilFinished(statementId, request.signal);
-    if (description.HasResultSet !== true) {
+    if (!hasResultSet(description)) {
       return {
         statementId,
         columns: [],
@@ -381,6 +381,17 @@ export class RedshiftDataGateway implements OnModuleDestroy {
       }
     }
   }
+}
+
+/**
+ * Whether the statement has rows to fetch. The service's own recorded DescribeStatement answers
+ * (AWS's documentation) leave HasResultSet out while ResultRows says 1; taking a missing field
+ * for "no result" would end an extraction with no rows. So a missing HasResultSet defers to
+ * ResultRows, and only an explicit false (or no row count at all) means there is nothing to fetch.
+ */
+function hasResultSet(description: DescribeStatementResponse): boolean {
+  if (description.HasResultSet !== undefined) return description.HasResultSet;
+  return description.ResultRows !== undefined && description.ResultRows >= 0;
 }
 
 function queryIdOf(description: DescribeStatementResponse): number | null {
