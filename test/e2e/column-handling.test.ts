@@ -30,7 +30,7 @@ beforeAll(async () => {
   );
   await executeSql(
     warehouseUrl(),
-    `CREATE TABLE public.${table} (id bigint PRIMARY KEY, span interval, shape public.geometry, secret text)`,
+    `CREATE TABLE public.${table} (id bigint NOT NULL, span interval, shape public.geometry, secret text)`,
   );
   await executeSql(
     warehouseUrl(),

@@ -48,7 +48,7 @@ beforeAll(async () => {
   for (const table of [slowTable, fastTable]) {
     await executeSql(
       warehouseUrl(),
-      `CREATE TABLE public.${table} (id bigint PRIMARY KEY, updated_at timestamp)`,
+      `CREATE TABLE public.${table} (id bigint NOT NULL, updated_at timestamp)`,
     );
     await executeSql(
       warehouseUrl(),

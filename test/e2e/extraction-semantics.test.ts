@@ -25,7 +25,7 @@ beforeAll(async () => {
   await executeSql(warehouseUrl(), `DROP TABLE IF EXISTS public.${table}`);
   await executeSql(
     warehouseUrl(),
-    `CREATE TABLE public.${table} (id bigint PRIMARY KEY, payload text, updated_at timestamp(6))`,
+    `CREATE TABLE public.${table} (id bigint NOT NULL, payload text, updated_at timestamp(6))`,
   );
   await executeSql(databaseUrl(), `DROP TABLE IF EXISTS public.${table}`);
   pipeline = await PipelineHarness.start([{ name: job, table, mode: 'incremental', batchSize: 100 }]);

@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client } from 'pg';
 import {
   findFreePorts,
   planServices,
@@ -73,6 +74,7 @@ export class PipelineHarness {
       serviceEnvironment?: Partial<Record<ServiceSpec['kind'], Record<string, string>>>;
     } = {},
   ): Promise<PipelineHarness> {
+    await assertWarehouseTablesAsRedshiftHasThem(jobs.map((job) => job.table));
     const directory = mkdtempSync(join(tmpdir(), 'qupersync-e2e-'));
     const jobsFile = join(directory, 'jobs.yaml');
     writeFileSync(jobsFile, renderJobsFile(jobs));
@@ -239,6 +241,33 @@ function isAlive(pid: number): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * Redshift has no indexes, only zone maps (a BRIN index here): a warehouse table with a B-tree
+ * (a PRIMARY KEY, say) would let a test pass on lookups Redshift cannot do, so none may have one.
+ */
+async function assertWarehouseTablesAsRedshiftHasThem(tables: readonly string[]): Promise<void> {
+  const client = new Client({ connectionString: process.env.WAREHOUSE_DATABASE_URL ?? '' });
+  await client.connect();
+  try {
+    const found = await client.query<{ index: string }>(
+      `SELECT ic.relname AS index
+         FROM pg_index i
+         JOIN pg_class c ON c.oid = i.indrelid
+         JOIN pg_namespace n ON n.oid = c.relnamespace
+         JOIN pg_class ic ON ic.oid = i.indexrelid
+         JOIN pg_am am ON am.oid = ic.relam
+        WHERE n.nspname = 'public' AND c.relname = ANY($1::text[]) AND am.amname <> 'brin'`,
+      [tables],
+    );
+    if (found.rows.length > 0)
+      throw new Error(
+        `warehouse tables must have no index but BRIN (Redshift has zone maps only): ${found.rows.map((row) => row.index).join(', ')}`,
+      );
+  } finally {
+    await client.end();
   }
 }
 

@@ -25,7 +25,7 @@ beforeAll(async () => {
   for (const table of [wideTable, hugeRowTable]) {
     await executeSql(
       warehouseUrl(),
-      `CREATE TABLE public.${table} (id bigint PRIMARY KEY, payload varchar(65535), more varchar(65535), updated_at timestamp)`,
+      `CREATE TABLE public.${table} (id bigint NOT NULL, payload varchar(65535), more varchar(65535), updated_at timestamp)`,
     );
     await executeSql(databaseUrl(), `DROP TABLE IF EXISTS public.${table}`);
   }

@@ -16,7 +16,7 @@ let pipeline: PipelineHarness;
 beforeAll(async () => {
   await executeSql(
     process.env.WAREHOUSE_DATABASE_URL ?? '',
-    `CREATE TABLE public.${table} (id bigint PRIMARY KEY, updated_at timestamp)`,
+    `CREATE TABLE public.${table} (id bigint NOT NULL, updated_at timestamp)`,
   );
   await executeSql(
     process.env.WAREHOUSE_DATABASE_URL ?? '',

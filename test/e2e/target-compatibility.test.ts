@@ -42,7 +42,7 @@ beforeAll(async () => {
     await executeSql(
       warehouseUrl(),
       `DROP TABLE IF EXISTS public.${table(name)};
-       CREATE TABLE public.${table(name)} (id bigint PRIMARY KEY, status varchar(20), amount numeric(38, 10),
+       CREATE TABLE public.${table(name)} (id bigint NOT NULL, status varchar(20), amount numeric(38, 10),
          seen_at timestamptz, updated_at timestamp NOT NULL);
        INSERT INTO public.${table(name)}
          SELECT g, 'status-' || g, g * 1.0123456789, TIMESTAMPTZ '2024-01-01 00:00:00.123456+00' + g * INTERVAL '1 minute',

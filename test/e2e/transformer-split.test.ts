@@ -26,7 +26,7 @@ beforeAll(async () => {
   for (const table of [wideTable, hugeRowTable]) {
     await executeSql(
       warehouseUrl(),
-      `CREATE TABLE public.${table} (id bigint PRIMARY KEY, payload varchar(200000), updated_at timestamp)`,
+      `CREATE TABLE public.${table} (id bigint NOT NULL, payload varchar(200000), updated_at timestamp)`,
     );
   }
   // About 1 KB a row: a batch of 250 rows is ~250 KB, eight times the transformer's limit.

@@ -17,7 +17,7 @@ beforeAll(async () => {
   // batch_size of 1), has the key '', so the next statement starts after the cursor [t20, ''].
   await executeSql(
     process.env.WAREHOUSE_DATABASE_URL ?? '',
-    `CREATE TABLE public.${table} (id varchar(10) PRIMARY KEY, updated_at timestamp NOT NULL, amount numeric(12, 2));
+    `CREATE TABLE public.${table} (id varchar(10) NOT NULL, updated_at timestamp NOT NULL, amount numeric(12, 2));
      INSERT INTO public.${table}
        SELECT CASE WHEN g = 20 THEN '' WHEN g < 20 THEN 'k' || lpad(g::text, 2, '0') ELSE 'k' || lpad((g - 1)::text, 2, '0') END,
               TIMESTAMP '2024-01-01' + g * INTERVAL '1 second', g * 100.25

@@ -118,7 +118,7 @@ async function createTypesTable(cases: readonly TypeCase[]): Promise<string> {
   const table = `${schema}.all_types`;
   await withWarehouse(async (client) => {
     await client.query(
-      `CREATE TABLE ${table} (id integer PRIMARY KEY, ${cases.map((c) => `${c.column} ${c.sqlType}`).join(', ')})`,
+      `CREATE TABLE ${table} (id integer NOT NULL, ${cases.map((c) => `${c.column} ${c.sqlType}`).join(', ')})`,
     );
     await client.query(
       `INSERT INTO ${table} VALUES (1, ${cases.map((c) => c.literal).join(', ')}), (2, ${cases.map(() => 'NULL').join(', ')})`,
@@ -130,7 +130,7 @@ async function createTypesTable(cases: readonly TypeCase[]): Promise<string> {
 async function createNumbersTable(rows: number): Promise<string> {
   const table = `${schema}.numbers_${rows}`;
   await withWarehouse(async (client) => {
-    await client.query(`CREATE TABLE ${table} (id bigint PRIMARY KEY, label text NOT NULL)`);
+    await client.query(`CREATE TABLE ${table} (id bigint NOT NULL, label text NOT NULL)`);
     await client.query(`INSERT INTO ${table} SELECT g, 'row-' || g FROM generate_series(1, $1::int) g`, [
       rows,
     ]);

@@ -29,7 +29,7 @@ export function createWarehouseTableSql(): string {
   return `
     DROP TABLE IF EXISTS ${demoTable};
     CREATE TABLE ${demoTable} (
-      id bigint PRIMARY KEY,
+      id bigint NOT NULL,
       customer_id integer NOT NULL,
       amount numeric(18,4) NOT NULL,
       exact_ratio numeric(38,10),

@@ -108,11 +108,19 @@ const queryCanceled = '57014';
 
 /** COMMIT, with each table's scanned-row counter read just before and just after it. */
 async function commitCountingScans(client: PoolClient): Promise<TableScan[]> {
-  const results: unknown = await client.query({
-    text: `${pendingScanCountsSql}; COMMIT; ${pendingScanCountsSql}`,
-    rowMode: 'array',
-    types: textOnlyTypes,
-  });
+  let results: unknown;
+  try {
+    results = await client.query({
+      text: `${pendingScanCountsSql}; COMMIT; ${pendingScanCountsSql}`,
+      rowMode: 'array',
+      types: textOnlyTypes,
+    });
+  } catch (error) {
+    // A failure (or a cancel) before COMMIT ran leaves the transaction open and aborted; the
+    // connection goes back to the pool, so end it here. After a failed COMMIT this is a no-op.
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw error;
+  }
   if (!Array.isArray(results) || results.length !== 3) return [];
   const counts = (result: unknown): Map<string, { name: string; rows: number }> => {
     const map = new Map<string, { name: string; rows: number }>();

@@ -19,7 +19,7 @@ export async function createAllTypesTable(
     await client.query(`DROP TABLE IF EXISTS public.${name}`);
     await client.query(`
       CREATE TABLE public.${name} (
-        id bigint PRIMARY KEY,
+        id bigint NOT NULL,
         customer_id integer,
         small_value smallint,
         amount numeric(38, 10),
