@@ -53,6 +53,8 @@ export interface JobSpec {
   readonly sourceTable?: string;
   /** primary_key as written in the YAML (`[id]` when absent). */
   readonly primaryKey?: string;
+  /** More source settings, as YAML flow entries (e.g. `extract: unload`). */
+  readonly sourceOptions?: string;
 }
 
 export class PipelineHarness {
@@ -276,7 +278,7 @@ function renderJobsFile(jobs: readonly JobSpec[]): string {
   for (const job of jobs) {
     lines.push(
       `  - name: ${job.name}`,
-      `    source: { table: ${job.sourceTable ?? `public.${job.table}`}${job.resultFormat === undefined ? '' : `, result_format: ${job.resultFormat}`}${job.statementTimeout === undefined ? '' : `, statement_timeout: ${job.statementTimeout}`} }`,
+      `    source: { table: ${job.sourceTable ?? `public.${job.table}`}${job.resultFormat === undefined ? '' : `, result_format: ${job.resultFormat}`}${job.statementTimeout === undefined ? '' : `, statement_timeout: ${job.statementTimeout}`}${job.sourceOptions === undefined ? '' : `, ${job.sourceOptions}`} }`,
       `    target: { table: public.${job.table} }`,
       `    primary_key: ${job.primaryKey ?? '[id]'}`,
       `    mode: ${job.mode ?? 'incremental'}`,

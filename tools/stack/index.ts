@@ -48,3 +48,12 @@ export { findFreePort, findFreePorts } from './port.finder';
 export { isProcessAlive, processMatches, stopProcess, waitFor } from './process.control';
 export { leaseStackDirectory, type DirectoryLease } from './directory.lease';
 export { repositoryRoot, defaultStackDirectory, testStackDirectory } from './stack.paths';
+export {
+  localS3Credentials,
+  localUnloadBucket,
+  localUnloadIamRole,
+  s3Environment,
+  startS3Server,
+  startS3ServerProcess,
+  type S3ServerHandle,
+} from './s3.server';

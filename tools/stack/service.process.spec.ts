@@ -79,3 +79,34 @@ describe('serviceMain', () => {
     expect(serviceMain('/repo', 'loader')).toBe('/repo/dist/apps/loader/src/main.js');
   });
 });
+
+describe('planServices with the stack S3 server', () => {
+  const plan = planServices({
+    stack: {
+      ...stack,
+      S3_ENDPOINT: 'http://127.0.0.1:9000',
+      REDSHIFT_UNLOAD_S3_URI: 's3://qupersync-unload/unload/',
+      REDSHIFT_UNLOAD_IAM_ROLE: 'arn:aws:iam::000000000000:role/qupersync-local-unload',
+    },
+    loaders: 1,
+    ports: [4001, 4002, 4003, 4004, 4005],
+    jobsFile: '/jobs.yaml',
+    logLevel: 'info',
+  });
+  const environmentOf = (name: string): Record<string, string> =>
+    plan.find((spec) => spec.name === name)?.environment ?? {};
+
+  it('lets the endpoint write and the extractor read UNLOAD files, with keys s3rver accepts', () => {
+    expect(environmentOf('extractor')).toMatchObject({
+      S3_ENDPOINT: 'http://127.0.0.1:9000',
+      REDSHIFT_UNLOAD_S3_URI: 's3://qupersync-unload/unload/',
+      REDSHIFT_UNLOAD_IAM_ROLE: 'arn:aws:iam::000000000000:role/qupersync-local-unload',
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+    });
+    expect(environmentOf('data-api')).toMatchObject({
+      S3_ENDPOINT: 'http://127.0.0.1:9000',
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+    });
+    expect(environmentOf('loader')).not.toHaveProperty('S3_ENDPOINT');
+  });
+});

@@ -11,6 +11,7 @@ import {
   tailFile,
   waitFor,
 } from './process.control';
+import { localS3Credentials } from './s3.server';
 import type { StackEnvironment } from './stack.state';
 
 export const serviceKinds = ['data-api', 'coordinator', 'extractor', 'transformer', 'loader'] as const;
@@ -36,7 +37,8 @@ export interface ServiceProcess {
 }
 
 export interface ServicePlanInput {
-  stack: Pick<StackEnvironment, 'KAFKA_BROKERS' | 'DATABASE_URL' | 'WAREHOUSE_DATABASE_URL'>;
+  stack: Pick<StackEnvironment, 'KAFKA_BROKERS' | 'DATABASE_URL' | 'WAREHOUSE_DATABASE_URL'> &
+    Partial<Pick<StackEnvironment, 'S3_ENDPOINT' | 'REDSHIFT_UNLOAD_S3_URI' | 'REDSHIFT_UNLOAD_IAM_ROLE'>>;
   loaders: number;
   /** One free port per service instance: data-api, coordinator, extractor, transformer, loaders. */
   ports: readonly number[];
@@ -93,6 +95,18 @@ export function planServices(input: ServicePlanInput): ServiceSpec[] {
         AWS_SECRET_ACCESS_KEY: 'local',
       });
     }
+    // The stack's S3 (UNLOAD's files): the endpoint writes there, the extractors read and delete.
+    if ((kind === 'data-api' || kind === 'extractor') && input.stack.S3_ENDPOINT !== undefined)
+      Object.assign(environment, {
+        S3_ENDPOINT: input.stack.S3_ENDPOINT,
+        ...localS3Credentials,
+        ...(kind === 'extractor'
+          ? {
+              REDSHIFT_UNLOAD_S3_URI: input.stack.REDSHIFT_UNLOAD_S3_URI ?? '',
+              REDSHIFT_UNLOAD_IAM_ROLE: input.stack.REDSHIFT_UNLOAD_IAM_ROLE ?? '',
+            }
+          : {}),
+      });
     return { name, kind, port, environment };
   });
 }

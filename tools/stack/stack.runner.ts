@@ -7,7 +7,8 @@ import * as path from 'node:path';
 import { startKafka, stopKafka } from './kafka.server';
 import { startPostgres, stopPostgres } from './postgres.cluster';
 import { findFreePorts } from './port.finder';
-import { isProcessGone, processMatches, signal, waitFor } from './process.control';
+import { isProcessGone, processMatches, signal, stopProcess, waitFor } from './process.control';
+import { s3Environment, startS3ServerProcess } from './s3.server';
 import {
   planServices,
   serviceKinds,
@@ -76,22 +77,30 @@ export async function upStack(options: StackUpOptions = {}): Promise<StackUpResu
     }
   }
 
-  log('starting Kafka and PostgreSQL ...');
-  const [kafkaResult, postgresResult] = await Promise.allSettled([
+  log('starting Kafka, PostgreSQL and S3 ...');
+  const [kafkaResult, postgresResult, s3Result] = await Promise.allSettled([
     startKafka({ directory: path.join(directory, 'kafka'), log }),
     startPostgres({ directory: path.join(directory, 'postgres'), log }),
+    startS3ServerProcess({ directory: path.join(directory, 's3') }),
   ]);
-  if (kafkaResult.status === 'rejected' || postgresResult.status === 'rejected') {
-    // One of the two may have started: stop it, so a failed `up` leaves nothing behind.
+  if (
+    kafkaResult.status === 'rejected' ||
+    postgresResult.status === 'rejected' ||
+    s3Result.status === 'rejected'
+  ) {
+    // Some may have started: stop them, so a failed `up` leaves nothing behind.
     if (kafkaResult.status === 'fulfilled') await stopKafka(kafkaResult.value);
     if (postgresResult.status === 'fulfilled') await stopPostgres(postgresResult.value);
+    if (s3Result.status === 'fulfilled') await stopProcess(s3Result.value.pid);
     throw kafkaResult.status === 'rejected'
       ? kafkaResult.reason
       : postgresResult.status === 'rejected'
         ? postgresResult.reason
-        : undefined;
+        : s3Result.status === 'rejected'
+          ? s3Result.reason
+          : undefined;
   }
-  const [kafka, postgres] = [kafkaResult.value, postgresResult.value];
+  const [kafka, postgres, s3] = [kafkaResult.value, postgresResult.value, s3Result.value];
 
   const processes: StackProcessRecord[] = [
     {
@@ -116,6 +125,15 @@ export async function upStack(options: StackUpOptions = {}): Promise<StackUpResu
         binDirectory: postgres.binDirectory,
       },
     },
+    {
+      name: 's3',
+      kind: 's3',
+      pid: s3.pid,
+      port: s3.port,
+      logFile: s3.logFile,
+      marker: s3.directory,
+      s3: { directory: s3.directory },
+    },
   ];
   const state: StackState = {
     startedAt: new Date().toISOString(),
@@ -126,6 +144,7 @@ export async function upStack(options: StackUpOptions = {}): Promise<StackUpResu
       KAFKA_BROKERS: kafka.brokers,
       DATABASE_URL: postgres.databaseUrl,
       WAREHOUSE_DATABASE_URL: postgres.warehouseDatabaseUrl,
+      ...s3Environment(s3.url, { credentials: false }),
     },
     processes,
   };
@@ -256,6 +275,11 @@ async function startRecord(record: StackProcessRecord): Promise<StackProcessReco
       const postgres = await startPostgres({ directory: record.postgres.directory, port: record.port });
       return { ...record, pid: postgres.pid };
     }
+    case 's3': {
+      if (!record.s3) throw new Error(`${record.name} has no s3 settings`);
+      const s3 = await startS3ServerProcess({ directory: record.s3.directory, port: record.port });
+      return { ...record, pid: s3.pid };
+    }
     case 'service': {
       if (!record.service) throw new Error(`${record.name} has no service settings`);
       const service = await startService(record.service, {
@@ -273,6 +297,9 @@ async function stopRecord(record: StackProcessRecord): Promise<void> {
       return stopKafka({ pid: record.pid, propertiesFile: record.marker });
     case 'postgres':
       if (record.postgres) await stopPostgres(record.postgres);
+      return;
+    case 's3':
+      if (processMatches(record.pid, record.marker)) await stopProcess(record.pid);
       return;
     case 'service':
       return stopService(record);

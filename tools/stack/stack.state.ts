@@ -14,18 +14,23 @@ const stackEnvironmentSchema = z.object({
   COORDINATOR_URL: z.string().optional(),
   /** Made by `stack up` for its coordinator; the CLI, demo and bench send it. */
   COORDINATOR_API_TOKEN: z.string().optional(),
+  /** The stack's S3 server (UNLOAD's files) and what the extractors unload with. */
+  S3_ENDPOINT: z.string().optional(),
+  REDSHIFT_UNLOAD_S3_URI: z.string().optional(),
+  REDSHIFT_UNLOAD_IAM_ROLE: z.string().optional(),
 });
 export type StackEnvironment = z.infer<typeof stackEnvironmentSchema>;
 
 const processRecordSchema = z.object({
   name: z.string(),
-  kind: z.enum(['kafka', 'postgres', 'service']),
+  kind: z.enum(['kafka', 'postgres', 's3', 'service']),
   pid: z.number().int(),
   port: z.number().int(),
   logFile: z.string(),
   /** A substring of the process's command line: proof the pid is still ours. */
   marker: z.string(),
   kafka: z.object({ directory: z.string(), controllerPort: z.number().int() }).optional(),
+  s3: z.object({ directory: z.string() }).optional(),
   postgres: z
     .object({ directory: z.string(), dataDirectory: z.string(), binDirectory: z.string() })
     .optional(),

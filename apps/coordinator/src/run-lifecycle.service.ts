@@ -661,6 +661,7 @@ export function toHttpError(error: unknown): never {
       case 'SOURCE_STATEMENT_FAILED':
       case 'SOURCE_THROTTLED':
       case 'SOURCE_UNAVAILABLE':
+      case 'OBJECT_STORE_FAILED':
       case 'TARGET_UNAVAILABLE':
       case 'TARGET_ROW_REJECTED':
       case 'TARGET_WRITE_FAILED':

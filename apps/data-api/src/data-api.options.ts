@@ -29,6 +29,13 @@ export interface DataApiOptions {
   readonly maxRowBytes: number;
   /** "Database response exceeded size limit": a result above this fails its statement (100 MB in older docs, 500 MB today). */
   readonly maxResultBytes: number;
+  /** UNLOAD … PARALLEL ON writes one file series per slice; the local warehouse plays this many. */
+  readonly unloadSlices: number;
+  /** UNLOAD cuts a file at this size (or MAXFILESIZE when smaller); each part is held in memory until written. */
+  readonly unloadPartBytes: number;
+  /** Where UNLOAD writes: an S3-compatible server's URL, or undefined for AWS S3. */
+  readonly s3Endpoint: string | undefined;
+  readonly s3Region: string;
 }
 
 export const DATA_API_OPTIONS = Symbol('DATA_API_OPTIONS');
@@ -50,6 +57,10 @@ export function dataApiOptions(
     maxSqlLength: 100_000,
     maxRowBytes: 64 * 1024,
     maxResultBytes: 100 * 1024 * 1024,
+    unloadSlices: 2,
+    unloadPartBytes: 32 * 1024 * 1024,
+    s3Endpoint: undefined,
+    s3Region: 'us-east-1',
     ...overrides,
   };
 }

@@ -11,6 +11,10 @@ async function bootstrap(): Promise<void> {
       maxRowBytes: environment.DATA_API_MAX_ROW_BYTES,
       maxResultBytes: environment.DATA_API_MAX_RESULT_BYTES,
       resultTtlMs: environment.DATA_API_RESULT_TTL_SECONDS * 1000,
+      unloadSlices: environment.DATA_API_UNLOAD_SLICES,
+      unloadPartBytes: environment.DATA_API_UNLOAD_PART_BYTES,
+      s3Endpoint: environment.S3_ENDPOINT,
+      s3Region: environment.AWS_REGION,
     }),
     environment.LOG_LEVEL,
   );

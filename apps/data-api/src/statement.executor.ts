@@ -145,7 +145,7 @@ async function commitCountingScans(client: PoolClient): Promise<TableScan[]> {
 }
 
 // pg sets processID from BackendKeyData, but its type definitions do not declare it.
-function backendProcessId(client: PoolClient): number {
+export function backendProcessId(client: PoolClient): number {
   const processId: unknown = Reflect.get(client, 'processID');
   return typeof processId === 'number' ? processId : 0;
 }

@@ -19,6 +19,8 @@ import { FaultInjector } from './fault.injector';
 import { encodeField, estimatedFieldBytes, type FieldEncoding, toCsvValue } from './redshift-type.mapping';
 import { rowBytes, StatementExecutor, type WireColumnMetadata } from './statement.executor';
 import type { StoredResult, TextRow } from './stored-result';
+import { UnloadExecutor } from './unload.executor';
+import { isUnloadStatement, parseUnloadStatement, type UnloadStatement } from '@qupersync/redshift';
 import { WarehousePool } from './warehouse.pool';
 
 export type StatementStatus = 'SUBMITTED' | 'PICKED' | 'STARTED' | 'FINISHED' | 'FAILED' | 'ABORTED';
@@ -153,6 +155,7 @@ export class StatementService implements OnModuleInit, OnModuleDestroy {
     private readonly executor: StatementExecutor,
     private readonly warehouse: WarehousePool,
     private readonly faults: FaultInjector,
+    private readonly unloader: UnloadExecutor,
   ) {
     this.slots = new Slots(options.maxConcurrentStatements);
   }
@@ -320,6 +323,10 @@ export class StatementService implements OnModuleInit, OnModuleDestroy {
         this.finish(record, 'FAILED', injected);
         return;
       }
+      if (isUnloadStatement(record.queryString)) {
+        await this.runUnload(record);
+        return;
+      }
       // As strict as Redshift: every parameter is a VARCHAR there, and Redshift compares a number
       // with a string as text (id > '999' skips ids). Bound as varchar here, such an uncast
       // comparison fails outright instead of passing on PostgreSQL's type inference.
@@ -388,6 +395,41 @@ export class StatementService implements OnModuleInit, OnModuleDestroy {
       }
     } finally {
       this.slots.release();
+    }
+  }
+
+  /** UNLOAD: rows to S3 files (UnloadExecutor); the statement itself has no result set. */
+  private async runUnload(record: StatementRecord): Promise<void> {
+    let statement: UnloadStatement;
+    try {
+      statement = parseUnloadStatement(record.queryString);
+    } catch (error) {
+      this.markStarted(record, 0);
+      this.finish(record, 'FAILED', `ERROR: ${error instanceof Error ? error.message : String(error)}`);
+      return;
+    }
+    const outcome = await this.unloader.execute({
+      statement,
+      query: translateCollateFunction(foldDelimitedIdentifiers(statement.query), {
+        caseSensitive: '"C"',
+        caseInsensitive: caseInsensitiveCollation,
+      }),
+      onStarted: (processId) => this.markStarted(record, processId),
+      isCancelRequested: () => record.cancelRequested,
+    });
+    switch (outcome.kind) {
+      case 'failed':
+        this.finish(record, 'FAILED', outcome.message);
+        return;
+      case 'aborted':
+        this.finish(record, 'ABORTED', outcome.message);
+        return;
+      case 'finished':
+        record.hasResultSet = false;
+        record.resultRows = outcome.rows;
+        record.resultSize = 0;
+        this.finish(record, 'FINISHED', undefined);
+        return;
     }
   }
 

@@ -26,11 +26,13 @@ import {
   StatementTarget,
 } from '@qupersync/redshift';
 import type { RedshiftEnvironment } from '@qupersync/redshift';
+import { formatS3Uri, joinS3Key, parseS3Uri, type S3Location } from '@qupersync/object-store';
 import { BatchPublisher } from './batch-publisher.service';
 import { buildKeysetStatement, buildNullKeyStatement, castTypeOf } from './keyset-statement.builder';
 import {
   buildRangeStatsStatement,
   buildSortKeyStatement,
+  buildTableSizeStatement,
   cutRangeBounds,
   describeScanPlan,
   type ScanPlan,
@@ -38,6 +40,8 @@ import {
 } from './scan-plan.builder';
 import { createSourceRowConverter } from './source-row.converter';
 import { declaredRowBytes, isResultSizeFailure, StatementSizePlanner } from './statement-size.planner';
+import { UnloadFilesReader } from './unload-files.reader';
+import { buildUnloadStatement, inlineParameters } from './unload-statement.builder';
 import { earlierOf, shiftBack, temporalKindOf } from './watermark-window';
 
 export const REDSHIFT_ENVIRONMENT = Symbol('REDSHIFT_ENVIRONMENT');
@@ -74,6 +78,7 @@ export class ExtractionService {
     private readonly publisher: BatchPublisher,
     @Inject(REDSHIFT_ENVIRONMENT) private readonly environment: RedshiftEnvironment,
     private readonly metrics: PipelineMetrics,
+    private readonly unloadFiles: UnloadFilesReader,
   ) {}
 
   /**
@@ -168,6 +173,8 @@ export class ExtractionService {
     const windowLookbackFrom = lookbackFrom;
     let sequence = 0;
     let rows = 0;
+    /** The attempt's UNLOAD folder, deleted once every batch is published. */
+    let unloadedTo: S3Location | undefined;
     let pending: BatchRow[] = [];
     let pendingFrom: string[] | null = cursor;
     // Sends overlap with reading and encoding the next batches, at most `maxBatchesInFlight` at a
@@ -205,118 +212,197 @@ export class ExtractionService {
         incremental && watermark !== undefined && upperBound !== null
           ? { column: watermark, upperBound }
           : undefined;
-      scanPlan = await this.chooseScanPlan(job, {
-        source,
-        target,
-        signal: progress.signal,
-        statementName,
-        schema,
-        lead: keyColumns[0] ?? '',
-        castTypes,
-        from: lookbackFrom ?? fromCursor?.[0] ?? null,
-        upTo: window?.upperBound ?? null,
-        rowsPerRange: new StatementSizePlanner(
-          { maxRows: statementRows, maxResultBytes: this.environment.REDSHIFT_MAX_RESULT_BYTES },
-          declaredRowBytes(schema.columns),
-        ).rows,
-        runQuery,
-      });
-      log.info('scan plan chosen', { scanPlan: describeScanPlan(scanPlan) });
-      // Ranges bound statements on both sides; a single scan asks for as many rows as the
-      // result-size limit allows, so the table is scanned as few times as it can be.
-      const bounds = scanPlan.kind === 'sort_key_ranges' ? scanPlan.bounds : [];
-      const sizes = new StatementSizePlanner(
-        {
-          maxRows: scanPlan.kind === 'sort_key_ranges' ? statementRows : singleScanMaxRows,
-          maxResultBytes: this.environment.REDSHIFT_MAX_RESULT_BYTES,
-        },
-        declaredRowBytes(schema.columns),
-      );
-      const runStatement = (after: string[] | null, limit: number, range: number): Statement => {
+      const unload = await this.unloadDestination(job, target, progress.signal, statementName, runQuery);
+      if (unload !== undefined) {
+        // UNLOAD: every row of the run's range (no order, no limit) to the attempt's own folder,
+        // read back file by file. Its SELECT always has the NULL-flags column (CSV files).
+        const unloadConverter = createSourceRowConverter(schema, 'CSV', expressions);
         const statement = buildKeysetStatement({
           source,
           castTypes,
-          projection: converter.projection,
+          projection: unloadConverter.projection,
           keyColumns,
-          cursor: after,
-          limit,
-          rangeUpTo: bounds[range] ?? null,
+          cursor: fromCursor,
+          limit: null,
           caseInsensitiveColumns,
           ...(window === undefined ? {} : { watermark: { ...window, lookbackFrom } }),
         });
-        const result = runQuery({
+        const prefix: S3Location = {
+          bucket: unload.base.bucket,
+          key: `${joinS3Key(unload.base.key, job.name, request.runId, extractionId)}/`,
+        };
+        unloadedTo = prefix;
+        await this.sweepOldUnloads(job, unload.base, log);
+        log.info('unloading to S3', { to: formatS3Uri(prefix) });
+        const unloaded = await runQuery({
           signal: statementDeadline(job, progress.signal),
-          sql: statement.sql,
-          parameters: statement.parameters,
+          sql: buildUnloadStatement({
+            query: inlineParameters(statement.sql, statement.parameters),
+            to: formatS3Uri(prefix),
+            iamRole: unload.iamRole,
+            format: 'csv',
+          }),
           target,
-          statementName,
-          resultFormat,
+          statementName: `${statementName}:unload`,
         });
-        // Awaited in its turn; the catch only keeps a failure from going unhandled meanwhile.
-        result.catch(() => undefined);
-        return { result, limit, range };
-      };
-      let next: Statement | null = null;
-      let range = 0;
-      for (;;) {
-        const current: Statement = next ?? runStatement(cursor, sizes.rows, range);
-        next = null;
-        let received = 0;
-        try {
-          const result = await current.result;
-          // The lookback window's lower bound belongs to the first statement that ran.
-          lookbackFrom = null;
-          sizes.observed(result.totalRows, result.resultBytes);
-          // A full statement may be followed by more rows of its range; one that is not full
-          // ends its range, and the next range follows. Its last page holds the next statement's
-          // cursor, so the next statement is started as soon as that page arrives: the warehouse
-          // runs it while this one's rows are still converted and published.
-          const mayContinue = result.totalRows >= current.limit;
-          const nextRange = mayContinue ? current.range : current.range + 1;
-          for await (const page of prefetched(result.pages())) {
-            progress.signal?.throwIfAborted();
-            received += page.length;
-            const last = page[page.length - 1];
-            if (
-              nextRange <= bounds.length &&
-              next === null &&
-              received >= result.totalRows &&
-              last !== undefined
-            ) {
-              const lastRow = converter.toRow(last);
-              next = runStatement(
-                keyColumns.map((name) => cursorText(lastRow[name] ?? null)),
-                sizes.rows,
-                nextRange,
-              );
-            }
-            for (const record of page) {
-              const row = converter.toRow(record);
-              pending.push(row);
-              cursor = keyColumns.map((name) => cursorText(row[name] ?? null));
-              if (pending.length >= job.batchSize) await flush();
-            }
-          }
-        } catch (error) {
-          if (!isResultSizeFailure(error)) throw error;
-          // The rows read so far stand (the cursor is past them); the rest is asked for again in
-          // statements half as large, down to one row, which alone is then too large.
-          next = null;
-          if (!sizes.shrink(current.limit)) {
-            throw await this.tooLargeRow(job, source, target, castTypes, keyColumns, cursor, window, error);
-          }
-          this.metrics.statementsShrunk.inc();
-          log.warn('statement result too large for the Data API; asking for fewer rows', {
-            rows: current.limit,
-            nextRows: sizes.rows,
-            error: describeError(error),
-          });
-          continue;
+        for await (const _page of unloaded.pages()) {
+          // UNLOAD has no result set; its rows are in the files.
         }
-        if (received < current.limit) {
-          // The range is read; the last range is open above, so the table is.
-          if (current.range >= bounds.length) break;
-          range = current.range + 1;
+        const manifest = await this.unloadFiles.manifest(prefix);
+        for await (const page of this.unloadFiles.records(
+          manifest,
+          unloadConverter.projection.length,
+          progress.signal,
+        )) {
+          for (const record of page) {
+            pending.push(unloadConverter.toRow(record));
+            if (pending.length >= job.batchSize) await flush();
+          }
+        }
+        scanPlan = { kind: 'unload', files: manifest.entries.length, to: formatS3Uri(prefix) };
+        log.info('scan plan chosen', { scanPlan: describeScanPlan(scanPlan) });
+        if (incremental) {
+          // The files have no order: the run's high cursor is its range's greatest key, read apart.
+          const last = buildKeysetStatement({
+            source,
+            castTypes,
+            projection: converter.projection,
+            keyColumns,
+            cursor: fromCursor,
+            limit: 1,
+            order: 'desc',
+            caseInsensitiveColumns,
+            ...(window === undefined ? {} : { watermark: { ...window, lookbackFrom } }),
+          });
+          const result = await runQuery({
+            signal: statementDeadline(job, progress.signal),
+            sql: last.sql,
+            parameters: last.parameters,
+            target,
+            statementName: `${statementName}:last-key`,
+            resultFormat,
+          });
+          for await (const page of result.pages()) {
+            const record = page[0];
+            if (record === undefined) continue;
+            const row = converter.toRow(record);
+            cursor = keyColumns.map((name) => cursorText(row[name] ?? null));
+          }
+        }
+      } else {
+        scanPlan = await this.chooseScanPlan(job, {
+          source,
+          target,
+          signal: progress.signal,
+          statementName,
+          schema,
+          lead: keyColumns[0] ?? '',
+          castTypes,
+          from: lookbackFrom ?? fromCursor?.[0] ?? null,
+          upTo: window?.upperBound ?? null,
+          rowsPerRange: new StatementSizePlanner(
+            { maxRows: statementRows, maxResultBytes: this.environment.REDSHIFT_MAX_RESULT_BYTES },
+            declaredRowBytes(schema.columns),
+          ).rows,
+          runQuery,
+        });
+        log.info('scan plan chosen', { scanPlan: describeScanPlan(scanPlan) });
+        // Ranges bound statements on both sides; a single scan asks for as many rows as the
+        // result-size limit allows, so the table is scanned as few times as it can be.
+        const bounds = scanPlan.kind === 'sort_key_ranges' ? scanPlan.bounds : [];
+        const sizes = new StatementSizePlanner(
+          {
+            maxRows: scanPlan.kind === 'sort_key_ranges' ? statementRows : singleScanMaxRows,
+            maxResultBytes: this.environment.REDSHIFT_MAX_RESULT_BYTES,
+          },
+          declaredRowBytes(schema.columns),
+        );
+        const runStatement = (after: string[] | null, limit: number, range: number): Statement => {
+          const statement = buildKeysetStatement({
+            source,
+            castTypes,
+            projection: converter.projection,
+            keyColumns,
+            cursor: after,
+            limit,
+            rangeUpTo: bounds[range] ?? null,
+            caseInsensitiveColumns,
+            ...(window === undefined ? {} : { watermark: { ...window, lookbackFrom } }),
+          });
+          const result = runQuery({
+            signal: statementDeadline(job, progress.signal),
+            sql: statement.sql,
+            parameters: statement.parameters,
+            target,
+            statementName,
+            resultFormat,
+          });
+          // Awaited in its turn; the catch only keeps a failure from going unhandled meanwhile.
+          result.catch(() => undefined);
+          return { result, limit, range };
+        };
+        let next: Statement | null = null;
+        let range = 0;
+        for (;;) {
+          const current: Statement = next ?? runStatement(cursor, sizes.rows, range);
+          next = null;
+          let received = 0;
+          try {
+            const result = await current.result;
+            // The lookback window's lower bound belongs to the first statement that ran.
+            lookbackFrom = null;
+            sizes.observed(result.totalRows, result.resultBytes);
+            // A full statement may be followed by more rows of its range; one that is not full
+            // ends its range, and the next range follows. Its last page holds the next statement's
+            // cursor, so the next statement is started as soon as that page arrives: the warehouse
+            // runs it while this one's rows are still converted and published.
+            const mayContinue = result.totalRows >= current.limit;
+            const nextRange = mayContinue ? current.range : current.range + 1;
+            for await (const page of prefetched(result.pages())) {
+              progress.signal?.throwIfAborted();
+              received += page.length;
+              const last = page[page.length - 1];
+              if (
+                nextRange <= bounds.length &&
+                next === null &&
+                received >= result.totalRows &&
+                last !== undefined
+              ) {
+                const lastRow = converter.toRow(last);
+                next = runStatement(
+                  keyColumns.map((name) => cursorText(lastRow[name] ?? null)),
+                  sizes.rows,
+                  nextRange,
+                );
+              }
+              for (const record of page) {
+                const row = converter.toRow(record);
+                pending.push(row);
+                cursor = keyColumns.map((name) => cursorText(row[name] ?? null));
+                if (pending.length >= job.batchSize) await flush();
+              }
+            }
+          } catch (error) {
+            if (!isResultSizeFailure(error)) throw error;
+            // The rows read so far stand (the cursor is past them); the rest is asked for again in
+            // statements half as large, down to one row, which alone is then too large.
+            next = null;
+            if (!sizes.shrink(current.limit)) {
+              throw await this.tooLargeRow(job, source, target, castTypes, keyColumns, cursor, window, error);
+            }
+            this.metrics.statementsShrunk.inc();
+            log.warn('statement result too large for the Data API; asking for fewer rows', {
+              rows: current.limit,
+              nextRows: sizes.rows,
+              error: describeError(error),
+            });
+            continue;
+          }
+          if (received < current.limit) {
+            // The range is read; the last range is open above, so the table is.
+            if (current.range >= bounds.length) break;
+            range = current.range + 1;
+          }
         }
       }
       // Rows with a NULL key cannot be paged by key: read apart, once per run window, and sent on
@@ -382,7 +468,106 @@ export class ExtractionService {
       rowsScanned,
     });
     log.info('extraction completed', { batches: sequence, rows, highCursor, scanPlan: plan, rowsScanned });
+    if (unloadedTo !== undefined) {
+      // Every batch is in Kafka: the files have served their purpose.
+      const removed = unloadedTo;
+      await this.unloadFiles
+        .delete(removed)
+        .then((objects) => log.info('UNLOAD files deleted', { to: formatS3Uri(removed), objects }))
+        .catch((error: unknown) =>
+          log.warn('UNLOAD files not deleted; the sweep removes them later', {
+            to: formatS3Uri(removed),
+            error: describeError(error),
+          }),
+        );
+    }
     return { batches: sequence, rows, highCursor, scanPlan: plan, rowsScanned };
+  }
+
+  /**
+   * Where this run unloads to, or undefined to read through the Data API's result pages.
+   * source.extract auto unloads a table of at least REDSHIFT_UNLOAD_THRESHOLD_MB
+   * (SVV_TABLE_INFO.size) when an S3 location and an IAM role are configured.
+   */
+  private async unloadDestination(
+    job: JobDefinition,
+    target: StatementTarget,
+    signal: AbortSignal | undefined,
+    statementName: string,
+    runQuery: (query: Parameters<RedshiftDataGateway['runQuery']>[0]) => Promise<QueryResult>,
+  ): Promise<{ base: S3Location; iamRole: string } | undefined> {
+    const mode = job.source.extract;
+    if (mode === 'data_api') return undefined;
+    const uri = job.source.unload.s3Uri ?? this.environment.REDSHIFT_UNLOAD_S3_URI;
+    const iamRole = job.source.unload.iamRole ?? this.environment.REDSHIFT_UNLOAD_IAM_ROLE;
+    if (uri === undefined || iamRole === undefined) {
+      if (mode === 'auto') return undefined;
+      throw new QuperSyncError(
+        'MESSAGE_INVALID',
+        'permanent',
+        `job ${job.name} has source.extract: unload but no ${uri === undefined ? 'S3 location' : 'IAM role'}: ` +
+          'set source.unload.s3_uri and source.unload.iam_role, or REDSHIFT_UNLOAD_S3_URI and REDSHIFT_UNLOAD_IAM_ROLE',
+      );
+    }
+    const base = parseS3Uri(uri);
+    if (mode === 'unload') return { base, iamRole };
+    const table = job.source.table;
+    if (table === undefined) return undefined;
+    try {
+      const statement = buildTableSizeStatement(table);
+      const result = await runQuery({
+        signal: statementDeadline(job, signal),
+        sql: statement.sql,
+        parameters: statement.parameters,
+        target,
+        statementName: `${statementName}:table-size`,
+        resultFormat: 'JSON',
+      });
+      let sizeMb = 0;
+      for await (const page of result.pages()) {
+        const value = page[0]?.[0];
+        if (value !== undefined && value !== null) sizeMb = Number(value);
+      }
+      return sizeMb >= this.environment.REDSHIFT_UNLOAD_THRESHOLD_MB ? { base, iamRole } : undefined;
+    } catch (error) {
+      if (signal?.aborted === true) throw error;
+      this.logger.warn(
+        'table size unknown (SVV_TABLE_INFO could not be read); reading through the Data API',
+        {
+          job: job.name,
+          error: describeError(error),
+        },
+      );
+      return undefined;
+    }
+  }
+
+  /**
+   * Deletes the job's UNLOAD folders older than REDSHIFT_UNLOAD_RETENTION_SECONDS: attempts that
+   * failed or were abandoned keep their files for a look, not for ever.
+   */
+  private async sweepOldUnloads(job: JobDefinition, base: S3Location, log: JsonLogger): Promise<void> {
+    const jobPrefix: S3Location = { bucket: base.bucket, key: `${joinS3Key(base.key, job.name)}/` };
+    const cutoff = Date.now() - this.environment.REDSHIFT_UNLOAD_RETENTION_SECONDS * 1000;
+    try {
+      const objects = await this.unloadFiles.list(jobPrefix);
+      const expired = new Set<string>();
+      for (const object of objects) {
+        // <job>/<run>/<attempt>/<file>: a folder goes when its newest object is past retention.
+        const folder = object.key.split('/').slice(0, -1).join('/');
+        if ((object.lastModified?.getTime() ?? 0) < cutoff) expired.add(folder);
+      }
+      for (const object of objects) {
+        const folder = object.key.split('/').slice(0, -1).join('/');
+        if ((object.lastModified?.getTime() ?? 0) >= cutoff) expired.delete(folder);
+      }
+      for (const folder of expired) {
+        const removed = await this.unloadFiles.delete({ bucket: base.bucket, key: `${folder}/` });
+        log.info('old UNLOAD files swept', { to: `s3://${base.bucket}/${folder}/`, objects: removed });
+      }
+    } catch (error) {
+      log.warn('old UNLOAD files not swept', { error: describeError(error) });
+    }
   }
 
   /**

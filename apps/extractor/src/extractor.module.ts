@@ -1,14 +1,16 @@
-// The extractor service: Data API keyset extraction into Avro batches.
+// The extractor service: Data API keyset extraction (or UNLOAD to S3) into Avro batches.
 import { DynamicModule, Module } from '@nestjs/common';
 import { JobCatalog } from '@qupersync/config';
 import { KafkaModule, KafkaSettings } from '@qupersync/kafka';
 import { ObservabilityModule, SystemClock } from '@qupersync/observability';
+import { ObjectStoreModule } from '@qupersync/object-store';
 import { RedshiftModule } from '@qupersync/redshift';
 import type { RedshiftEnvironment } from '@qupersync/redshift';
 import { BatchPublisher } from './batch-publisher.service';
 import { ExtractRequestConsumer } from './extract-request.consumer';
 import { EXTRACTION_CONCURRENCY, ExtractionRegistry } from './extraction.registry';
 import { ExtractionService, REDSHIFT_ENVIRONMENT } from './extraction.service';
+import { UnloadFilesReader } from './unload-files.reader';
 
 @Module({})
 export class ExtractorModule {
@@ -24,6 +26,10 @@ export class ExtractorModule {
         ObservabilityModule,
         KafkaModule.forRoot(options.kafka),
         RedshiftModule.forRoot({ environment: options.redshift }),
+        ObjectStoreModule.forRoot({
+          endpoint: options.redshift.S3_ENDPOINT,
+          region: options.redshift.AWS_REGION,
+        }),
       ],
       controllers: [ExtractRequestConsumer],
       providers: [
@@ -34,6 +40,7 @@ export class ExtractorModule {
         ExtractionRegistry,
         ExtractionService,
         SystemClock,
+        UnloadFilesReader,
       ],
     };
   }

@@ -42,7 +42,10 @@ export interface KeysetStatementInput {
   /** Columns to order and page by, most significant first (watermark first when incremental). */
   readonly keyColumns: readonly string[];
   readonly cursor: readonly string[] | null;
-  readonly limit: number;
+  /** Rows per statement; null = every row of the range, in no order (UNLOAD's SELECT). */
+  readonly limit: number | null;
+  /** desc: the range's last rows first (the greatest key an UNLOAD read). */
+  readonly order?: 'asc' | 'desc';
   /**
    * The sort-key range's upper bound on the first key column (inclusive), so zone maps skip every
    * block above it; null for the last range, which is open above.
@@ -118,11 +121,11 @@ export function buildKeysetStatement(input: KeysetStatementInput): KeysetStateme
     );
   }
   const where = conditions.length === 0 ? '' : ` WHERE ${conditions.join(' AND ')}`;
-  const orderBy = input.keyColumns.map(column).join(', ');
-  return {
-    sql: `SELECT ${input.projection.join(', ')} FROM ${input.source} AS q${where} ORDER BY ${orderBy} LIMIT ${input.limit}`,
-    parameters,
-  };
+  const select = `SELECT ${input.projection.join(', ')} FROM ${input.source} AS q${where}`;
+  if (input.limit === null) return { sql: select, parameters };
+  const direction = input.order === 'desc' ? ' DESC' : '';
+  const orderBy = input.keyColumns.map((name) => `${column(name)}${direction}`).join(', ');
+  return { sql: `${select} ORDER BY ${orderBy} LIMIT ${input.limit}`, parameters };
 }
 
 export interface NullKeyStatementInput {

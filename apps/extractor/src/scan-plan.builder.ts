@@ -17,13 +17,19 @@ import type { KeysetStatement } from './keyset-statement.builder';
 
 export type ScanPlan =
   | { readonly kind: 'sort_key_ranges'; readonly column: string; readonly bounds: readonly string[] }
-  | { readonly kind: 'single_scan'; readonly reason: string };
+  | { readonly kind: 'single_scan'; readonly reason: string }
+  | { readonly kind: 'unload'; readonly files: number; readonly to: string };
 
 /** What the run records: the plan's name and why (or over what). */
 export function describeScanPlan(plan: ScanPlan): string {
-  return plan.kind === 'sort_key_ranges'
-    ? `sort_key_ranges: ${plan.bounds.length + 1} ranges on sort key ${plan.column}`
-    : `single_scan: ${plan.reason}`;
+  switch (plan.kind) {
+    case 'sort_key_ranges':
+      return `sort_key_ranges: ${plan.bounds.length + 1} ranges on sort key ${plan.column}`;
+    case 'single_scan':
+      return `single_scan: ${plan.reason}`;
+    case 'unload':
+      return `unload: ${plan.files} ${plan.files === 1 ? 'file' : 'files'} (csv) at ${plan.to}`;
+  }
 }
 
 /** The table's first sort key column, as SVV_TABLE_INFO reports it (no row: no sort key known). */
@@ -34,6 +40,19 @@ export function buildSortKeyStatement(table: {
   return {
     sql:
       'SELECT sortkey1 FROM svv_table_info ' +
+      'WHERE "schema" = CAST(:table_schema AS VARCHAR(128)) AND "table" = CAST(:table_name AS VARCHAR(128))',
+    parameters: { table_schema: table.schema ?? 'public', table_name: table.name },
+  };
+}
+
+/** The table's size in 1 MB blocks, as SVV_TABLE_INFO reports it (source.extract: auto). */
+export function buildTableSizeStatement(table: {
+  readonly schema?: string | undefined;
+  readonly name: string;
+}): KeysetStatement {
+  return {
+    sql:
+      'SELECT CAST(size AS VARCHAR) AS size FROM svv_table_info ' +
       'WHERE "schema" = CAST(:table_schema AS VARCHAR(128)) AND "table" = CAST(:table_name AS VARCHAR(128))',
     parameters: { table_schema: table.schema ?? 'public', table_name: table.name },
   };

@@ -1,6 +1,7 @@
 // Service settings from the environment, parsed once at boot. Every service asks for the
 // slice it needs; an invalid or missing variable stops it with a message naming the variable.
 import { z } from 'zod';
+import { iamRoleArnSchema, s3UriSchema } from './aws-name.schema';
 
 const brokerList = z
   .string()
@@ -136,6 +137,24 @@ export const redshiftEnvironmentSchema = z.object({
     .transform((text) => text.toUpperCase())
     .pipe(z.enum(['CSV', 'JSON']))
     .default('CSV'),
+  /** Where UNLOAD writes (a job's source.unload.s3_uri wins): s3://bucket/prefix/. */
+  REDSHIFT_UNLOAD_S3_URI: s3UriSchema.optional(),
+  /** The role Redshift assumes to write UNLOAD's files (a job's source.unload.iam_role wins). */
+  REDSHIFT_UNLOAD_IAM_ROLE: iamRoleArnSchema.optional(),
+  REDSHIFT_UNLOAD_FORMAT: z.enum(['csv']).default('csv'),
+  /** source.extract: auto unloads tables at least this large (SVV_TABLE_INFO.size, MB). */
+  REDSHIFT_UNLOAD_THRESHOLD_MB: z.coerce.number().int().min(0).default(1024),
+  /**
+   * An attempt that has published every batch deletes its UNLOAD files at once; the files of an
+   * attempt that failed or was abandoned (kept for a look) are swept once they are this old.
+   */
+  REDSHIFT_UNLOAD_RETENTION_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(3600)
+    .default(7 * 24 * 3600),
+  /** An S3-compatible server for UNLOAD's files (the local stack's); unset = AWS S3. */
+  S3_ENDPOINT: z.string().url().optional(),
 });
 
 export const extractorEnvironmentSchema = z.object({
@@ -169,6 +188,17 @@ export const dataApiEnvironmentSchema = z.object({
     .int()
     .min(1024)
     .default(100 * 1024 * 1024),
+  /** Where UNLOAD writes its files: an S3-compatible server (the local stack's); unset = AWS S3. */
+  S3_ENDPOINT: z.string().url().optional(),
+  AWS_REGION: z.string().min(1).default('us-east-1'),
+  /** UNLOAD … PARALLEL ON writes one file series per slice; the local warehouse plays this many. */
+  DATA_API_UNLOAD_SLICES: z.coerce.number().int().min(1).max(128).default(2),
+  /** UNLOAD cuts its files at this size (or MAXFILESIZE when smaller). */
+  DATA_API_UNLOAD_PART_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(32 * 1024 * 1024),
 });
 
 export const coordinatorEnvironmentSchema = z

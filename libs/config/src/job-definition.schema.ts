@@ -2,6 +2,7 @@
 // start-up into camelCase JobDefinitions. Every error names the job and the field.
 import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
+import { iamRoleArnSchema, s3UriSchema } from './aws-name.schema';
 import { parseDurationMs } from './duration.parser';
 import { parseIdentifier, parseQualifiedName, QualifiedName } from './sql-identifier';
 
@@ -59,6 +60,20 @@ const sourceSchema = z
      * EWKT, HLLSKETCH, INTERVAL) or leave it out.
      */
     columns: z.record(identifier, z.object({ as: z.enum(['text', 'exclude']) }).strict()).default({}),
+    /**
+     * How rows leave Redshift: through the Data API's result pages, or UNLOAD to S3 (files read
+     * back by the extractor); auto picks UNLOAD for tables above REDSHIFT_UNLOAD_THRESHOLD_MB
+     * when an S3 location and IAM role are configured.
+     */
+    extract: z.enum(['data_api', 'unload', 'auto']).default('auto'),
+    unload: z
+      .object({
+        s3_uri: s3UriSchema.optional(),
+        iam_role: iamRoleArnSchema.optional(),
+        format: z.enum(['csv']).optional(),
+      })
+      .strict()
+      .default({}),
   })
   .strict()
   .refine((source) => (source.table === undefined) !== (source.sql === undefined), {
@@ -313,6 +328,14 @@ export interface JobSource {
   readonly statementTimeoutMs: number;
   /** source.columns: columns read as text or left out, by (folded) source name. */
   readonly columns: Readonly<Record<string, 'text' | 'exclude'>>;
+  /** source.extract: the Data API's result pages, UNLOAD to S3, or auto (by table size). */
+  readonly extract: 'data_api' | 'unload' | 'auto';
+  /** source.unload: overrides of REDSHIFT_UNLOAD_S3_URI / _IAM_ROLE / _FORMAT for this job. */
+  readonly unload: {
+    readonly s3Uri: string | undefined;
+    readonly iamRole: string | undefined;
+    readonly format: 'csv' | undefined;
+  };
 }
 
 export interface EntityDefinition {
@@ -393,6 +416,12 @@ function toJobDefinition(job: z.infer<typeof jobSchema>): JobDefinition {
       columns: Object.fromEntries(
         Object.entries(job.source.columns).map(([name, handling]) => [fold(name), handling.as]),
       ),
+      extract: job.source.extract,
+      unload: {
+        s3Uri: job.source.unload.s3_uri,
+        iamRole: job.source.unload.iam_role,
+        format: job.source.unload.format,
+      },
     },
     targetTable: job.target.table,
     primaryKey: job.primary_key.map(fold),

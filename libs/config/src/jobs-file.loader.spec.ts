@@ -32,6 +32,31 @@ describe('parseJobsFile', () => {
     });
   });
 
+  it('reads how a job extracts: auto by default, unload with its S3 location and role', () => {
+    const [auto] = parseJobsFile(jobsYaml({}), 'jobs.yaml');
+    expect(auto?.source).toMatchObject({ extract: 'auto', unload: { s3Uri: undefined, iamRole: undefined } });
+    const [unload] = parseJobsFile(
+      jobsYaml({
+        source:
+          '{ table: public.orders, extract: unload, unload: { s3_uri: "s3://my-bucket/q/", iam_role: "arn:aws:iam::123456789012:role/unload", format: csv } }',
+      }),
+      'jobs.yaml',
+    );
+    expect(unload?.source).toMatchObject({
+      extract: 'unload',
+      unload: { s3Uri: 's3://my-bucket/q/', iamRole: 'arn:aws:iam::123456789012:role/unload', format: 'csv' },
+    });
+    expect(() =>
+      parseJobsFile(
+        jobsYaml({ source: '{ table: public.orders, unload: { s3_uri: "https://b/q" } }' }),
+        'jobs.yaml',
+      ),
+    ).toThrow(/source\.unload\.s3_uri.*must be an S3 URI/);
+    expect(() =>
+      parseJobsFile(jobsYaml({ source: '{ table: public.orders, extract: bulk }' }), 'jobs.yaml'),
+    ).toThrow(/source\.extract/);
+  });
+
   it('names the job and the field of every problem', () => {
     expect(() => parseJobsFile(jobsYaml({ batch_size: '0' }), 'jobs.yaml')).toThrow(
       /job orders, field batch_size/,

@@ -7,3 +7,5 @@ export * from './source-record';
 export * from './sql-placeholder.translator';
 export * from './statement.target';
 export * from './identifier-case.folder';
+export * from './unload-statement.parser';
+export * from './csv-records.parser';

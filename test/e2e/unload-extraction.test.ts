@@ -1,0 +1,152 @@
+// Big tables leave Redshift through UNLOAD: the extractor unloads the run's range to its own S3
+// folder, reads the files back through the manifest and sends the rows on like any other. Against
+// the local stack's S3 (s3rver) and the local endpoint's UNLOAD, a full sync of every awkward type
+// is exact by md5, an incremental run whose cursor holds quotes and backslashes (inlined into
+// UNLOAD's SELECT, since parameters cannot reach it) reads exactly the changed rows, and the
+// files are gone once the run has them.
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { createAllTypesTable, executeSql, tableFingerprint } from '@qupersync/testing';
+import { localS3Credentials, localUnloadBucket, startS3Server, type S3ServerHandle } from '../../tools/stack';
+import { PipelineHarness, uniqueSuffix } from './pipeline.harness';
+
+jest.setTimeout(300_000);
+
+const suffix = uniqueSuffix();
+const allTypes = `e2e_unload_types_${suffix}`;
+const keyed = `e2e_unload_keys_${suffix}`;
+const fullJob = `e2e-unload-full-${suffix}`;
+const incrementalJob = `e2e-unload-incr-${suffix}`;
+const warehouseUrl = (): string => process.env.WAREHOUSE_DATABASE_URL ?? '';
+const databaseUrl = (): string => process.env.DATABASE_URL ?? '';
+/** The greatest key of the first run: the second run's cursor, inlined into its UNLOAD. */
+const hostileKey = "zz'\\'; DROP TABLE x; --\\";
+
+let s3: S3ServerHandle;
+let pipeline: PipelineHarness;
+
+async function objectsUnder(prefix: string): Promise<string[]> {
+  const client = new S3Client({
+    endpoint: s3.url,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: {
+      accessKeyId: localS3Credentials.AWS_ACCESS_KEY_ID,
+      secretAccessKey: localS3Credentials.AWS_SECRET_ACCESS_KEY,
+    },
+  });
+  try {
+    const listed = await client.send(new ListObjectsV2Command({ Bucket: localUnloadBucket, Prefix: prefix }));
+    return (listed.Contents ?? []).map((object) => object.Key ?? '');
+  } finally {
+    client.destroy();
+  }
+}
+
+beforeAll(async () => {
+  await createAllTypesTable(warehouseUrl(), allTypes, 4_000);
+  await executeSql(
+    warehouseUrl(),
+    `CREATE TABLE public.${keyed} (id varchar(60) NOT NULL, note varchar(100), updated_at timestamp NOT NULL)`,
+  );
+  await executeSql(
+    warehouseUrl(),
+    `INSERT INTO public.${keyed}
+       SELECT CASE g % 4 WHEN 0 THEN 'k' || g WHEN 1 THEN 'O''Brien ' || g WHEN 2 THEN 'back\\slash ' || g
+                         ELSE 'quote" comma, ' || g END,
+              CASE WHEN g % 5 = 0 THEN NULL WHEN g % 5 = 1 THEN '' ELSE 'note ' || g END,
+              timestamp '2026-01-01' + (g % 50) * interval '1 minute'
+         FROM generate_series(1, 3000) g`,
+  );
+  await executeSql(
+    warehouseUrl(),
+    `INSERT INTO public.${keyed} VALUES ($1, 'last', timestamp '2026-01-01' + 49 * interval '1 minute')`,
+    [hostileKey],
+  );
+  await executeSql(databaseUrl(), `DROP TABLE IF EXISTS public.${allTypes}`);
+  await executeSql(databaseUrl(), `DROP TABLE IF EXISTS public.${keyed}`);
+  s3 = await startS3Server({ directory: mkdtempSync(join(tmpdir(), 'qupersync-s3-')) });
+  pipeline = await PipelineHarness.start(
+    [
+      {
+        name: fullJob,
+        table: allTypes,
+        mode: 'full',
+        watermark: null,
+        batchSize: 500,
+        sourceOptions: 'extract: unload',
+      },
+      {
+        name: incrementalJob,
+        table: keyed,
+        mode: 'incremental',
+        batchSize: 400,
+        sourceOptions: 'extract: unload',
+      },
+    ],
+    {
+      environment: s3.environment,
+      // Small files, so a run reads several from each of the endpoint's slices.
+      serviceEnvironment: { 'data-api': { DATA_API_UNLOAD_PART_BYTES: String(96 * 1024) } },
+    },
+  );
+});
+
+afterAll(async () => {
+  await pipeline?.stop();
+  await s3?.close();
+});
+
+it('syncs every type exactly through UNLOAD and deletes the files after', async () => {
+  const run = await pipeline.triggerAndWait(fullJob);
+  expect(run).toMatchObject({ status: 'succeeded', rowsExtracted: 4_000, rowsLoaded: 4_000 });
+  expect(run.scanPlan).toMatch(
+    /^unload: \d+ files \(csv\) at s3:\/\/qupersync-unload\/unload\/e2e-unload-full-/,
+  );
+  expect(Number(/unload: (\d+) files/.exec(run.scanPlan ?? '')?.[1])).toBeGreaterThan(2);
+  expect(await tableFingerprint(databaseUrl(), allTypes)).toEqual(
+    await tableFingerprint(warehouseUrl(), allTypes),
+  );
+  expect(await objectsUnder(`unload/${fullJob}/`)).toEqual([]);
+});
+
+it('reads exactly the changed rows after a cursor with quotes and backslashes', async () => {
+  const first = await pipeline.triggerAndWait(incrementalJob);
+  expect(first).toMatchObject({ status: 'succeeded', rowsExtracted: 3_001 });
+  expect(first.watermark).toEqual(['2026-01-01 00:49:00', hostileKey]);
+  expect(await tableFingerprint(databaseUrl(), keyed)).toEqual(await tableFingerprint(warehouseUrl(), keyed));
+
+  // A row at the cursor's own watermark with a key after it, a later row, and changed rows.
+  await executeSql(
+    warehouseUrl(),
+    `INSERT INTO public.${keyed} VALUES ($1, 'after the cursor', timestamp '2026-01-01 00:49:00'),
+                                        ('new''one\\', NULL, timestamp '2026-01-02')`,
+    [`${hostileKey}z`],
+  );
+  await executeSql(
+    warehouseUrl(),
+    `UPDATE public.${keyed} SET note = 'changed', updated_at = timestamp '2026-01-03' WHERE id LIKE 'O''Brien 1%'`,
+  );
+  const changed = await countWhere(`note = 'changed'`);
+  expect(changed).toBeGreaterThan(100);
+  const second = await pipeline.triggerAndWait(incrementalJob);
+  expect(second).toMatchObject({ status: 'succeeded', rowsExtracted: 2 + changed });
+  expect(await tableFingerprint(databaseUrl(), keyed)).toEqual(await tableFingerprint(warehouseUrl(), keyed));
+  expect(await objectsUnder(`unload/${incrementalJob}/`)).toEqual([]);
+});
+
+async function countWhere(condition: string): Promise<number> {
+  const { Client } = await import('pg');
+  const client = new Client({ connectionString: warehouseUrl() });
+  await client.connect();
+  try {
+    const result = await client.query<{ n: string }>(
+      `SELECT count(*) AS n FROM public.${keyed} WHERE ${condition}`,
+    );
+    return Number(result.rows[0]?.n ?? 0);
+  } finally {
+    await client.end();
+  }
+}
