@@ -117,17 +117,23 @@ export class PipelineHarness {
     );
   }
 
-  /** kill -9 one service instance, then start it again with the same settings. */
-  async killAndRestart(name: string): Promise<void> {
+  /** kill -9 one service instance and leave it dead (the others take over its work). */
+  async kill(name: string): Promise<void> {
     const victim = this.services.find((service) => service.name === name);
-    const spec = this.specs.find((candidate) => candidate.name === name);
-    if (victim === undefined || spec === undefined) throw new Error(`no service named ${name}`);
+    if (victim === undefined) throw new Error(`no service named ${name}`);
     process.kill(victim.pid, 'SIGKILL');
     const deadline = Date.now() + 10_000;
     while (isAlive(victim.pid) && Date.now() < deadline)
       await new Promise((resolve) => setTimeout(resolve, 50));
-    const restarted = await startService(spec, { repositoryRoot, logDirectory: this.logDirectory });
-    this.services = this.services.map((service) => (service.name === name ? restarted : service));
+    this.services = this.services.filter((service) => service !== victim);
+  }
+
+  /** kill -9 one service instance, then start it again with the same settings. */
+  async killAndRestart(name: string): Promise<void> {
+    const spec = this.specs.find((candidate) => candidate.name === name);
+    if (spec === undefined) throw new Error(`no service named ${name}`);
+    await this.kill(name);
+    this.services.push(await startService(spec, { repositoryRoot, logDirectory: this.logDirectory }));
   }
 
   /** Starts one more instance of a service (same settings, own port): `extractor-2`, say. */

@@ -4,7 +4,7 @@
 // is exact by md5, an incremental run whose cursor holds quotes and backslashes (inlined into
 // UNLOAD's SELECT, since parameters cannot reach it) reads exactly the changed rows, and the
 // files are gone once the run has them.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
@@ -18,6 +18,9 @@ const suffix = uniqueSuffix();
 const allTypes = `e2e_unload_types_${suffix}`;
 const keyed = `e2e_unload_keys_${suffix}`;
 const fullJob = `e2e-unload-full-${suffix}`;
+const killed = `e2e_unload_kill_${suffix}`;
+const killedJob = `e2e-unload-kill-${suffix}`;
+const killedRows = 100_000;
 const incrementalJob = `e2e-unload-incr-${suffix}`;
 const warehouseUrl = (): string => process.env.WAREHOUSE_DATABASE_URL ?? '';
 const databaseUrl = (): string => process.env.DATABASE_URL ?? '';
@@ -65,6 +68,8 @@ beforeAll(async () => {
     `INSERT INTO public.${keyed} VALUES ($1, 'last', timestamp '2026-01-01' + 49 * interval '1 minute')`,
     [hostileKey],
   );
+  await createAllTypesTable(warehouseUrl(), killed, killedRows);
+  await executeSql(databaseUrl(), `DROP TABLE IF EXISTS public.${killed}`);
   await executeSql(databaseUrl(), `DROP TABLE IF EXISTS public.${allTypes}`);
   await executeSql(databaseUrl(), `DROP TABLE IF EXISTS public.${keyed}`);
   s3 = await startS3Server({ directory: mkdtempSync(join(tmpdir(), 'qupersync-s3-')) });
@@ -85,6 +90,14 @@ beforeAll(async () => {
         batchSize: 400,
         sourceOptions: 'extract: unload',
       },
+      {
+        name: killedJob,
+        table: killed,
+        mode: 'full',
+        watermark: null,
+        batchSize: 1000,
+        sourceOptions: 'extract: unload',
+      },
     ],
     {
       environment: s3.environment,
@@ -92,6 +105,8 @@ beforeAll(async () => {
       serviceEnvironment: { 'data-api': { DATA_API_UNLOAD_PART_BYTES: String(96 * 1024) } },
     },
   );
+  // Two extractors in the group: a run's parts are read by both.
+  await pipeline.startAnother('extractor', 'extractor-2');
 });
 
 afterAll(async () => {
@@ -110,7 +125,17 @@ it('syncs every type exactly through UNLOAD and deletes the files after', async 
     await tableFingerprint(warehouseUrl(), allTypes),
   );
   expect(await objectsUnder(`unload/${fullJob}/`)).toEqual([]);
+  // Parts go round robin over the topic's partitions, so each extractor of the group read some.
+  expect(partsRead('extractor', run.runId)).toBeGreaterThan(0);
+  expect(partsRead('extractor-2', run.runId)).toBeGreaterThan(0);
 });
+
+/** Parts of the run an extractor published, from its log. */
+function partsRead(extractor: string, runId: string): number {
+  return readFileSync(join(pipeline.logDirectory, `${extractor}.log`), 'utf8')
+    .split('\n')
+    .filter((line) => line.includes('"UNLOAD part published"') && line.includes(runId)).length;
+}
 
 it('reads exactly the changed rows after a cursor with quotes and backslashes', async () => {
   const first = await pipeline.triggerAndWait(incrementalJob);
@@ -135,6 +160,27 @@ it('reads exactly the changed rows after a cursor with quotes and backslashes', 
   expect(second).toMatchObject({ status: 'succeeded', rowsExtracted: 2 + changed });
   expect(await tableFingerprint(databaseUrl(), keyed)).toEqual(await tableFingerprint(warehouseUrl(), keyed));
   expect(await objectsUnder(`unload/${incrementalJob}/`)).toEqual([]);
+});
+
+it('stays exact when one of two extractors is killed with -9 while they read the files', async () => {
+  const { runId } = await pipeline.trigger(killedJob);
+  const reading = await pipeline.waitForRunState(runId, 'reading the files', (run) => run.rowsExtracted > 0);
+  // The survivor takes over the dead one's parts (and its extract request, if it had it) once the
+  // group has expired it.
+  await pipeline.kill('extractor');
+  // The kill landed mid-read; otherwise this test proves nothing.
+  expect(reading.rowsExtracted).toBeLessThan(killedRows);
+  const run = await pipeline.waitForRun(runId, 240_000);
+  expect(run).toMatchObject({ status: 'succeeded', rowsExtracted: killedRows, rowsLoaded: killedRows });
+  expect(await tableFingerprint(databaseUrl(), killed)).toEqual(
+    await tableFingerprint(warehouseUrl(), killed),
+  );
+  // The finished attempt deleted its folder. If the kill took the attempt's own extractor, that
+  // attempt's folder stays for a look (until swept); a killed reader of parts leaves nothing.
+  const left = await objectsUnder(`unload/${killedJob}/${runId}/`);
+  const folders = new Set(left.map((key) => key.split('/').slice(0, 4).join('/')));
+  expect(folders.size).toBeLessThanOrEqual(1);
+  for (const folder of folders) expect(left).toContain(`${folder}/manifest`);
 });
 
 async function countWhere(condition: string): Promise<number> {

@@ -8,6 +8,7 @@ describe('parseBenchArguments', () => {
       jsonFile: undefined,
       keep: false,
       memoryReferenceFile: undefined,
+      extract: 'data_api',
     });
   });
 
@@ -19,8 +20,10 @@ describe('parseBenchArguments', () => {
         jsonFile: 'out.json',
         keep: true,
         memoryReferenceFile: undefined,
+        extract: 'data_api',
       },
     );
+    expect(parseBenchArguments(['--extract', 'unload'])).toMatchObject({ extract: 'unload' });
     expect(parseBenchArguments(['--rows=2000000', '--memory-reference', 'small.json'])).toMatchObject({
       rows: 2_000_000,
       memoryReferenceFile: 'small.json',
@@ -39,6 +42,8 @@ describe('parseBenchArguments', () => {
     [['--json', '--keep']],
     [['--memory-reference']],
     [['--keep=yes']],
+    [['--extract']],
+    [['--extract', 'parquet']],
     [['--fast']],
     [['extra']],
   ])('rejects %j with the usage', (argv) => {

@@ -1,4 +1,5 @@
-// Parses `npm run bench -- [--rows N] [--loaders N] [--json FILE] [--keep]` (pure, unit-tested).
+// Parses `npm run bench -- [--rows N] [--loaders N] [--extract unload] [--json FILE] [--keep]`
+// (pure, unit-tested).
 export interface BenchOptions {
   /** Rows in the warehouse table; DESIGN.md section 9 measures at 1,000,000. */
   rows: number;
@@ -10,11 +11,14 @@ export interface BenchOptions {
   keep: boolean;
   /** A `--json` file of a run at another size: peak RSS is compared with it (the 20% target). */
   memoryReferenceFile: string | undefined;
+  /** unload: also time a full run through UNLOAD to S3, beside the Data API run. */
+  extract: 'data_api' | 'unload';
 }
 
 export const benchUsage =
   'usage: npm run bench -- [--rows N (1000..100000000, default 1000000)] [--loaders N (1..8, default 1)] ' +
-  '[--json FILE] [--keep] [--memory-reference FILE (an earlier --json at another size)]';
+  '[--extract unload (also time UNLOAD beside the Data API)] [--json FILE] [--keep] ' +
+  '[--memory-reference FILE (an earlier --json at another size)]';
 
 export class BenchUsageError extends Error {
   constructor(problem: string) {
@@ -30,6 +34,7 @@ export function parseBenchArguments(argv: readonly string[]): BenchOptions {
     jsonFile: undefined,
     keep: false,
     memoryReferenceFile: undefined,
+    extract: 'data_api',
   };
   for (let index = 0; index < argv.length; index += 1) {
     const argument = argv[index] ?? '';
@@ -50,6 +55,13 @@ export function parseBenchArguments(argv: readonly string[]): BenchOptions {
       case '--json':
         options.jsonFile = parseFile('--json', value());
         break;
+      case '--extract': {
+        const path = value();
+        if (path !== 'unload' && path !== 'data_api')
+          throw new BenchUsageError(`--extract must be unload or data_api, got ${path ?? 'nothing'}`);
+        options.extract = path;
+        break;
+      }
       case '--memory-reference':
         options.memoryReferenceFile = parseFile('--memory-reference', value());
         break;

@@ -36,6 +36,7 @@ import {
 } from './bench.report';
 import {
   benchJob,
+  benchUnloadJob,
   benchTable,
   createTableSql,
   fingerprintSql,
@@ -112,6 +113,7 @@ class BenchScenario {
     const batchesAfter = await this.sampleBatchDurations();
     log(`  ${formatCount(rowsPerSecond(rows, e2e.seconds))} rows/s (${e2e.seconds.toFixed(2)} s)`);
     await this.step('verify: target == source (count, md5 over all rows by id)', () => this.verifyTarget());
+    const unload = this.options.extract === 'unload' ? await this.measureUnload(rows) : undefined;
 
     const first = await this.step('incremental run 1 (sets the watermark, re-reads every row)', () =>
       this.timedRun('incremental', rows),
@@ -130,12 +132,7 @@ class BenchScenario {
     });
 
     const peakRss = this.peakRss();
-    const ticks = clockTicksPerSecond();
-    const cpuSeconds: Record<string, number> = {};
-    for (const [name, after] of Object.entries(cpuAfter)) {
-      const before = cpuBefore[name];
-      if (before !== undefined) cpuSeconds[name] = Math.round(((after - before) / ticks) * 10) / 10;
-    }
+    const cpuSeconds = cpuDelta(cpuBefore, cpuAfter);
     const e2eRate = rowsPerSecond(rows, e2e.seconds);
     const baselineRate = rowsPerSecond(rows, baseline.seconds);
     const loaderRate = rowsPerSecond(rows, loader.upsertSeconds);
@@ -158,6 +155,15 @@ class BenchScenario {
       loader_update_seconds: round(loader.updateSeconds),
       loader_update_rows_per_s: rowsPerSecond(rows, loader.updateSeconds),
       loader_update_ratio: ratio(rowsPerSecond(rows, loader.updateSeconds), loaderCopyRate),
+      ...(unload === undefined
+        ? {}
+        : {
+            unload_e2e_seconds: round(unload.timed.seconds),
+            unload_e2e_rows_per_s: rowsPerSecond(rows, unload.timed.seconds),
+            unload_e2e_ratio: ratio(rowsPerSecond(rows, unload.timed.seconds), baselineRate),
+            unload_scan_plan: unload.timed.run.scanPlan,
+            unload_cpu_seconds: unload.cpuSeconds,
+          }),
       e2e_scan_plan: e2e.run.scanPlan,
       e2e_rows_scanned: e2e.run.rowsScanned,
       incremental_first_seconds: round(first.seconds),
@@ -240,6 +246,21 @@ class BenchScenario {
     });
   }
 
+  /** The same full run into an empty target through UNLOAD to the stack's S3, verified the same way. */
+  private async measureUnload(
+    rows: number,
+  ): Promise<{ timed: TimedRun; cpuSeconds: Record<string, number> }> {
+    await this.step('drop the target table (for the UNLOAD run)', () => this.resetTarget());
+    const before = this.sampleCpu();
+    const timed = await this.step('end-to-end through UNLOAD: full run into an empty target', () =>
+      this.timedRun('full', rows, benchUnloadJob),
+    );
+    const after = this.sampleCpu();
+    log(`  ${formatCount(rowsPerSecond(rows, timed.seconds))} rows/s (${timed.seconds.toFixed(2)} s)`);
+    await this.step('verify the UNLOAD run: target == source', () => this.verifyTarget());
+    return { timed, cpuSeconds: cpuDelta(before, after) };
+  }
+
   private async resetTarget(): Promise<void> {
     await this.withDatabase('target', async (client) => {
       await client.query(`DROP TABLE IF EXISTS ${benchTable}`);
@@ -250,10 +271,10 @@ class BenchScenario {
   }
 
   /** Trigger to succeeded, on the bench's clock; anything but a clean run aborts the bench. */
-  private async timedRun(mode: RunMode, expectedRows: number): Promise<TimedRun> {
+  private async timedRun(mode: RunMode, expectedRows: number, job: string = benchJob): Promise<TimedRun> {
     const coordinator = this.requireCoordinator();
     const started = process.hrtime.bigint();
-    const accepted = await coordinator.triggerRun(benchJob, {
+    const accepted = await coordinator.triggerRun(job, {
       mode,
       requestKey: `bench-${mode}-${Date.now()}`,
     });
@@ -457,6 +478,17 @@ const memoryReferenceSchema = z.object({
 function readMemoryReference(file: string | undefined): MemoryReference | undefined {
   if (file === undefined) return undefined;
   return memoryReferenceSchema.parse(JSON.parse(fs.readFileSync(file, 'utf8')));
+}
+
+/** CPU seconds each process spent between two samples of clock ticks. */
+function cpuDelta(before: Record<string, number>, after: Record<string, number>): Record<string, number> {
+  const ticks = clockTicksPerSecond();
+  const seconds: Record<string, number> = {};
+  for (const [name, end] of Object.entries(after)) {
+    const start = before[name];
+    if (start !== undefined) seconds[name] = Math.round(((end - start) / ticks) * 10) / 10;
+  }
+  return seconds;
 }
 
 function round(seconds: number): number {

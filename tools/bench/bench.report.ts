@@ -44,6 +44,12 @@ export interface BenchResult {
   e2e_rows_scanned?: number | null;
   incremental_first_scan_plan?: string | null;
   incremental_first_rows_scanned?: number | null;
+  /** `--extract unload`: the same full run through UNLOAD to S3 (CSV), exact by md5. */
+  unload_e2e_seconds?: number;
+  unload_e2e_rows_per_s?: number;
+  unload_e2e_ratio?: number;
+  unload_scan_plan?: string | null;
+  unload_cpu_seconds?: Record<string, number>;
   resync_seconds: number;
   resync_row_versions_written: number;
   /** n_tup_ins + n_tup_upd delta over the re-sync: a second opinion on the xmin count. */
@@ -149,6 +155,14 @@ function measurementRows(result: BenchResult): string[][] {
   return [
     ['baseline_copy_rows_per_s', rate(result.baseline_copy_rows_per_s, result.baseline_copy_seconds)],
     ['e2e_rows_per_s', rate(result.e2e_rows_per_s, result.e2e_seconds)],
+    ...(result.unload_e2e_rows_per_s === undefined || result.unload_e2e_seconds === undefined
+      ? []
+      : [
+          [
+            'unload_e2e_rows_per_s',
+            `${rate(result.unload_e2e_rows_per_s, result.unload_e2e_seconds)}, ${(result.unload_e2e_ratio ?? 0).toFixed(2)} of the pipe (${result.unload_scan_plan ?? '?'})`,
+          ],
+        ]),
     ['loader_copy_rows_per_s', rate(result.loader_copy_rows_per_s, result.loader_copy_seconds)],
     ['loader_rows_per_s', rate(result.loader_rows_per_s, result.loader_seconds)],
     [

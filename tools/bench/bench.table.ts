@@ -4,6 +4,8 @@
 import type { BatchColumn, BatchSchema } from '@qupersync/contracts';
 
 export const benchJob = 'bench_rows';
+/** The same table and target, extracted through UNLOAD (`--extract unload`). */
+export const benchUnloadJob = 'bench_rows_unload';
 export const benchTable = 'public.bench_rows';
 export const benchBatchSize = 5000;
 
@@ -135,12 +137,11 @@ export function fingerprintSql(table: string): string {
 
 /** The jobs file the bench stack runs: the one job of the bench, in the documented YAML. */
 export function renderBenchJobsFile(): string {
-  return [
-    '# Written by `npm run bench` (tools/bench): the only job of the bench stack.',
-    'jobs:',
-    `  - name: ${benchJob}`,
+  const job = (name: string, extract: string): string[] => [
+    `  - name: ${name}`,
     '    source:',
     `      table: ${benchTable}`,
+    `      extract: ${extract}`,
     '    target:',
     `      table: ${benchTable}`,
     '    primary_key: [id]',
@@ -150,6 +151,12 @@ export function renderBenchJobsFile(): string {
     `    batch_size: ${benchBatchSize}`,
     '    commit_per_batch: true',
     '    max_retries: 3',
+  ];
+  return [
+    '# Written by `npm run bench` (tools/bench): the jobs of the bench stack.',
+    'jobs:',
+    ...job(benchJob, 'data_api'),
+    ...job(benchUnloadJob, 'unload'),
     '',
   ].join('\n');
 }

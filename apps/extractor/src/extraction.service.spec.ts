@@ -1,4 +1,4 @@
-import { prefetched } from './extraction.service';
+import { groupIntoParts, prefetched } from './extraction.service';
 
 describe('prefetched', () => {
   it('yields every item in order and asks for the next page before the current one is processed', async () => {
@@ -32,5 +32,17 @@ describe('prefetched', () => {
       })(),
     ).rejects.toThrow('page 2 failed');
     expect(seen).toEqual([1]);
+  });
+});
+
+describe('groupIntoParts', () => {
+  it('keeps every file, in order, in at most maxParts parts of near-equal size', () => {
+    const files = Array.from({ length: 10 }, (_, index) => index);
+    const parts = groupIntoParts(files, 4);
+    expect(parts).toHaveLength(4);
+    expect(parts.flat()).toEqual(files);
+    expect(parts.map((part) => part.length).sort()).toEqual([2, 2, 3, 3]);
+    expect(groupIntoParts(files, 2000)).toEqual(files.map((file) => [file]));
+    expect(groupIntoParts([], 4)).toEqual([]);
   });
 });

@@ -14,8 +14,12 @@ import {
   ExactValue,
   describeError,
   ExtractRequestMessage,
+  extractPartCodec,
   QuperSyncError,
+  topicPartitions,
+  TopicNames,
 } from '@qupersync/contracts';
+import { KafkaGateway } from '@qupersync/kafka';
 import { columnKindOf } from '@qupersync/entity';
 import { JsonLogger, PipelineMetrics } from '@qupersync/observability';
 import {
@@ -41,6 +45,8 @@ import {
 import { createSourceRowConverter } from './source-row.converter';
 import { declaredRowBytes, isResultSizeFailure, StatementSizePlanner } from './statement-size.planner';
 import { UnloadFilesReader } from './unload-files.reader';
+import { UnloadPartTracker } from './unload-part.tracker';
+import { maxUnloadParts, partSequenceStride } from './unload-part.worker';
 import { buildUnloadStatement, inlineParameters } from './unload-statement.builder';
 import { earlierOf, shiftBack, temporalKindOf } from './watermark-window';
 
@@ -79,6 +85,8 @@ export class ExtractionService {
     @Inject(REDSHIFT_ENVIRONMENT) private readonly environment: RedshiftEnvironment,
     private readonly metrics: PipelineMetrics,
     private readonly unloadFiles: UnloadFilesReader,
+    private readonly partTracker: UnloadPartTracker,
+    private readonly kafka: KafkaGateway,
   ) {}
 
   /**
@@ -172,6 +180,10 @@ export class ExtractionService {
         : null;
     const windowLookbackFrom = lookbackFrom;
     let sequence = 0;
+    /** Batches this process published; an UNLOAD's parts publish theirs (partBatches). */
+    let batchCount = 0;
+    let partBatches = 0;
+    let partRows = 0;
     let rows = 0;
     /** The attempt's UNLOAD folder, deleted once every batch is published. */
     let unloadedTo: S3Location | undefined;
@@ -196,6 +208,7 @@ export class ExtractionService {
         sequence,
       );
       sequence += prepared.length;
+      batchCount += prepared.length;
       rows += pending.length;
       pending = [];
       pendingFrom = cursor;
@@ -249,16 +262,44 @@ export class ExtractionService {
           // UNLOAD has no result set; its rows are in the files.
         }
         const manifest = await this.unloadFiles.manifest(prefix);
-        for await (const page of this.unloadFiles.records(
-          manifest,
-          unloadConverter.projection.length,
-          progress.signal,
-        )) {
-          for (const record of page) {
-            pending.push(unloadConverter.toRow(record));
-            if (pending.length >= job.batchSize) await flush();
-          }
+        // The files go out as parts, read by every extractor of the group (this one too); the
+        // attempt completes once each part has reported. Parts number their own batches.
+        const parts = groupIntoParts(manifest.entries, maxUnloadParts);
+        if (parts.length > 0) {
+          this.partTracker.expect(extractionId, parts.length);
+          await this.kafka.send(
+            TopicNames.extractPart,
+            parts.map((entries, index) => ({
+              key: `${extractionId}:${index}`,
+              // Round robin over the partitions: every extractor of the group gets its share.
+              partition: index % topicPartitions[TopicNames.extractPart],
+              value: extractPartCodec.encode({
+                runId: request.runId,
+                job: job.name,
+                extractionId,
+                part: index,
+                parts: parts.length,
+                urls: entries.map((entry) => entry.url),
+                recordCounts: entries.map((entry) => entry.recordCount ?? null),
+                sequenceBase: index * partSequenceStride,
+                schemaJson: JSON.stringify(schema),
+                expressionsJson: JSON.stringify(expressions),
+                createdAtMs: Date.now(),
+              }),
+            })),
+          );
+          log.info('UNLOAD parts published', { parts: parts.length, files: manifest.entries.length });
+          const fromParts = await this.partTracker.wait(
+            extractionId,
+            () => progress.heartbeat(),
+            progress.signal,
+          );
+          log.info('UNLOAD parts done', { ...fromParts });
+          partBatches = fromParts.batches;
+          partRows = fromParts.rows;
         }
+        // This attempt's own batches (rows with a NULL key) come after every part's.
+        sequence = parts.length * partSequenceStride;
         scanPlan = { kind: 'unload', files: manifest.entries.length, to: formatS3Uri(prefix) };
         log.info('scan plan chosen', { scanPlan: describeScanPlan(scanPlan) });
         if (incremental) {
@@ -461,13 +502,19 @@ export class ExtractionService {
       runId: request.runId,
       job: job.name,
       kind: 'extraction_completed',
-      totalBatches: sequence,
-      rowCount: rows,
+      totalBatches: batchCount + partBatches,
+      rowCount: rows + partRows,
       cursorTo: highCursor === null ? null : JSON.stringify(highCursor),
       scanPlan: plan,
       rowsScanned,
     });
-    log.info('extraction completed', { batches: sequence, rows, highCursor, scanPlan: plan, rowsScanned });
+    log.info('extraction completed', {
+      batches: batchCount + partBatches,
+      rows: rows + partRows,
+      highCursor,
+      scanPlan: plan,
+      rowsScanned,
+    });
     if (unloadedTo !== undefined) {
       // Every batch is in Kafka: the files have served their purpose.
       const removed = unloadedTo;
@@ -481,7 +528,13 @@ export class ExtractionService {
           }),
         );
     }
-    return { batches: sequence, rows, highCursor, scanPlan: plan, rowsScanned };
+    return {
+      batches: batchCount + partBatches,
+      rows: rows + partRows,
+      highCursor,
+      scanPlan: plan,
+      rowsScanned,
+    };
   }
 
   /**
@@ -972,6 +1025,14 @@ export async function* prefetched<Item>(source: AsyncIterable<Item>): AsyncGener
     next.catch(() => undefined);
     yield current.value;
   }
+}
+
+/** The manifest's files in at most `maxParts` parts of consecutive files, as even as they come. */
+export function groupIntoParts<Entry>(entries: readonly Entry[], maxParts: number): Entry[][] {
+  const parts = Math.min(entries.length, maxParts);
+  const groups: Entry[][] = Array.from({ length: parts }, () => []);
+  entries.forEach((entry, index) => groups[Math.floor((index * parts) / entries.length)]?.push(entry));
+  return groups;
 }
 
 function requireTable(job: JobDefinition): NonNullable<JobDefinition['source']['table']> {

@@ -10,7 +10,10 @@ import { BatchPublisher } from './batch-publisher.service';
 import { ExtractRequestConsumer } from './extract-request.consumer';
 import { EXTRACTION_CONCURRENCY, ExtractionRegistry } from './extraction.registry';
 import { ExtractionService, REDSHIFT_ENVIRONMENT } from './extraction.service';
+import { ExtractPartConsumer } from './extract-part.consumer';
 import { UnloadFilesReader } from './unload-files.reader';
+import { UnloadPartTracker } from './unload-part.tracker';
+import { UnloadPartWorker } from './unload-part.worker';
 
 @Module({})
 export class ExtractorModule {
@@ -31,7 +34,7 @@ export class ExtractorModule {
           region: options.redshift.AWS_REGION,
         }),
       ],
-      controllers: [ExtractRequestConsumer],
+      controllers: [ExtractRequestConsumer, ExtractPartConsumer],
       providers: [
         { provide: JobCatalog, useValue: options.jobs },
         { provide: REDSHIFT_ENVIRONMENT, useValue: options.redshift },
@@ -41,6 +44,8 @@ export class ExtractorModule {
         ExtractionService,
         SystemClock,
         UnloadFilesReader,
+        UnloadPartTracker,
+        UnloadPartWorker,
       ],
     };
   }

@@ -6,6 +6,8 @@ export * from './topics/extract-request-v1/extract-request.message';
 export * from './topics/batch-event-v1/batch-event.message';
 export * from './topics/dead-letter-v1/dead-letter.message';
 export * from './topics/run-control-v1/run-control.message';
+export * from './topics/extract-part-v1/extract-part.message';
+export * from './topics/extract-part-done-v1/extract-part-done.message';
 export * from './topics/batch-data-v1/batch-headers';
 export * from './topics/batch-data-v1/batch-container.codec';
 export * from './topics/batch-data-v1/batch-container.splitter';

@@ -8,6 +8,8 @@ export const TopicNames = {
   batchEvent: 'qupersync.batch.event.v1',
   deadLetter: 'qupersync.dead-letter.v1',
   runControl: 'qupersync.run.control.v1',
+  extractPart: 'qupersync.extract-part.v1',
+  extractPartDone: 'qupersync.extract-part.done.v1',
 } as const;
 
 export type TopicName = (typeof TopicNames)[keyof typeof TopicNames];
@@ -22,6 +24,10 @@ export const topicPartitions: Readonly<Record<TopicName, number>> = {
   [TopicNames.deadLetter]: 3,
   // Read whole by every extractor (a group each), so one partition keeps it in order.
   [TopicNames.runControl]: 1,
+  // UNLOAD files as units of work: extractors in one group read a run's parts concurrently.
+  [TopicNames.extractPart]: 12,
+  // Read whole by every extractor (a group each): the attempt's own extractor waits for its parts.
+  [TopicNames.extractPartDone]: 1,
 };
 
 export const allTopics: readonly TopicName[] = Object.values(TopicNames);

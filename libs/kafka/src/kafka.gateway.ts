@@ -12,6 +12,8 @@ export interface OutgoingMessage {
   readonly key: string | null;
   readonly value: Buffer;
   readonly headers?: Readonly<Record<string, string>>;
+  /** A partition of its own choosing (work spread evenly); absent: by key. */
+  readonly partition?: number;
 }
 
 export interface TopicSpecification {
@@ -69,6 +71,7 @@ export class KafkaGateway implements OnModuleDestroy {
           key: message.key,
           value: message.value,
           headers: message.headers ? { ...message.headers } : undefined,
+          ...(message.partition === undefined ? {} : { partition: message.partition }),
         })),
       });
     } catch (error) {
@@ -103,12 +106,19 @@ export class KafkaGateway implements OnModuleDestroy {
     topic: string,
     groupPrefix: string,
     onRecord: (value: Buffer | null) => Promise<void> | void,
+    options: {
+      /**
+       * Read what the topic retains as well: nothing published after the call is missed while
+       * the new group is still joining (the newest-offset start is only fixed once it has).
+       */
+      readonly fromBeginning?: boolean;
+    } = {},
   ): Promise<void> {
     // A short fetch wait: a disconnect waits for the fetch in flight, and a service must stop
     // well inside its shutdown grace (a killed member holds its group until its session expires).
     const consumer = this.createConsumer(`${groupPrefix}-${randomUUID()}`, { maxWaitTimeMs: 500 });
     await consumer.connect();
-    await consumer.subscribe({ topics: [topic], fromBeginning: false });
+    await consumer.subscribe({ topics: [topic], fromBeginning: options.fromBeginning ?? false });
     await consumer.run({
       autoCommit: false,
       eachMessage: async ({ message, partition }) => {
