@@ -121,6 +121,9 @@ it('syncs every type exactly through UNLOAD and deletes the files after', async 
     /^unload: \d+ files \(csv\) at s3:\/\/qupersync-unload\/unload\/e2e-unload-full-/,
   );
   expect(Number(/unload: (\d+) files/.exec(run.scanPlan ?? '')?.[1])).toBeGreaterThan(2);
+  // STL_SCAN has the UNLOAD's own scan (and the NULL-key statement's): one pass each.
+  expect(run.rowsScanned).toBeGreaterThanOrEqual(4_000);
+  expect(run.rowsScanned).toBeLessThanOrEqual(3 * 4_000);
   expect(await tableFingerprint(databaseUrl(), allTypes)).toEqual(
     await tableFingerprint(warehouseUrl(), allTypes),
   );

@@ -8,6 +8,7 @@ describe('parseBenchArguments', () => {
       jsonFile: undefined,
       keep: false,
       memoryReferenceFile: undefined,
+      extractors: 1,
       extract: 'data_api',
     });
   });
@@ -20,10 +21,14 @@ describe('parseBenchArguments', () => {
         jsonFile: 'out.json',
         keep: true,
         memoryReferenceFile: undefined,
+        extractors: 1,
         extract: 'data_api',
       },
     );
-    expect(parseBenchArguments(['--extract', 'unload'])).toMatchObject({ extract: 'unload' });
+    expect(parseBenchArguments(['--extract', 'unload', '--extractors=2'])).toMatchObject({
+      extract: 'unload',
+      extractors: 2,
+    });
     expect(parseBenchArguments(['--rows=2000000', '--memory-reference', 'small.json'])).toMatchObject({
       rows: 2_000_000,
       memoryReferenceFile: 'small.json',
@@ -43,6 +48,7 @@ describe('parseBenchArguments', () => {
     [['--memory-reference']],
     [['--keep=yes']],
     [['--extract']],
+    [['--extractors', '9']],
     [['--extract', 'parquet']],
     [['--fast']],
     [['extra']],

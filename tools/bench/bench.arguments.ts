@@ -11,13 +11,16 @@ export interface BenchOptions {
   keep: boolean;
   /** A `--json` file of a run at another size: peak RSS is compared with it (the 20% target). */
   memoryReferenceFile: string | undefined;
+  /** Extractor instances in the bench stack's consumer group (they share UNLOAD parts). */
+  extractors: number;
   /** unload: also time a full run through UNLOAD to S3, beside the Data API run. */
   extract: 'data_api' | 'unload';
 }
 
 export const benchUsage =
   'usage: npm run bench -- [--rows N (1000..100000000, default 1000000)] [--loaders N (1..8, default 1)] ' +
-  '[--extract unload (also time UNLOAD beside the Data API)] [--json FILE] [--keep] ' +
+  '[--extractors N (1..8, default 1)] [--extract unload (also time UNLOAD beside the Data API)] ' +
+  '[--json FILE] [--keep] ' +
   '[--memory-reference FILE (an earlier --json at another size)]';
 
 export class BenchUsageError extends Error {
@@ -34,6 +37,7 @@ export function parseBenchArguments(argv: readonly string[]): BenchOptions {
     jsonFile: undefined,
     keep: false,
     memoryReferenceFile: undefined,
+    extractors: 1,
     extract: 'data_api',
   };
   for (let index = 0; index < argv.length; index += 1) {
@@ -54,6 +58,9 @@ export function parseBenchArguments(argv: readonly string[]): BenchOptions {
         break;
       case '--json':
         options.jsonFile = parseFile('--json', value());
+        break;
+      case '--extractors':
+        options.extractors = parseInteger('--extractors', value(), 1, 8);
         break;
       case '--extract': {
         const path = value();

@@ -140,6 +140,7 @@ class BenchScenario {
     return {
       rows,
       loaders: this.options.loaders,
+      extractors: this.options.extractors,
       started_at: startedAt,
       machine: machineInfo(),
       baseline_copy_seconds: round(baseline.seconds),
@@ -200,6 +201,7 @@ class BenchScenario {
       const { state, alreadyUp } = await upStack({
         directory: stackDirectory,
         loaders: this.options.loaders,
+        extractors: this.options.extractors,
         jobsFile,
         services: true,
         // The services' info lines per batch cost CPU on a 2-core machine; LOG_LEVEL=info when profiling.

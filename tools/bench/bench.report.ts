@@ -19,6 +19,8 @@ export interface BatchTiming {
 export interface BenchResult {
   rows: number;
   loaders: number;
+  /** Absent in files written before extractors could scale: one. */
+  extractors?: number;
   started_at: string;
   machine: MachineInfo;
   baseline_copy_seconds: number;
@@ -209,7 +211,7 @@ export function formatBenchReport(result: BenchResult, reference?: MemoryReferen
   const checks = evaluateTargets(result, reference);
   const machine = result.machine;
   const lines = [
-    `QuperSync bench: ${formatCount(result.rows)} rows, ${result.loaders} loader(s), started ${result.started_at}`,
+    `QuperSync bench: ${formatCount(result.rows)} rows, ${result.loaders} loader(s), ${result.extractors ?? 1} extractor(s), started ${result.started_at}`,
     `machine: ${machine.cpus} CPUs (${machine.cpu_model}), ${formatCount(machine.memory_mb)} MB, ${machine.platform}, node ${machine.node}`,
     '',
     'Targets (DESIGN.md section 9):',

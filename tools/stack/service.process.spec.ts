@@ -80,6 +80,28 @@ describe('serviceMain', () => {
   });
 });
 
+describe('planServices with several extractors', () => {
+  it('names them extractor-<n>, each with its own port and client id', () => {
+    const plan = planServices({
+      stack,
+      loaders: 1,
+      extractors: 2,
+      ports: [4001, 4002, 4003, 4004, 4005, 4006],
+      jobsFile: '/jobs.yaml',
+      logLevel: 'info',
+    });
+    expect(plan.map((spec) => `${spec.name}:${spec.port}`)).toEqual([
+      'data-api:4001',
+      'coordinator:4002',
+      'extractor-1:4003',
+      'extractor-2:4004',
+      'transformer:4005',
+      'loader:4006',
+    ]);
+    expect(plan.find((spec) => spec.name === 'extractor-2')?.environment.KAFKA_CLIENT_ID).toBe('extractor-2');
+  });
+});
+
 describe('planServices with the stack S3 server', () => {
   const plan = planServices({
     stack: {

@@ -40,7 +40,9 @@ export interface ServicePlanInput {
   stack: Pick<StackEnvironment, 'KAFKA_BROKERS' | 'DATABASE_URL' | 'WAREHOUSE_DATABASE_URL'> &
     Partial<Pick<StackEnvironment, 'S3_ENDPOINT' | 'REDSHIFT_UNLOAD_S3_URI' | 'REDSHIFT_UNLOAD_IAM_ROLE'>>;
   loaders: number;
-  /** One free port per service instance: data-api, coordinator, extractor, transformer, loaders. */
+  /** Extractors in the group (default 1): `extractor`, or `extractor-<n>` when there are several. */
+  extractors?: number;
+  /** One free port per service instance: data-api, coordinator, extractors, transformer, loaders. */
   ports: readonly number[];
   jobsFile: string;
   logLevel: string;
@@ -59,7 +61,10 @@ export function planServices(input: ServicePlanInput): ServiceSpec[] {
   const kinds: Array<{ name: string; kind: ServiceKind }> = [
     { name: 'data-api', kind: 'data-api' },
     { name: 'coordinator', kind: 'coordinator' },
-    { name: 'extractor', kind: 'extractor' },
+    ...Array.from({ length: input.extractors ?? 1 }, (_, index) => ({
+      name: (input.extractors ?? 1) === 1 ? 'extractor' : `extractor-${index + 1}`,
+      kind: 'extractor' as const,
+    })),
     { name: 'transformer', kind: 'transformer' },
     ...Array.from({ length: input.loaders }, (_, index) => ({
       name: input.loaders === 1 ? 'loader' : `loader-${index + 1}`,

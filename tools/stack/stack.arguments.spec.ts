@@ -1,21 +1,28 @@
 import { parseStackArguments, StackUsageError } from './stack.arguments';
 
 describe('parseStackArguments', () => {
-  it('defaults up to one loader with services', () => {
-    expect(parseStackArguments(['up'])).toEqual({ command: 'up', loaders: 1, services: true });
+  it('defaults up to one loader and one extractor with services', () => {
+    expect(parseStackArguments(['up'])).toEqual({ command: 'up', loaders: 1, extractors: 1, services: true });
   });
 
   it('reads --loaders N, --loaders=N and --no-services', () => {
     expect(parseStackArguments(['up', '--loaders', '4', '--no-services'])).toEqual({
       command: 'up',
       loaders: 4,
+      extractors: 1,
       services: false,
     });
-    expect(parseStackArguments(['up', '--loaders=3'])).toEqual({ command: 'up', loaders: 3, services: true });
+    expect(parseStackArguments(['up', '--loaders=3', '--extractors', '2'])).toEqual({
+      command: 'up',
+      loaders: 3,
+      extractors: 2,
+      services: true,
+    });
   });
 
-  it.each([['0'], ['13'], ['two'], ['1.5']])('rejects --loaders %s', (value) => {
+  it.each([['0'], ['13'], ['two'], ['1.5']])('rejects --loaders and --extractors %s', (value) => {
     expect(() => parseStackArguments(['up', '--loaders', value])).toThrow(StackUsageError);
+    expect(() => parseStackArguments(['up', `--extractors=${value}`])).toThrow(/--extractors must be/);
   });
 
   it('rejects a missing loader count and unknown options', () => {

@@ -1,13 +1,14 @@
-// Parses `stack` command lines (pure): up [--loaders N] [--no-services], down, status [--json],
+// Parses `stack` command lines (pure): up [--loaders N] [--extractors N] [--no-services], down,
+// status [--json],
 // restart <name>.
 export type StackCommand =
-  | { command: 'up'; loaders: number; services: boolean }
+  | { command: 'up'; loaders: number; extractors: number; services: boolean }
   | { command: 'down' }
   | { command: 'status'; json: boolean }
   | { command: 'restart'; name: string };
 
 export const stackUsage =
-  'usage: stack up [--loaders N] [--no-services] | down | status [--json] | restart <name>';
+  'usage: stack up [--loaders N] [--extractors N] [--no-services] | down | status [--json] | restart <name>';
 
 export class StackUsageError extends Error {
   constructor(problem: string) {
@@ -19,19 +20,21 @@ export function parseStackArguments(argv: readonly string[]): StackCommand {
   const [command, ...rest] = argv;
   switch (command) {
     case 'up': {
-      let loaders = 1;
+      const counts = { loaders: 1, extractors: 1 };
       let services = true;
       for (let index = 0; index < rest.length; index += 1) {
         const argument = rest[index] ?? '';
+        const flag = argument.split('=')[0] ?? '';
         if (argument === '--no-services') services = false;
-        else if (argument === '--loaders' || argument.startsWith('--loaders=')) {
-          const value = argument.includes('=') ? argument.slice('--loaders='.length) : rest[(index += 1)];
-          loaders = Number(value);
-          if (!Number.isInteger(loaders) || loaders < 1 || loaders > 12)
-            throw new StackUsageError(`--loaders must be an integer from 1 to 12, got ${value ?? 'nothing'}`);
+        else if (flag === '--loaders' || flag === '--extractors') {
+          const value = argument.includes('=') ? argument.slice(flag.length + 1) : rest[(index += 1)];
+          const count = Number(value);
+          if (!Number.isInteger(count) || count < 1 || count > 12)
+            throw new StackUsageError(`${flag} must be an integer from 1 to 12, got ${value ?? 'nothing'}`);
+          counts[flag === '--loaders' ? 'loaders' : 'extractors'] = count;
         } else throw new StackUsageError(`unknown option ${argument}`);
       }
-      return { command, loaders, services };
+      return { command, ...counts, services };
     }
     case 'down':
       if (rest.length > 0) throw new StackUsageError(`unexpected ${rest.join(' ')}`);

@@ -15,6 +15,7 @@ async function main(argv: readonly string[]): Promise<void> {
     case 'up': {
       const { state, alreadyUp } = await upStack({
         loaders: command.loaders,
+        extractors: command.extractors,
         services: command.services,
         log,
       });

@@ -30,6 +30,8 @@ import {
 export interface StackUpOptions {
   directory?: string;
   loaders?: number;
+  /** Extractor instances in one consumer group (they share UNLOAD parts). */
+  extractors?: number;
   /** false = Kafka and PostgreSQL only. */
   services?: boolean;
   jobsFile?: string;
@@ -54,13 +56,19 @@ export interface StackProcessStatus {
 export async function upStack(options: StackUpOptions = {}): Promise<StackUpResult> {
   const directory = path.resolve(options.directory ?? defaultStackDirectory);
   const loaders = options.loaders ?? 1;
+  const extractors = options.extractors ?? 1;
   const withServices = options.services ?? true;
   const log = options.log ?? (() => undefined);
 
   const existing = readStackState(directory);
   if (existing) {
     const allAlive = existing.processes.every((record) => isRecordAlive(record));
-    if (allAlive && existing.loaders === loaders && existing.services === withServices)
+    if (
+      allAlive &&
+      existing.loaders === loaders &&
+      existing.extractors === extractors &&
+      existing.services === withServices
+    )
       return { state: existing, alreadyUp: true };
     log('a previous stack is (partly) running or differs; stopping it first');
     await downStack(directory);
@@ -139,6 +147,7 @@ export async function upStack(options: StackUpOptions = {}): Promise<StackUpResu
     startedAt: new Date().toISOString(),
     directory,
     loaders,
+    extractors,
     services: withServices,
     environment: {
       KAFKA_BROKERS: kafka.brokers,
@@ -158,7 +167,8 @@ export async function upStack(options: StackUpOptions = {}): Promise<StackUpResu
       apiToken,
       stack: state.environment,
       loaders,
-      ports: await findFreePorts(4 + loaders),
+      extractors,
+      ports: await findFreePorts(3 + extractors + loaders),
       jobsFile:
         options.jobsFile ??
         process.env.QUPERSYNC_JOBS_FILE ??

@@ -49,6 +49,8 @@ const stackStateSchema = z.object({
   startedAt: z.string(),
   directory: z.string(),
   loaders: z.number().int(),
+  /** Absent in files written before extractors could scale: one. */
+  extractors: z.number().int().default(1),
   services: z.boolean(),
   environment: stackEnvironmentSchema,
   processes: z.array(processRecordSchema),

@@ -122,26 +122,28 @@ async function commitCountingScans(client: PoolClient): Promise<TableScan[]> {
     throw error;
   }
   if (!Array.isArray(results) || results.length !== 3) return [];
-  const counts = (result: unknown): Map<string, { name: string; rows: number }> => {
-    const map = new Map<string, { name: string; rows: number }>();
-    const rows: unknown = typeof result === 'object' && result !== null ? Reflect.get(result, 'rows') : [];
-    if (!Array.isArray(rows)) return map;
-    for (const row of rows) {
-      if (!Array.isArray(row)) continue;
-      const fields: unknown[] = Array.from<unknown>(row);
-      const [oid, name, count] = fields;
-      if (typeof oid === 'string' && typeof name === 'string' && typeof count === 'string')
-        map.set(oid, { name, rows: Number(count) });
-    }
-    return map;
-  };
-  const before = counts(results[0]);
+  const before = scanCounts(results[0]);
   const scans: TableScan[] = [];
-  for (const [tableId, after] of counts(results[2])) {
+  for (const [tableId, after] of scanCounts(results[2])) {
     const rows = after.rows - (before.get(tableId)?.rows ?? 0);
     if (rows > 0) scans.push({ tableId, tableName: after.name, rowsPreFilter: rows });
   }
   return scans;
+}
+
+/** The rows of pendingScanCountsSql (array mode): rows read so far in the transaction, per table. */
+export function scanCounts(result: unknown): Map<string, { name: string; rows: number }> {
+  const map = new Map<string, { name: string; rows: number }>();
+  const rows: unknown = typeof result === 'object' && result !== null ? Reflect.get(result, 'rows') : [];
+  if (!Array.isArray(rows)) return map;
+  for (const row of rows) {
+    if (!Array.isArray(row)) continue;
+    const fields: unknown[] = Array.from<unknown>(row);
+    const [oid, name, count] = fields;
+    if (typeof oid === 'string' && typeof name === 'string' && typeof count === 'string')
+      map.set(oid, { name, rows: Number(count) });
+  }
+  return map;
 }
 
 // pg sets processID from BackendKeyData, but its type definitions do not declare it.

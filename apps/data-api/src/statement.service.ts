@@ -410,6 +410,7 @@ export class StatementService implements OnModuleInit, OnModuleDestroy {
     }
     const outcome = await this.unloader.execute({
       statement,
+      queryId: record.queryId,
       query: translateCollateFunction(foldDelimitedIdentifiers(statement.query), {
         caseSensitive: '"C"',
         caseInsensitive: caseInsensitiveCollation,

@@ -18,11 +18,14 @@ import { DatabaseError } from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { DATA_API_OPTIONS, type DataApiOptions } from './data-api.options';
 import type { UnloadStatement } from '@qupersync/redshift';
-import { backendProcessId } from './statement.executor';
-import { WarehousePool } from './warehouse.pool';
+import { backendProcessId, scanCounts, type TableScan } from './statement.executor';
+import { pendingScanCountsSql } from './system-catalog.sql';
+import { textOnlyTypes, WarehousePool } from './warehouse.pool';
 
 export interface UnloadRequest {
   readonly statement: UnloadStatement;
+  /** The statement's RedshiftQueryId: its scans go to stl_scan under it, as Redshift logs UNLOAD's. */
+  readonly queryId: number;
   /** The SELECT as the warehouse runs it (identifiers folded, COLLATE translated). */
   readonly query: string;
   readonly onStarted: (processId: number) => boolean;
@@ -86,6 +89,8 @@ export class UnloadExecutor {
             : String(error);
       return { kind: 'failed', message };
     } finally {
+      // A failure or cancel inside the COPY's transaction must not go back to the pool with it.
+      await client?.query('ROLLBACK').catch(() => undefined);
       client?.release();
     }
   }
@@ -96,6 +101,8 @@ export class UnloadExecutor {
     if (statement.header) options.push('HEADER true');
     if (statement.nullAs !== undefined) options.push(`NULL ${quoteLiteral(statement.nullAs)}`);
     const query = request.query.trim().replace(/;+\s*$/, '');
+    // In a transaction, so the scan counters read before COMMIT hold exactly this COPY's scans.
+    await client.query('BEGIN');
     const stream = client.query(copyTo(`COPY (${query}) TO STDOUT WITH (${options.join(', ')})`));
     const slices: SliceFiles[] = Array.from(
       { length: statement.parallel ? this.options.unloadSlices : 1 },
@@ -145,6 +152,18 @@ export class UnloadExecutor {
     }
     const rest = splitter.end();
     await take(rest.bytes, rest.count);
+    const counted = await client.query({
+      text: pendingScanCountsSql,
+      rowMode: 'array',
+      types: textOnlyTypes,
+    });
+    await client.query('COMMIT');
+    const scans: TableScan[] = [...scanCounts(counted)].map(([tableId, count]) => ({
+      tableId,
+      tableName: count.name,
+      rowsPreFilter: count.rows,
+    }));
+    await this.warehouse.recordScans(request.queryId, scans);
     for (const files of slices) if (files.bytes > 0) await this.writePart(files, entries, header, statement);
     const first = slices[0];
     // No rows at all: one empty file, so the manifest still lists what was written.
