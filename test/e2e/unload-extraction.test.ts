@@ -165,6 +165,54 @@ it('reads exactly the changed rows after a cursor with quotes and backslashes', 
   expect(await objectsUnder(`unload/${incrementalJob}/`)).toEqual([]);
 });
 
+it('never moves the cursor past a row committed while the run unloads', async () => {
+  // The run's greatest key is read while the row below is not there yet; its UNLOAD then runs
+  // after the row is committed. Read the other way round (UNLOAD, then the greatest key), the
+  // cursor would move past a row the files do not hold, and no later run would read it.
+  await pipeline.injectDataApiFaults({ statementQueueDelayMs: 4_000, queueDelayMatching: 'DESC LIMIT 1' });
+  try {
+    const { runId } = await pipeline.trigger(incrementalJob);
+    await waitForQueuedStatement(/DESC LIMIT 1/);
+    await executeSql(
+      warehouseUrl(),
+      `INSERT INTO public.${keyed} SELECT $1, 'committed mid-run', MAX(updated_at) FROM public.${keyed}`,
+      [`${hostileKey}zzz`],
+    );
+    expect(await pipeline.waitForRun(runId)).toMatchObject({ status: 'succeeded' });
+  } finally {
+    await pipeline.injectDataApiFaults(null);
+  }
+  expect(await pipeline.triggerAndWait(incrementalJob)).toMatchObject({ status: 'succeeded' });
+  expect(await tableFingerprint(databaseUrl(), keyed)).toEqual(await tableFingerprint(warehouseUrl(), keyed));
+});
+
+/** Waits until the local endpoint holds a statement matching `pattern` in its queue. */
+async function waitForQueuedStatement(pattern: RegExp): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const response = await fetch(pipeline.dataApiUrl, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': 'RedshiftData.ListStatements',
+      },
+      body: JSON.stringify({ Status: 'SUBMITTED' }),
+    });
+    const body: unknown = await response.json();
+    const statements: unknown =
+      typeof body === 'object' && body !== null ? Reflect.get(body, 'Statements') : [];
+    if (
+      Array.isArray(statements) &&
+      statements.some((statement: unknown) =>
+        pattern.test(String(Reflect.get(Object(statement), 'QueryString'))),
+      )
+    )
+      return;
+    if (Date.now() > deadline) throw new Error(`no statement matching ${String(pattern)} was queued`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 it('stays exact when one of two extractors is killed with -9 while they read the files', async () => {
   const { runId } = await pipeline.trigger(killedJob);
   const reading = await pipeline.waitForRunState(runId, 'reading the files', (run) => run.rowsExtracted > 0);

@@ -246,6 +246,38 @@ export class ExtractionService {
         };
         unloadedTo = prefix;
         await this.sweepOldUnloads(job, unload.base, log);
+        // The files have no order: the run's high cursor is its range's greatest key, read apart,
+        // and before the UNLOAD. Read after it, a row committed in between with a greater key would
+        // move the cursor past a row the files do not hold; read before, such a row is at worst
+        // unloaded now and read again by the next run.
+        let unloadHighCursor: string[] | null = null;
+        if (incremental) {
+          const last = buildKeysetStatement({
+            source,
+            castTypes,
+            projection: converter.projection,
+            keyColumns,
+            cursor: fromCursor,
+            limit: 1,
+            order: 'desc',
+            caseInsensitiveColumns,
+            ...(window === undefined ? {} : { watermark: { ...window, lookbackFrom } }),
+          });
+          const result = await runQuery({
+            signal: statementDeadline(job, progress.signal),
+            sql: last.sql,
+            parameters: last.parameters,
+            target,
+            statementName: `${statementName}:last-key`,
+            resultFormat,
+          });
+          for await (const page of result.pages()) {
+            const record = page[0];
+            if (record === undefined) continue;
+            const row = converter.toRow(record);
+            unloadHighCursor = keyColumns.map((name) => cursorText(row[name] ?? null));
+          }
+        }
         log.info('unloading to S3', { to: formatS3Uri(prefix) });
         const unloaded = await runQuery({
           signal: statementDeadline(job, progress.signal),
@@ -298,38 +330,11 @@ export class ExtractionService {
           partBatches = fromParts.batches;
           partRows = fromParts.rows;
         }
+        if (unloadHighCursor !== null) cursor = unloadHighCursor;
         // This attempt's own batches (rows with a NULL key) come after every part's.
         sequence = parts.length * partSequenceStride;
         scanPlan = { kind: 'unload', files: manifest.entries.length, to: formatS3Uri(prefix) };
         log.info('scan plan chosen', { scanPlan: describeScanPlan(scanPlan) });
-        if (incremental) {
-          // The files have no order: the run's high cursor is its range's greatest key, read apart.
-          const last = buildKeysetStatement({
-            source,
-            castTypes,
-            projection: converter.projection,
-            keyColumns,
-            cursor: fromCursor,
-            limit: 1,
-            order: 'desc',
-            caseInsensitiveColumns,
-            ...(window === undefined ? {} : { watermark: { ...window, lookbackFrom } }),
-          });
-          const result = await runQuery({
-            signal: statementDeadline(job, progress.signal),
-            sql: last.sql,
-            parameters: last.parameters,
-            target,
-            statementName: `${statementName}:last-key`,
-            resultFormat,
-          });
-          for await (const page of result.pages()) {
-            const record = page[0];
-            if (record === undefined) continue;
-            const row = converter.toRow(record);
-            cursor = keyColumns.map((name) => cursorText(row[name] ?? null));
-          }
-        }
       } else {
         scanPlan = await this.chooseScanPlan(job, {
           source,
