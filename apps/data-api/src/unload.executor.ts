@@ -7,6 +7,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
   CsvRecordSplitter,
+  cutIntoBlocks,
   formatS3Uri,
   formatUnloadManifest,
   ObjectStore,
@@ -36,6 +37,9 @@ export type UnloadOutcome =
   | { readonly kind: 'finished'; readonly rows: number; readonly files: number }
   | { readonly kind: 'failed'; readonly message: string }
   | { readonly kind: 'aborted'; readonly message: string };
+
+/** Rows go to the slices in blocks of about this size (or a quarter of a file part, if smaller). */
+const blockBytes = 256 * 1024;
 
 /** One slice's file series: the part being filled and the parts written. */
 interface SliceFiles {
@@ -123,30 +127,28 @@ export class UnloadExecutor {
     const take = async (records: Buffer, count: number): Promise<void> => {
       if (count === 0) return;
       let body = records;
-      let bodyCount = count;
       if (statement.header && header === undefined) {
         const end = records.indexOf(0x0a) + 1;
         header = records.subarray(0, end);
         body = records.subarray(end);
-        bodyCount -= 1;
-        if (bodyCount === 0) return;
+        if (count === 1) return;
       }
       // Blocks of rows go to the slices in turn, as rows spread over a cluster's slices.
-      const files = slices[turn % slices.length];
-      turn++;
-      if (files === undefined) return;
-      if (files.bytes > 0 && files.bytes + body.length > partBytes)
-        await this.writePart(files, entries, header, statement);
-      files.chunks.push(Buffer.from(body));
-      files.bytes += body.length;
-      files.records += bodyCount;
-      rows += bodyCount;
-    };
-    for await (const chunk of stream) {
-      if (request.isCancelRequested()) {
-        stream.destroy();
-        return { kind: 'aborted', message: 'Query cancelled' };
+      for (const block of cutIntoBlocks(body, Math.min(blockBytes, Math.ceil(partBytes / 4)))) {
+        const files = slices[turn % slices.length];
+        turn++;
+        if (files === undefined) return;
+        if (files.bytes > 0 && files.bytes + block.bytes.length > partBytes)
+          await this.writePart(files, entries, header, statement);
+        files.chunks.push(Buffer.from(block.bytes));
+        files.bytes += block.bytes.length;
+        files.records += block.count;
+        rows += block.count;
       }
+    };
+    // A cancel reaches the COPY through its backend (CancelStatement), which ends this stream
+    // with an error; the connection stays in step with the server for the ROLLBACK after it.
+    for await (const chunk of stream) {
       const records = splitter.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
       await take(records.bytes, records.count);
     }
@@ -164,6 +166,8 @@ export class UnloadExecutor {
       rowsPreFilter: count.rows,
     }));
     await this.warehouse.recordScans(request.queryId, scans);
+    // Cancelled after the COPY had ended: the caller was told it is cancelled, so it is.
+    if (request.isCancelRequested()) return { kind: 'aborted', message: 'Query cancelled' };
     for (const files of slices) if (files.bytes > 0) await this.writePart(files, entries, header, statement);
     const first = slices[0];
     // No rows at all: one empty file, so the manifest still lists what was written.

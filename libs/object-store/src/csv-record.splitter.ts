@@ -41,3 +41,28 @@ export class CsvRecordSplitter {
       : { bytes: Buffer.concat([rest, Buffer.from('\n')]), count: 1 };
   }
 }
+
+/**
+ * Whole records (a buffer that starts at a record boundary) cut into blocks of about `maxBytes`
+ * each, at record boundaries (a record longer than that is a block of its own).
+ */
+export function cutIntoBlocks(records: Buffer, maxBytes: number): CsvRecords[] {
+  const blocks: CsvRecords[] = [];
+  let start = 0;
+  let count = 0;
+  let inQuotes = false;
+  for (let index = 0; index < records.length; index++) {
+    const byte = records[index];
+    if (byte === 0x22) inQuotes = !inQuotes;
+    else if (byte === 0x0a && !inQuotes) {
+      count++;
+      if (index + 1 - start >= maxBytes) {
+        blocks.push({ bytes: records.subarray(start, index + 1), count });
+        start = index + 1;
+        count = 0;
+      }
+    }
+  }
+  if (start < records.length) blocks.push({ bytes: records.subarray(start), count });
+  return blocks;
+}
