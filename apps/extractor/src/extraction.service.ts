@@ -303,7 +303,8 @@ export class ExtractionService {
             TopicNames.extractPart,
             parts.map((entries, index) => ({
               key: `${extractionId}:${index}`,
-              // Round robin over the partitions: every extractor of the group gets its share.
+              // Spread over the partitions (p mod 12); which extractor reads which partition is the
+              // group assignment's choice, so few parts may all land on one extractor.
               partition: index % topicPartitions[TopicNames.extractPart],
               value: extractPartCodec.encode({
                 runId: request.runId,
