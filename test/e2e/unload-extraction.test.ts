@@ -7,9 +7,9 @@
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { createAllTypesTable, executeSql, tableFingerprint } from '@qupersync/testing';
-import { localS3Credentials, localUnloadBucket, startS3Server, type S3ServerHandle } from '../../tools/stack';
+import { localUnloadBucket, startS3Server, type S3ServerHandle } from '../../tools/stack';
 import { PipelineHarness, uniqueSuffix } from './pipeline.harness';
 
 jest.setTimeout(300_000);
@@ -31,15 +31,7 @@ let s3: S3ServerHandle;
 let pipeline: PipelineHarness;
 
 async function objectsUnder(prefix: string): Promise<string[]> {
-  const client = new S3Client({
-    endpoint: s3.url,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: {
-      accessKeyId: localS3Credentials.AWS_ACCESS_KEY_ID,
-      secretAccessKey: localS3Credentials.AWS_SECRET_ACCESS_KEY,
-    },
-  });
+  const client = s3.client();
   try {
     const listed = await client.send(new ListObjectsV2Command({ Bucket: localUnloadBucket, Prefix: prefix }));
     return (listed.Contents ?? []).map((object) => object.Key ?? '');

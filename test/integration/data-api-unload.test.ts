@@ -50,15 +50,7 @@ beforeAll(async () => {
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
     maxAttempts: 1,
   });
-  objects = new S3Client({
-    endpoint: s3.url,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: {
-      accessKeyId: localS3Credentials.AWS_ACCESS_KEY_ID,
-      secretAccessKey: localS3Credentials.AWS_SECRET_ACCESS_KEY,
-    },
-  });
+  objects = s3.client();
   await executeSql(
     warehouseUrl,
     `CREATE TABLE public.${table} AS

@@ -5,6 +5,7 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 import { findFreePort } from './port.finder';
 import { FatalWaitError, isProcessAlive, tailFile, waitFor } from './process.control';
@@ -19,6 +20,8 @@ export interface S3ServerHandle {
   readonly port: number;
   /** What a service needs to unload through this server. */
   readonly environment: Readonly<Record<string, string>>;
+  /** An S3 client of this server (path-style, with the keys it accepts); the caller destroys it. */
+  client(): S3Client;
   close(): Promise<void>;
 }
 
@@ -37,6 +40,16 @@ export async function startS3Server(options: { directory: string; port?: number 
     url,
     port,
     environment: s3Environment(url, { credentials: true }),
+    client: () =>
+      new S3Client({
+        endpoint: url,
+        region: 'us-east-1',
+        forcePathStyle: true,
+        credentials: {
+          accessKeyId: localS3Credentials.AWS_ACCESS_KEY_ID,
+          secretAccessKey: localS3Credentials.AWS_SECRET_ACCESS_KEY,
+        },
+      }),
     close: () => server.close(),
   };
 }

@@ -32,30 +32,29 @@ export function describeScanPlan(plan: ScanPlan): string {
   }
 }
 
-/** The table's first sort key column, as SVV_TABLE_INFO reports it (no row: no sort key known). */
-export function buildSortKeyStatement(table: {
+interface TableName {
   readonly schema?: string | undefined;
   readonly name: string;
-}): KeysetStatement {
+}
+
+/** One SVV_TABLE_INFO value of the table (no row: the view does not know it). */
+function tableInfoStatement(select: string, table: TableName): KeysetStatement {
   return {
     sql:
-      'SELECT sortkey1 FROM svv_table_info ' +
+      `SELECT ${select} FROM svv_table_info ` +
       'WHERE "schema" = CAST(:table_schema AS VARCHAR(128)) AND "table" = CAST(:table_name AS VARCHAR(128))',
     parameters: { table_schema: table.schema ?? 'public', table_name: table.name },
   };
 }
 
+/** The table's first sort key column, as SVV_TABLE_INFO reports it (no row: no sort key known). */
+export function buildSortKeyStatement(table: TableName): KeysetStatement {
+  return tableInfoStatement('sortkey1', table);
+}
+
 /** The table's size in 1 MB blocks, as SVV_TABLE_INFO reports it (source.extract: auto). */
-export function buildTableSizeStatement(table: {
-  readonly schema?: string | undefined;
-  readonly name: string;
-}): KeysetStatement {
-  return {
-    sql:
-      'SELECT CAST(size AS VARCHAR) AS size FROM svv_table_info ' +
-      'WHERE "schema" = CAST(:table_schema AS VARCHAR(128)) AND "table" = CAST(:table_name AS VARCHAR(128))',
-    parameters: { table_schema: table.schema ?? 'public', table_name: table.name },
-  };
+export function buildTableSizeStatement(table: TableName): KeysetStatement {
+  return tableInfoStatement('CAST(size AS VARCHAR) AS size', table);
 }
 
 /**
