@@ -14,7 +14,10 @@ const swc = [
 const moduleNameMapper = { '^@qupersync/(.*)$': '<rootDir>/libs/$1/src' };
 const common = {
   rootDir: __dirname,
-  transform: { '^.+\\.ts$': swc },
+  // hyparquet and hyparquet-writer ship only ES modules. Node (>= 20.19) loads them through
+  // require(); jest's module loader cannot, so their sources are compiled to CommonJS for tests.
+  transform: { '^.+\\.ts$': swc, '/node_modules/hyparquet(-writer)?/.+\\.js$': swc },
+  transformIgnorePatterns: ['/node_modules/(?!hyparquet(-writer)?/)'],
   moduleNameMapper,
   testEnvironment: 'node',
   setupFiles: ['<rootDir>/test/quiet-logs.setup.ts'],

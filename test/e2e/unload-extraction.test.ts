@@ -16,6 +16,8 @@ jest.setTimeout(300_000);
 
 const suffix = uniqueSuffix();
 const allTypes = `e2e_unload_types_${suffix}`;
+const parquetTypes = `e2e_unload_parquet_${suffix}`;
+const parquetJob = `e2e-unload-parquet-${suffix}`;
 const keyed = `e2e_unload_keys_${suffix}`;
 const fullJob = `e2e-unload-full-${suffix}`;
 const killed = `e2e_unload_kill_${suffix}`;
@@ -42,6 +44,26 @@ async function objectsUnder(prefix: string): Promise<string[]> {
 
 beforeAll(async () => {
   await createAllTypesTable(warehouseUrl(), allTypes, 4_000);
+  // Every type Parquet holds (not VARBYTE or SUPER), with the edges of each beside the usual rows.
+  await executeSql(
+    warehouseUrl(),
+    `CREATE TABLE public.${parquetTypes} AS
+       SELECT id, customer_id, small_value, amount, price, ratio, measure, active, status, note,
+              birthday, updated_at, seen_at, clock
+         FROM public.${allTypes}`,
+  );
+  await executeSql(
+    warehouseUrl(),
+    `INSERT INTO public.${parquetTypes} VALUES
+       (9223372036854775807, -2147483648, -32768, 9999999999999999999999999999.9999999999, -99999999999999.9999,
+        1.1, 1.7976931348623157e308, false, '', '', DATE '0001-01-01', TIMESTAMP '1969-12-31 23:59:59.999999',
+        TIMESTAMPTZ '2024-06-01 12:00:00.5+05:30', TIME '23:59:59.999999'),
+       (-9223372036854775808, 2147483647, 32767, -9999999999999999999999999999.9999999999, 0.0001,
+        'NaN', '-Infinity', NULL, NULL, NULL, DATE '9999-12-31', TIMESTAMP '0001-01-01 00:00:00',
+        TIMESTAMPTZ '1900-01-01 00:00:00+00', TIME '00:00:00'),
+       (0, 0, 0, 0, 0, 0, -0, true, ' ', E'\\N', DATE '1970-01-01', TIMESTAMP '2000-02-29 12:00:00',
+        NULL, NULL)`,
+  );
   await executeSql(
     warehouseUrl(),
     `CREATE TABLE public.${keyed} (id varchar(60) NOT NULL, note varchar(100), updated_at timestamp NOT NULL)`,
@@ -63,6 +85,7 @@ beforeAll(async () => {
   await createAllTypesTable(warehouseUrl(), killed, killedRows);
   await executeSql(databaseUrl(), `DROP TABLE IF EXISTS public.${killed}`);
   await executeSql(databaseUrl(), `DROP TABLE IF EXISTS public.${allTypes}`);
+  await executeSql(databaseUrl(), `DROP TABLE IF EXISTS public.${parquetTypes}`);
   await executeSql(databaseUrl(), `DROP TABLE IF EXISTS public.${keyed}`);
   s3 = await startS3Server({ directory: mkdtempSync(join(tmpdir(), 'qupersync-s3-')) });
   pipeline = await PipelineHarness.start(
@@ -73,14 +96,23 @@ beforeAll(async () => {
         mode: 'full',
         watermark: null,
         batchSize: 500,
-        sourceOptions: 'extract: unload',
+        // Parquet is asked for, but VARBYTE and SUPER columns make the run unload CSV.
+        sourceOptions: 'extract: unload, unload: { format: parquet }',
+      },
+      {
+        name: parquetJob,
+        table: parquetTypes,
+        mode: 'full',
+        watermark: null,
+        batchSize: 500,
+        sourceOptions: 'extract: unload, unload: { format: parquet }',
       },
       {
         name: incrementalJob,
         table: keyed,
         mode: 'incremental',
         batchSize: 400,
-        sourceOptions: 'extract: unload',
+        sourceOptions: 'extract: unload, unload: { format: parquet }',
       },
       {
         name: killedJob,
@@ -123,6 +155,18 @@ it('syncs every type exactly through UNLOAD and deletes the files after', async 
   // Parts go round robin over the topic's partitions, so each extractor of the group read some.
   expect(partsRead('extractor', run.runId)).toBeGreaterThan(0);
   expect(partsRead('extractor-2', run.runId)).toBeGreaterThan(0);
+});
+
+it('syncs every type Parquet holds exactly through UNLOAD FORMAT PARQUET', async () => {
+  const run = await pipeline.triggerAndWait(parquetJob);
+  expect(run).toMatchObject({ status: 'succeeded', rowsExtracted: 4_003, rowsLoaded: 4_003 });
+  expect(run.scanPlan).toMatch(/^unload: \d+ files \(parquet\) at s3:\/\/qupersync-unload\//);
+  expect(Number(/unload: (\d+) files/.exec(run.scanPlan ?? '')?.[1])).toBeGreaterThan(2);
+  expect(await tableFingerprint(databaseUrl(), parquetTypes)).toEqual(
+    await tableFingerprint(warehouseUrl(), parquetTypes),
+  );
+  expect(await objectsUnder(`unload/${parquetJob}/`)).toEqual([]);
+  expect(partsRead('extractor', run.runId) + partsRead('extractor-2', run.runId)).toBeGreaterThan(2);
 });
 
 /** Parts of the run an extractor published, from its log. */

@@ -16,7 +16,7 @@ import {
 } from '@aws-sdk/client-redshift-data';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { INestApplication } from '@nestjs/common';
-import { parseUnloadManifest } from '@qupersync/object-store';
+import { parseUnloadManifest, readParquetRows } from '@qupersync/object-store';
 import { executeSql } from '@qupersync/testing';
 import { createDataApiApplication, dataApiOptions } from '../../apps/data-api/src';
 import { localS3Credentials, localUnloadBucket, startS3Server, type S3ServerHandle } from '../../tools/stack';
@@ -164,4 +164,45 @@ it('cancels a running UNLOAD and serves the next statement on a healthy connecti
     ),
   );
   for (const described of next) expect(described).toMatchObject({ Status: 'FINISHED', ResultRows: 1 });
+});
+
+it('writes Parquet files per slice with the types Redshift gives them, and refuses VARBYTE', async () => {
+  const prefix = `it/${randomUUID()}/`;
+  const described = await run(
+    `UNLOAD ('SELECT id, note, CAST(id / 3.0 AS DECIMAL(38,10)) AS third, DATE ''2024-02-29'' + id AS day FROM public.${table}') TO 's3://${localUnloadBucket}/${prefix}' ${role} FORMAT PARQUET MANIFEST VERBOSE`,
+  );
+  expect(described).toMatchObject({ Status: 'FINISHED', ResultRows: 1000 });
+  const manifest = parseUnloadManifest(await text(`${prefix}manifest`));
+  expect(manifest.entries.length).toBeGreaterThan(3);
+  for (const entry of manifest.entries) expect(entry.url).toMatch(/\/000[0-2]_part_\d{2}\.parquet$/);
+  const rows: unknown[][] = [];
+  for (const entry of manifest.entries) {
+    const key = entry.url.slice(`s3://${localUnloadBucket}/`.length);
+    const response = await objects.send(new GetObjectCommand({ Bucket: localUnloadBucket, Key: key }));
+    const bytes = Buffer.from((await response.Body?.transformToByteArray()) ?? []);
+    expect(bytes.subarray(0, 4).toString()).toBe('PAR1');
+    const file = {
+      byteLength: bytes.length,
+      slice: (start: number, end?: number): ArrayBuffer => new Uint8Array(bytes.subarray(start, end)).buffer,
+    };
+    let count = 0;
+    for await (const page of readParquetRows(file, { columns: 4, zoned: [] })) {
+      rows.push(...page);
+      count += page.length;
+    }
+    expect(count).toBe(entry.recordCount);
+  }
+  rows.sort((a, b) => Number(a[0]) - Number(b[0]));
+  expect(rows).toHaveLength(1000);
+  // int (id) and NULL apart from '' (note), an exact DECIMAL(38,10) and a DATE.
+  expect(rows.slice(2, 5)).toEqual([
+    [3, null, '1.0000000000', '2024-03-03'],
+    [4, '', '1.3333333333', '2024-03-04'],
+    [5, 'a,"b"\n5', '1.6666666667', '2024-03-05'],
+  ]);
+  const binary = await run(
+    `UNLOAD ('SELECT decode(''ff'', ''hex'') AS payload') TO 's3://${localUnloadBucket}/${prefix}bytes/' ${role} FORMAT PARQUET`,
+  );
+  expect(binary.Status).toBe('FAILED');
+  expect(binary.Error).toMatch(/PARQUET cannot write column "payload" \(varbyte\)/);
 });

@@ -36,8 +36,8 @@ import {
 } from './bench.report';
 import {
   benchJob,
-  benchUnloadJob,
   benchTable,
+  benchUnloadJobs,
   createTableSql,
   fingerprintSql,
   insertRowsSql,
@@ -52,6 +52,7 @@ import {
   readCpuTicks,
   readPeakRssMegabytes,
   readProcessTreeTicks,
+  resetPeakRss,
   subtractBatchDurations,
 } from './process.sampler';
 
@@ -79,9 +80,20 @@ interface TimedRun {
   seconds: number;
 }
 
+type UnloadFormat = 'csv' | 'parquet';
+
+interface UnloadMeasurement {
+  timed: TimedRun;
+  cpuSeconds: Record<string, number>;
+  /** Peak RSS per process during this run alone. */
+  peakRssMb: Record<string, number>;
+}
+
 class BenchScenario {
   private environment: StackEnvironment | undefined;
   private coordinator: CoordinatorClient | undefined;
+  /** Peaks read before a per-phase reset of VmHWM, kept for the whole bench's peak_rss_mb. */
+  private readonly earlierPeakRss: Record<string, number> = {};
 
   constructor(private readonly options: BenchOptions) {}
 
@@ -131,7 +143,8 @@ class BenchScenario {
       return timing;
     });
 
-    const peakRss = this.peakRss();
+    this.keepPeakRss(this.peakRss());
+    const peakRss = { ...this.earlierPeakRss };
     const cpuSeconds = cpuDelta(cpuBefore, cpuAfter);
     const e2eRate = rowsPerSecond(rows, e2e.seconds);
     const baselineRate = rowsPerSecond(rows, baseline.seconds);
@@ -159,11 +172,18 @@ class BenchScenario {
       ...(unload === undefined
         ? {}
         : {
-            unload_e2e_seconds: round(unload.timed.seconds),
-            unload_e2e_rows_per_s: rowsPerSecond(rows, unload.timed.seconds),
-            unload_e2e_ratio: ratio(rowsPerSecond(rows, unload.timed.seconds), baselineRate),
-            unload_scan_plan: unload.timed.run.scanPlan,
-            unload_cpu_seconds: unload.cpuSeconds,
+            unload_e2e_seconds: round(unload.csv.timed.seconds),
+            unload_e2e_rows_per_s: rowsPerSecond(rows, unload.csv.timed.seconds),
+            unload_e2e_ratio: ratio(rowsPerSecond(rows, unload.csv.timed.seconds), baselineRate),
+            unload_scan_plan: unload.csv.timed.run.scanPlan,
+            unload_cpu_seconds: unload.csv.cpuSeconds,
+            unload_peak_rss_mb: unload.csv.peakRssMb,
+            unload_parquet_e2e_seconds: round(unload.parquet.timed.seconds),
+            unload_parquet_e2e_rows_per_s: rowsPerSecond(rows, unload.parquet.timed.seconds),
+            unload_parquet_e2e_ratio: ratio(rowsPerSecond(rows, unload.parquet.timed.seconds), baselineRate),
+            unload_parquet_scan_plan: unload.parquet.timed.run.scanPlan,
+            unload_parquet_cpu_seconds: unload.parquet.cpuSeconds,
+            unload_parquet_peak_rss_mb: unload.parquet.peakRssMb,
           }),
       e2e_scan_plan: e2e.run.scanPlan,
       e2e_rows_scanned: e2e.run.rowsScanned,
@@ -249,18 +269,35 @@ class BenchScenario {
   }
 
   /** The same full run into an empty target through UNLOAD to the stack's S3, verified the same way. */
-  private async measureUnload(
-    rows: number,
-  ): Promise<{ timed: TimedRun; cpuSeconds: Record<string, number> }> {
-    await this.step('drop the target table (for the UNLOAD run)', () => this.resetTarget());
-    const before = this.sampleCpu();
-    const timed = await this.step('end-to-end through UNLOAD: full run into an empty target', () =>
-      this.timedRun('full', rows, benchUnloadJob),
-    );
-    const after = this.sampleCpu();
-    log(`  ${formatCount(rowsPerSecond(rows, timed.seconds))} rows/s (${timed.seconds.toFixed(2)} s)`);
-    await this.step('verify the UNLOAD run: target == source', () => this.verifyTarget());
-    return { timed, cpuSeconds: cpuDelta(before, after) };
+  /** One full run through UNLOAD per file format, each into an empty target and checked by md5. */
+  private async measureUnload(rows: number): Promise<Record<UnloadFormat, UnloadMeasurement>> {
+    const measured: Partial<Record<UnloadFormat, UnloadMeasurement>> = {};
+    for (const format of ['csv', 'parquet'] as const) {
+      await this.step(`drop the target table (for the UNLOAD ${format} run)`, () => this.resetTarget());
+      // This run's own peak RSS per process; the whole bench's peak keeps what came before.
+      this.keepPeakRss(this.peakRss());
+      for (const record of this.serviceRecords()) if (record.kind === 'service') resetPeakRss(record.pid);
+      const before = this.sampleCpu();
+      const timed = await this.step(
+        `end-to-end through UNLOAD (${format}): full run into an empty target`,
+        () => this.timedRun('full', rows, benchUnloadJobs[format]),
+      );
+      const after = this.sampleCpu();
+      const peakRssMb = this.peakRss();
+      this.keepPeakRss(peakRssMb);
+      log(`  ${formatCount(rowsPerSecond(rows, timed.seconds))} rows/s (${timed.seconds.toFixed(2)} s)`);
+      await this.step(`verify the UNLOAD ${format} run: target == source`, () => this.verifyTarget());
+      measured[format] = { timed, cpuSeconds: cpuDelta(before, after), peakRssMb };
+    }
+    const { csv, parquet } = measured;
+    if (csv === undefined || parquet === undefined) throw new BenchAbort('an UNLOAD run was not measured');
+    return { csv, parquet };
+  }
+
+  /** Peak RSS seen before a reset, so the bench's overall peaks survive per-phase windows. */
+  private keepPeakRss(peaks: Record<string, number>): void {
+    for (const [name, megabytes] of Object.entries(peaks))
+      this.earlierPeakRss[name] = Math.max(this.earlierPeakRss[name] ?? 0, megabytes);
   }
 
   private async resetTarget(): Promise<void> {

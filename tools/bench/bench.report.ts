@@ -52,6 +52,15 @@ export interface BenchResult {
   unload_e2e_ratio?: number;
   unload_scan_plan?: string | null;
   unload_cpu_seconds?: Record<string, number>;
+  /** Peak RSS per process during the UNLOAD run alone (VmHWM reset before it). */
+  unload_peak_rss_mb?: Record<string, number>;
+  /** `--extract unload`: the same run with FORMAT PARQUET. */
+  unload_parquet_e2e_seconds?: number;
+  unload_parquet_e2e_rows_per_s?: number;
+  unload_parquet_e2e_ratio?: number;
+  unload_parquet_scan_plan?: string | null;
+  unload_parquet_cpu_seconds?: Record<string, number>;
+  unload_parquet_peak_rss_mb?: Record<string, number>;
   resync_seconds: number;
   resync_row_versions_written: number;
   /** n_tup_ins + n_tup_upd delta over the re-sync: a second opinion on the xmin count. */
@@ -163,6 +172,14 @@ function measurementRows(result: BenchResult): string[][] {
           [
             'unload_e2e_rows_per_s',
             `${rate(result.unload_e2e_rows_per_s, result.unload_e2e_seconds)}, ${(result.unload_e2e_ratio ?? 0).toFixed(2)} of the pipe (${result.unload_scan_plan ?? '?'})`,
+          ],
+        ]),
+    ...(result.unload_parquet_e2e_rows_per_s === undefined || result.unload_parquet_e2e_seconds === undefined
+      ? []
+      : [
+          [
+            'unload_parquet_e2e_rows_per_s',
+            `${rate(result.unload_parquet_e2e_rows_per_s, result.unload_parquet_e2e_seconds)}, ${(result.unload_parquet_e2e_ratio ?? 0).toFixed(2)} of the pipe (${result.unload_parquet_scan_plan ?? '?'})`,
           ],
         ]),
     ['loader_copy_rows_per_s', rate(result.loader_copy_rows_per_s, result.loader_copy_seconds)],

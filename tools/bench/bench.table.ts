@@ -4,8 +4,8 @@
 import type { BatchColumn, BatchSchema } from '@qupersync/contracts';
 
 export const benchJob = 'bench_rows';
-/** The same table and target, extracted through UNLOAD (`--extract unload`). */
-export const benchUnloadJob = 'bench_rows_unload';
+/** The same table and target, extracted through UNLOAD (`--extract unload`), per file format. */
+export const benchUnloadJobs = { csv: 'bench_rows_unload', parquet: 'bench_rows_unload_parquet' } as const;
 export const benchTable = 'public.bench_rows';
 export const benchBatchSize = 5000;
 
@@ -137,11 +137,12 @@ export function fingerprintSql(table: string): string {
 
 /** The jobs file the bench stack runs: the one job of the bench, in the documented YAML. */
 export function renderBenchJobsFile(): string {
-  const job = (name: string, extract: string): string[] => [
+  const job = (name: string, extract: string, format?: string): string[] => [
     `  - name: ${name}`,
     '    source:',
     `      table: ${benchTable}`,
     `      extract: ${extract}`,
+    ...(format === undefined ? [] : ['      unload:', `        format: ${format}`]),
     '    target:',
     `      table: ${benchTable}`,
     '    primary_key: [id]',
@@ -156,7 +157,8 @@ export function renderBenchJobsFile(): string {
     '# Written by `npm run bench` (tools/bench): the jobs of the bench stack.',
     'jobs:',
     ...job(benchJob, 'data_api'),
-    ...job(benchUnloadJob, 'unload'),
+    ...job(benchUnloadJobs.csv, 'unload', 'csv'),
+    ...job(benchUnloadJobs.parquet, 'unload', 'parquet'),
     '',
   ].join('\n');
 }

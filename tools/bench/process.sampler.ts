@@ -71,6 +71,19 @@ export function readPeakRssMegabytes(pid: number): number | null {
   return parsePeakRssMegabytes(readOrEmpty(`/proc/${pid}/status`));
 }
 
+/**
+ * Starts a new peak RSS window for the process (Linux: `5` to /proc/<pid>/clear_refs resets
+ * VmHWM to the current RSS), so one phase's peak can be read apart. False when not permitted.
+ */
+export function resetPeakRss(pid: number): boolean {
+  try {
+    fs.writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function readCpuTicks(pid: number): CpuTicks | null {
   return parseProcessStat(readOrEmpty(`/proc/${pid}/stat`))?.ticks ?? null;
 }

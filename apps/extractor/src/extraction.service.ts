@@ -47,6 +47,7 @@ import { declaredRowBytes, isResultSizeFailure, StatementSizePlanner } from './s
 import { UnloadFilesReader } from './unload-files.reader';
 import { UnloadPartTracker } from './unload-part.tracker';
 import { maxUnloadParts, partSequenceStride } from './unload-part.worker';
+import { chooseUnloadFormat, createUnloadRowConverter, type UnloadFileFormat } from './unload-format.chooser';
 import { buildUnloadStatement, inlineParameters } from './unload-statement.builder';
 import { earlierOf, shiftBack, temporalKindOf } from './watermark-window';
 
@@ -228,8 +229,10 @@ export class ExtractionService {
       const unload = await this.unloadDestination(job, target, progress.signal, statementName, runQuery);
       if (unload !== undefined) {
         // UNLOAD: every row of the run's range (no order, no limit) to the attempt's own folder,
-        // read back file by file. Its SELECT always has the NULL-flags column (CSV files).
-        const unloadConverter = createSourceRowConverter(schema, 'CSV', expressions);
+        // read back file by file, in Parquet or CSV (the columns decide whether Parquet can be).
+        const { format, because } = chooseUnloadFormat(unload.format, schema, expressions);
+        if (because !== undefined) log.info('unloading CSV instead of Parquet', { because });
+        const unloadConverter = createUnloadRowConverter(schema, format, expressions);
         const statement = buildKeysetStatement({
           source,
           castTypes,
@@ -285,7 +288,7 @@ export class ExtractionService {
             query: inlineParameters(statement.sql, statement.parameters),
             to: formatS3Uri(prefix),
             iamRole: unload.iamRole,
-            format: 'csv',
+            format,
           }),
           target,
           statementName: `${statementName}:unload`,
@@ -318,6 +321,7 @@ export class ExtractionService {
                 schemaJson: JSON.stringify(schema),
                 expressionsJson: JSON.stringify(expressions),
                 createdAtMs: Date.now(),
+                format,
               }),
             })),
           );
@@ -334,7 +338,7 @@ export class ExtractionService {
         if (unloadHighCursor !== null) cursor = unloadHighCursor;
         // This attempt's own batches (rows with a NULL key) come after every part's.
         sequence = parts.length * partSequenceStride;
-        scanPlan = { kind: 'unload', files: manifest.entries.length, to: formatS3Uri(prefix) };
+        scanPlan = { kind: 'unload', files: manifest.entries.length, format, to: formatS3Uri(prefix) };
         log.info('scan plan chosen', { scanPlan: describeScanPlan(scanPlan) });
       } else {
         scanPlan = await this.chooseScanPlan(job, {
@@ -554,8 +558,9 @@ export class ExtractionService {
     signal: AbortSignal | undefined,
     statementName: string,
     runQuery: (query: Parameters<RedshiftDataGateway['runQuery']>[0]) => Promise<QueryResult>,
-  ): Promise<{ base: S3Location; iamRole: string } | undefined> {
+  ): Promise<{ base: S3Location; iamRole: string; format: UnloadFileFormat } | undefined> {
     const mode = job.source.extract;
+    const format = job.source.unload.format ?? this.environment.REDSHIFT_UNLOAD_FORMAT;
     if (mode === 'data_api') return undefined;
     const uri = job.source.unload.s3Uri ?? this.environment.REDSHIFT_UNLOAD_S3_URI;
     const iamRole = job.source.unload.iamRole ?? this.environment.REDSHIFT_UNLOAD_IAM_ROLE;
@@ -569,7 +574,7 @@ export class ExtractionService {
       );
     }
     const base = parseS3Uri(uri);
-    if (mode === 'unload') return { base, iamRole };
+    if (mode === 'unload') return { base, iamRole, format };
     const table = job.source.table;
     if (table === undefined) return undefined;
     try {
@@ -587,7 +592,7 @@ export class ExtractionService {
         const value = page[0]?.[0];
         if (value !== undefined && value !== null) sizeMb = Number(value);
       }
-      return sizeMb >= this.environment.REDSHIFT_UNLOAD_THRESHOLD_MB ? { base, iamRole } : undefined;
+      return sizeMb >= this.environment.REDSHIFT_UNLOAD_THRESHOLD_MB ? { base, iamRole, format } : undefined;
     } catch (error) {
       if (signal?.aborted === true) throw error;
       this.logger.warn(

@@ -18,7 +18,12 @@ import type { KeysetStatement } from './keyset-statement.builder';
 export type ScanPlan =
   | { readonly kind: 'sort_key_ranges'; readonly column: string; readonly bounds: readonly string[] }
   | { readonly kind: 'single_scan'; readonly reason: string }
-  | { readonly kind: 'unload'; readonly files: number; readonly to: string };
+  | {
+      readonly kind: 'unload';
+      readonly files: number;
+      readonly format: 'csv' | 'parquet';
+      readonly to: string;
+    };
 
 /** What the run records: the plan's name and why (or over what). */
 export function describeScanPlan(plan: ScanPlan): string {
@@ -28,7 +33,7 @@ export function describeScanPlan(plan: ScanPlan): string {
     case 'single_scan':
       return `single_scan: ${plan.reason}`;
     case 'unload':
-      return `unload: ${plan.files} ${plan.files === 1 ? 'file' : 'files'} (csv) at ${plan.to}`;
+      return `unload: ${plan.files} ${plan.files === 1 ? 'file' : 'files'} (${plan.format}) at ${plan.to}`;
   }
 }
 

@@ -20,7 +20,7 @@ import { KafkaGateway } from '@qupersync/kafka';
 import { JsonLogger } from '@qupersync/observability';
 import { z } from 'zod';
 import { BatchPublisher } from './batch-publisher.service';
-import { createSourceRowConverter } from './source-row.converter';
+import { createUnloadRowConverter, zonedColumns } from './unload-format.chooser';
 import { UnloadFilesReader } from './unload-files.reader';
 
 /** Sequences per part: a part may publish this many batches (parts start at part × stride). */
@@ -91,7 +91,7 @@ export class UnloadPartWorker {
     if (job === undefined) throw new QuperSyncError('JOB_UNKNOWN', 'permanent', `unknown job "${part.job}"`);
     const schema = batchSchemaSchema.parse(JSON.parse(part.schemaJson));
     const expressions = z.record(z.string()).parse(JSON.parse(part.expressionsJson));
-    const converter = createSourceRowConverter(schema, 'CSV', expressions);
+    const converter = createUnloadRowConverter(schema, part.format, expressions);
     const codec = new BatchContainerCodec(schema);
     let sequence = part.sequenceBase;
     let rows = 0;
@@ -135,7 +135,8 @@ export class UnloadPartWorker {
       })),
       recordCount: undefined,
     };
-    for await (const page of this.files.records(manifest, converter.projection.length, signal)) {
+    const files = { format: part.format, zoned: zonedColumns(schema) };
+    for await (const page of this.files.records(manifest, converter.projection.length, signal, files)) {
       for (const record of page) {
         pending.push(converter.toRow(record));
         if (pending.length >= job.batchSize) await flush();

@@ -38,6 +38,21 @@ describe('buildUnloadStatement', () => {
     expect(parsed.query).toContain("q.j = CAST('x' AS VARCHAR(50))");
   });
 
+  it('asks for Parquet files with the same manifest and parallelism', () => {
+    const sql = buildUnloadStatement({
+      query: 'SELECT q."id" FROM t AS q',
+      to: 's3://bucket/jobs/j/run/attempt/',
+      iamRole: 'arn:aws:iam::123456789012:role/r',
+      format: 'parquet',
+    });
+    expect(sql).toMatch(/FORMAT AS PARQUET MANIFEST VERBOSE PARALLEL ON$/);
+    expect(parseUnloadStatement(sql)).toMatchObject({
+      format: 'parquet',
+      manifest: 'verbose',
+      parallel: true,
+    });
+  });
+
   it('refuses a query that still has a placeholder', () => {
     expect(() =>
       buildUnloadStatement({

@@ -42,7 +42,7 @@ export interface UnloadStatementInput {
   /** s3://bucket/prefix/ ending in '/': the attempt's own folder. */
   readonly to: string;
   readonly iamRole: string;
-  readonly format: 'csv';
+  readonly format: 'csv' | 'parquet';
 }
 
 export function buildUnloadStatement(input: UnloadStatementInput): string {
@@ -50,6 +50,7 @@ export function buildUnloadStatement(input: UnloadStatementInput): string {
     throw new Error('an UNLOAD query cannot carry Data API parameters: inline its values first');
   return (
     `UNLOAD ('${escapeLiteralBody(input.query)}') TO '${escapeLiteralBody(input.to)}' ` +
-    `IAM_ROLE '${escapeLiteralBody(input.iamRole)}' FORMAT AS CSV MANIFEST VERBOSE PARALLEL ON`
+    `IAM_ROLE '${escapeLiteralBody(input.iamRole)}' FORMAT AS ${input.format === 'parquet' ? 'PARQUET' : 'CSV'} ` +
+    'MANIFEST VERBOSE PARALLEL ON'
   );
 }

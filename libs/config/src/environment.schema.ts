@@ -141,7 +141,11 @@ export const redshiftEnvironmentSchema = z.object({
   REDSHIFT_UNLOAD_S3_URI: s3UriSchema.optional(),
   /** The role Redshift assumes to write UNLOAD's files (a job's source.unload.iam_role wins). */
   REDSHIFT_UNLOAD_IAM_ROLE: iamRoleArnSchema.optional(),
-  REDSHIFT_UNLOAD_FORMAT: z.enum(['csv']).default('csv'),
+  /**
+   * The files UNLOAD writes (a job's source.unload.format wins). A run whose columns Parquet cannot
+   * hold exactly (VARBYTE, SUPER) unloads CSV whatever is asked.
+   */
+  REDSHIFT_UNLOAD_FORMAT: z.enum(['csv', 'parquet']).default('csv'),
   /** source.extract: auto unloads tables at least this large (SVV_TABLE_INFO.size, MB). */
   REDSHIFT_UNLOAD_THRESHOLD_MB: z.coerce.number().int().min(0).default(1024),
   /**

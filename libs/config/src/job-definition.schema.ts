@@ -70,7 +70,7 @@ const sourceSchema = z
       .object({
         s3_uri: s3UriSchema.optional(),
         iam_role: iamRoleArnSchema.optional(),
-        format: z.enum(['csv']).optional(),
+        format: z.enum(['csv', 'parquet']).optional(),
       })
       .strict()
       .default({}),
@@ -334,7 +334,7 @@ export interface JobSource {
   readonly unload: {
     readonly s3Uri: string | undefined;
     readonly iamRole: string | undefined;
-    readonly format: 'csv' | undefined;
+    readonly format: 'csv' | 'parquet' | undefined;
   };
 }
 

@@ -4,3 +4,6 @@ export * from './object-store.module';
 export * from './s3-location';
 export * from './unload-manifest';
 export * from './csv-record.splitter';
+export * from './parquet-values';
+export * from './parquet-file.reader';
+export * from './parquet-file.writer';

@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import {
   DeleteObjectsCommand,
   GetObjectCommand,
+  HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
   S3Client,
@@ -55,6 +56,43 @@ export class ObjectStore implements OnApplicationShutdown {
     if (!isReadable(body))
       throw new QuperSyncError('OBJECT_STORE_FAILED', 'transient', `${formatS3Uri(location)}: no body`);
     return body;
+  }
+
+  /** The object's size in bytes. */
+  async size(location: S3Location): Promise<number> {
+    const head = await this.call('head', location, () =>
+      this.client.send(new HeadObjectCommand({ Bucket: location.bucket, Key: location.key })),
+    );
+    if (head.ContentLength === undefined)
+      throw new QuperSyncError('OBJECT_STORE_FAILED', 'transient', `${formatS3Uri(location)}: no length`);
+    return head.ContentLength;
+  }
+
+  /** Bytes [start, end) of the object (a ranged GET), e.g. one Parquet row group's columns. */
+  async readRange(location: S3Location, start: number, end: number): Promise<Buffer> {
+    if (end <= start) return Buffer.alloc(0);
+    const response = await this.call('read', location, () =>
+      this.client.send(
+        new GetObjectCommand({
+          Bucket: location.bucket,
+          Key: location.key,
+          Range: `bytes=${start}-${end - 1}`,
+        }),
+      ),
+    );
+    const body: unknown = response.Body;
+    if (!isReadable(body))
+      throw new QuperSyncError('OBJECT_STORE_FAILED', 'transient', `${formatS3Uri(location)}: no body`);
+    const chunks: Buffer[] = [];
+    for await (const chunk of body) chunks.push(toBuffer(chunk));
+    const bytes = Buffer.concat(chunks);
+    if (bytes.length !== end - start)
+      throw new QuperSyncError(
+        'OBJECT_STORE_FAILED',
+        'transient',
+        `${formatS3Uri(location)}: asked for bytes ${start}-${end - 1}, got ${bytes.length} bytes`,
+      );
+    return bytes;
   }
 
   async readText(location: S3Location): Promise<string> {

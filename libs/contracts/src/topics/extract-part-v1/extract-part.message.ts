@@ -14,6 +14,7 @@ export const extractPartMessageSchema = z.object({
   schemaJson: z.string().min(2),
   expressionsJson: z.string().min(2),
   createdAtMs: z.number().int().nonnegative(),
+  format: z.enum(['csv', 'parquet']),
 });
 
 export type ExtractPartMessage = z.infer<typeof extractPartMessageSchema>;
@@ -21,4 +22,6 @@ export type ExtractPartMessage = z.infer<typeof extractPartMessageSchema>;
 export const extractPartCodec = new AvroMessageCodec<ExtractPartMessage>(
   'extract-part-v1/extract-part.avsc',
   extractPartMessageSchema,
+  // Parts written before the format field read as CSV (a rolling upgrade's in-flight parts).
+  ['extract-part-v1/extract-part.before-format.avsc'],
 );
