@@ -161,10 +161,16 @@ describe('docker-compose.yml', () => {
       'kafka',
       'loader',
       'postgres',
+      's3',
       'transformer',
     ]);
     expect(compose.services.kafka?.image).toBe('apache/kafka:4.1.1');
     expect(compose.services.postgres?.image).toBe('postgres:15');
+    // The S3 server is the package the local stack runs, at the version it pins.
+    const { devDependencies } = z
+      .object({ devDependencies: z.record(z.string()) })
+      .parse(JSON.parse(readFileSync(join(repositoryRoot, 'package.json'), 'utf8')));
+    expect(JSON.stringify(compose.services.s3)).toContain(`s3rver@${devDependencies.s3rver ?? '?'}`);
   });
 
   it.each(services)(
@@ -235,7 +241,9 @@ describe('docker-compose.yml', () => {
     it('holds only variables ARCHITECTURE.md lists for it', () => {
       const table = architectureEnvironment();
       expect(table.size).toBeGreaterThan(5);
-      const allowed = new Set([imageSelector, ...(kind === 'extractor' ? awsSdkCredentials : [])]);
+      // The extractor (Data API, S3) and the data-api (UNLOAD's S3 writes) sign with the SDK's chain.
+      const signs = kind === 'extractor' || kind === 'data-api';
+      const allowed = new Set([imageSelector, ...(signs ? awsSdkCredentials : [])]);
       for (const [name, users] of table) if (users.has(kind)) allowed.add(name);
       expect(Object.keys(environment).filter((name) => !allowed.has(name))).toEqual([]);
       for (const name of requiredVariables[kind])
