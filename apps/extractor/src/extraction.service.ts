@@ -289,6 +289,7 @@ export class ExtractionService {
             to: formatS3Uri(prefix),
             iamRole: unload.iamRole,
             format,
+            maxFileMb: this.environment.REDSHIFT_UNLOAD_MAX_FILE_MB,
           }),
           target,
           statementName: `${statementName}:unload`,

@@ -27,6 +27,7 @@ describe('buildUnloadStatement', () => {
       to: 's3://bucket/jobs/j/run/attempt/',
       iamRole: 'arn:aws:iam::123456789012:role/unload',
       format: 'csv',
+      maxFileMb: 64,
     });
     const parsed = parseUnloadStatement(sql);
     // The SELECT arrives as built, and its literals rebuild the value character for character.
@@ -38,18 +39,20 @@ describe('buildUnloadStatement', () => {
     expect(parsed.query).toContain("q.j = CAST('x' AS VARCHAR(50))");
   });
 
-  it('asks for Parquet files with the same manifest and parallelism', () => {
+  it('asks for Parquet files of at most MAXFILESIZE, with the same manifest and parallelism', () => {
     const sql = buildUnloadStatement({
       query: 'SELECT q."id" FROM t AS q',
       to: 's3://bucket/jobs/j/run/attempt/',
       iamRole: 'arn:aws:iam::123456789012:role/r',
       format: 'parquet',
+      maxFileMb: 256,
     });
-    expect(sql).toMatch(/FORMAT AS PARQUET MANIFEST VERBOSE PARALLEL ON$/);
+    expect(sql).toMatch(/FORMAT AS PARQUET MAXFILESIZE 256 MB MANIFEST VERBOSE PARALLEL ON$/);
     expect(parseUnloadStatement(sql)).toMatchObject({
       format: 'parquet',
       manifest: 'verbose',
       parallel: true,
+      maxFileBytes: 256 * 1024 * 1024,
     });
   });
 
@@ -60,6 +63,7 @@ describe('buildUnloadStatement', () => {
         to: 's3://b/p/',
         iamRole: 'arn:aws:iam::123456789012:role/r',
         format: 'csv',
+        maxFileMb: 64,
       }),
     ).toThrow(/inline its values/);
   });

@@ -43,6 +43,8 @@ export interface UnloadStatementInput {
   readonly to: string;
   readonly iamRole: string;
   readonly format: 'csv' | 'parquet';
+  /** MAXFILESIZE in MB: files are the units the extractors share, so they are kept small. */
+  readonly maxFileMb: number;
 }
 
 export function buildUnloadStatement(input: UnloadStatementInput): string {
@@ -51,6 +53,6 @@ export function buildUnloadStatement(input: UnloadStatementInput): string {
   return (
     `UNLOAD ('${escapeLiteralBody(input.query)}') TO '${escapeLiteralBody(input.to)}' ` +
     `IAM_ROLE '${escapeLiteralBody(input.iamRole)}' FORMAT AS ${input.format === 'parquet' ? 'PARQUET' : 'CSV'} ` +
-    'MANIFEST VERBOSE PARALLEL ON'
+    `MAXFILESIZE ${input.maxFileMb} MB MANIFEST VERBOSE PARALLEL ON`
   );
 }

@@ -146,6 +146,12 @@ export const redshiftEnvironmentSchema = z.object({
    * hold exactly (VARBYTE, SUPER) unloads CSV whatever is asked.
    */
   REDSHIFT_UNLOAD_FORMAT: z.enum(['csv', 'parquet']).default('csv'),
+  /**
+   * UNLOAD's MAXFILESIZE, in MB (Redshift: 5 to 6,200; its default is 6,200). A file is a unit of
+   * work for the extractors, so smaller files spread a run over more of them: a cluster with four
+   * slices writes four files of a 4 GB table by default, and about 64 at 64 MB.
+   */
+  REDSHIFT_UNLOAD_MAX_FILE_MB: z.coerce.number().int().min(5).max(6200).default(64),
   /** source.extract: auto unloads tables at least this large (SVV_TABLE_INFO.size, MB). */
   REDSHIFT_UNLOAD_THRESHOLD_MB: z.coerce.number().int().min(0).default(1024),
   /**

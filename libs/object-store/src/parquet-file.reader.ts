@@ -47,7 +47,10 @@ const rawParsers = {
 
 const textDecoder = new TextDecoder('utf-8', { fatal: true });
 
-/** The file's rows, a row group per page; throws ParquetFileError for a file it cannot read exactly. */
+/** Rows converted and handed on at a time, so a row group's rows are never all built at once. */
+const pageRows = 4096;
+
+/** The file's rows, a row group at a time, in pages of at most 4,096 rows; throws ParquetFileError for a file it cannot read exactly. */
 export async function* readParquetRows(
   file: AsyncBuffer,
   options: ParquetReadOptions,
@@ -83,17 +86,21 @@ export async function* readParquetRows(
       parsers: rawParsers,
       onChunk: take,
     });
-    const rows: ParquetFieldValue[][] = new Array<ParquetFieldValue[]>(count);
-    for (let row = 0; row < count; row++) {
-      const values = new Array<ParquetFieldValue>(leaves.length);
-      for (let index = 0; index < leaves.length; index++) {
-        const value = columns[index]?.[row];
-        values[index] = value === null || value === undefined ? null : (converters[index] ?? String)(value);
+    // Converted a page at a time: only the decoded columns of the row group are held whole.
+    for (let first = 0; first < count; first += pageRows) {
+      const last = Math.min(count, first + pageRows);
+      const rows = new Array<ParquetFieldValue[]>(last - first);
+      for (let row = first; row < last; row++) {
+        const values = new Array<ParquetFieldValue>(leaves.length);
+        for (let index = 0; index < leaves.length; index++) {
+          const value = columns[index]?.[row];
+          values[index] = value === null || value === undefined ? null : (converters[index] ?? String)(value);
+        }
+        rows[row - first] = values;
       }
-      rows[row] = values;
+      yield rows;
     }
     start += count;
-    yield rows;
   }
 }
 

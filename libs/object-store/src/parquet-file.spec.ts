@@ -178,6 +178,30 @@ describe('Parquet files (the local endpoint writes, the extractor reads)', () =>
     expect(rows.map((row) => Number(row[0]))).toEqual(Array.from({ length: 5000 }, (_, index) => index + 1));
   });
 
+  it('writes a file without rows that reads back as none, and starts afresh after finish', async () => {
+    const builder = new ParquetFileBuilder([{ name: 'id', type: { kind: 'int32' } }], 1024);
+    expect((await readAll(builder.finish(), 1)).rows).toEqual([]);
+    builder.push(['7']);
+    expect((await readAll(builder.finish(), 1)).rows).toEqual([[7]]);
+  });
+
+  it('names the column of a value it cannot hold, and keeps the rows it took whole', async () => {
+    const pair = new ParquetFileBuilder(
+      [
+        { name: 'id', type: { kind: 'int32' } },
+        { name: 'amount', type: { kind: 'decimal', precision: 5, scale: 2 } },
+      ],
+      1024,
+    );
+    pair.push(['1', '1.50']);
+    expect(() => pair.push(['2', '1.234'])).toThrow(/column amount/);
+    pair.push(['3', '3.00']);
+    expect((await readAll(pair.finish(), 2)).rows).toEqual([
+      [1, '1.50'],
+      [3, '3.00'],
+    ]);
+  });
+
   it('names the column of a value it cannot hold', () => {
     const builder = new ParquetFileBuilder(
       [{ name: 'amount', type: { kind: 'decimal', precision: 5, scale: 2 } }],

@@ -3,7 +3,7 @@
 // as a DECIMAL of the same precision and scale, dates as DATE, timestamps as microseconds (a
 // TIMESTAMPTZ loses its zone and is stored as its UTC instant), text as UTF8, Snappy-compressed
 // pages, row groups of about `rowGroupBytes` of text each.
-import { parquetWriteBuffer } from 'hyparquet-writer';
+import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import type { SchemaElement } from 'hyparquet';
 import { daysOfDateText, microsOfTimestampText, microsOfTimeText, unscaledDecimal } from './parquet-values';
 
@@ -98,10 +98,19 @@ function parserFor(type: ParquetColumnType): (text: string) => ColumnValue {
   }
 }
 
-/** One file being filled: values are parsed into typed columns as rows arrive. */
+/**
+ * One file being filled: values are parsed into typed columns as rows arrive, and each row group
+ * is encoded once it holds `rowGroupBytes` of text, so memory holds one row group's values and
+ * the encoded (compressed) bytes of the file so far.
+ */
 export class ParquetFileBuilder {
   private readonly parsers: ((text: string) => ColumnValue)[];
+  private readonly schema: SchemaElement[];
   private values: ColumnValue[][];
+  private output: ByteWriter;
+  private file: ParquetWriter;
+  private groupBytes = 0;
+  private groupRows = 0;
   private textBytes = 0;
   private count = 0;
 
@@ -110,7 +119,10 @@ export class ParquetFileBuilder {
     private readonly rowGroupBytes: number,
   ) {
     this.parsers = columns.map((column) => parserFor(column.type));
+    this.schema = [{ name: 'root', num_children: columns.length }, ...columns.map(schemaElement)];
     this.values = columns.map(() => []);
+    this.output = new ByteWriter();
+    this.file = this.newFile();
   }
 
   get rows(): number {
@@ -119,7 +131,7 @@ export class ParquetFileBuilder {
 
   /** About as many bytes as the rows took as text: what MAXFILESIZE is held against. */
   get bytes(): number {
-    return this.textBytes;
+    return this.textBytes + this.groupBytes;
   }
 
   /** A row as text, NULL as null; throws RangeError naming the column for a value it cannot hold. */
@@ -132,33 +144,61 @@ export class ParquetFileBuilder {
         column.push(null);
         continue;
       }
-      this.textBytes += text.length + 1;
+      this.groupBytes += text.length + 1;
       try {
         column.push((this.parsers[index] ?? String)(text));
       } catch (error) {
+        // The row is not taken: columns already pushed for it are taken back.
+        for (let earlier = 0; earlier < index; earlier++) this.values[earlier]?.pop();
         throw new RangeError(
           `column ${this.columns[index]?.name ?? index}: ${error instanceof Error ? error.message : String(error)}`,
         );
       }
     }
     this.count++;
+    this.groupRows++;
+    if (this.groupBytes >= this.rowGroupBytes) this.writeGroup();
   }
 
   /** The file's bytes; the builder is empty again afterwards. */
   finish(): Buffer {
-    const groups = Math.max(1, Math.ceil(this.textBytes / this.rowGroupBytes));
-    const buffer = parquetWriteBuffer({
-      columnData: this.columns.map((column, index) => ({
-        name: column.name,
-        data: this.values[index] ?? [],
-      })),
-      schema: [{ name: 'root', num_children: this.columns.length }, ...this.columns.map(schemaElement)],
-      rowGroupSize: Math.max(1, Math.ceil(this.count / groups)),
-      createdBy: 'qupersync local data-api',
-    });
-    this.values = this.columns.map(() => []);
+    // A file without rows has no row group: still a valid Parquet file.
+    if (this.groupRows > 0) this.writeGroup();
+    settled(this.file.finish());
+    const buffer = Buffer.from(this.output.getBuffer());
+    this.output = new ByteWriter();
+    this.file = this.newFile();
     this.textBytes = 0;
     this.count = 0;
-    return Buffer.from(buffer);
+    return buffer;
   }
+
+  private writeGroup(): void {
+    settled(
+      this.file.write({
+        columnData: this.columns.map((column, index) => ({
+          name: column.name,
+          data: this.values[index] ?? [],
+        })),
+        rowGroupSize: Math.max(1, this.groupRows),
+      }),
+    );
+    this.textBytes += this.groupBytes;
+    this.values = this.columns.map(() => []);
+    this.groupBytes = 0;
+    this.groupRows = 0;
+  }
+
+  private newFile(): ParquetWriter {
+    return new ParquetWriter({
+      writer: this.output,
+      schema: this.schema,
+      createdBy: 'qupersync local data-api',
+    });
+  }
+}
+
+/** ParquetWriter answers a promise only for asynchronous writers; a ByteWriter is synchronous. */
+function settled(result: void | Promise<void>): void {
+  if (result instanceof Promise) throw new Error('the Parquet writer went asynchronous over a ByteWriter');
 }
