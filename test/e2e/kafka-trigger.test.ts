@@ -56,7 +56,7 @@ it('starts a run from a documented Avro trigger, once per request key', async ()
   expect(runs.filter((candidate) => candidate.requestKey === requestKey)).toHaveLength(1);
 });
 
-it('runs the README example producer as another system would', async () => {
+it('runs the documented example producer as another system would', async () => {
   const requestKey = `readme-example-${suffix}`;
   const result = spawnSync(
     process.execPath,

@@ -14,7 +14,7 @@ type Name = (typeof names)[number];
 const table = (name: Name): string => `e2e_nullkey_${name}_${suffix}`;
 const job = (name: Name): string => `e2e-nullkey-${name}-${suffix}`;
 const rows = 100;
-const nullKeys = 10; // g % 10 = 5: the newest row has a key (see the README on NULL keys)
+const nullKeys = 10; // g % 10 = 5: the newest row has a key (see docs/LIMITS.md on NULL keys)
 const warehouseUrl = (): string => process.env.WAREHOUSE_DATABASE_URL ?? '';
 const databaseUrl = (): string => process.env.DATABASE_URL ?? '';
 

@@ -1,5 +1,5 @@
 // Redshift type names (as the Data API reports them in ColumnMetadata.typeName) to QuperSync
-// column kinds, and kinds to PostgreSQL target types. The README's type table mirrors this file.
+// column kinds, and kinds to PostgreSQL target types. The type table of docs/JOBS.md mirrors this file.
 import type { BatchColumn, ColumnKind } from '@qupersync/contracts';
 import { QuperSyncError } from '@qupersync/contracts';
 

@@ -1,4 +1,4 @@
-// qupersync.trigger.v1 — the public entry point for other systems (schema documented in the README).
+// qupersync.trigger.v1 — the public entry point for other systems (schema documented in docs/OPERATIONS.md).
 import { z } from 'zod';
 import { AvroMessageCodec } from '../../avro-message.codec';
 
