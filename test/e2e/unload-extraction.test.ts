@@ -83,6 +83,7 @@ beforeAll(async () => {
     [hostileKey],
   );
   await createAllTypesTable(warehouseUrl(), killed, killedRows);
+  await executeSql(warehouseUrl(), `ALTER TABLE public.${killed} DROP COLUMN document, DROP COLUMN payload`);
   await executeSql(databaseUrl(), `DROP TABLE IF EXISTS public.${killed}`);
   await executeSql(databaseUrl(), `DROP TABLE IF EXISTS public.${allTypes}`);
   await executeSql(databaseUrl(), `DROP TABLE IF EXISTS public.${parquetTypes}`);
@@ -120,7 +121,9 @@ beforeAll(async () => {
         mode: 'full',
         watermark: null,
         batchSize: 1000,
-        sourceOptions: 'extract: unload',
+        // Parquet: a part left by the killed reader is read again through ranged GETs. (CSV parts
+        // take the same way; the part mechanism does not depend on the format.)
+        sourceOptions: 'extract: unload, unload: { format: parquet }',
       },
     ],
     {

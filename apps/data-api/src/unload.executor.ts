@@ -46,7 +46,7 @@ const blockBytes = 256 * 1024;
 
 /** Rows a Parquet cursor fetch takes at a time. */
 const parquetFetchRows = 5000;
-/** Row groups of about this much text (Redshift writes row groups of up to 32 MB). */
+/** Row groups of about this much text: what an extractor holds decoded per part it reads. */
 const parquetRowGroupBytes = 8 * 1024 * 1024;
 
 /** The rows of the SELECT are read; the files are written by writeFiles once the scan is committed. */
