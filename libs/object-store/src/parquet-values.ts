@@ -3,6 +3,8 @@
 // float: decimals stay unscaled integers, timestamps stay microseconds in a bigint, and the
 // calendar is the proleptic Gregorian one both databases use (years before 1 print as "BC").
 
+import { civilFromDays, daysFromCivil } from '@qupersync/contracts';
+
 const microsPerSecond = 1_000_000n;
 const microsPerDay = 86_400n * microsPerSecond;
 
@@ -48,38 +50,6 @@ export function bigEndianBytes(value: bigint, length: number): Uint8Array {
     rest >>= 8n;
   }
   return bytes;
-}
-
-interface CivilDate {
-  readonly year: number;
-  readonly month: number;
-  readonly day: number;
-}
-
-// Days since 1970-01-01 to a proleptic Gregorian date and back (H. Hinnant's algorithms), exact for
-// every day a 32-bit count can hold.
-function civilFromDays(days: number): CivilDate {
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const dayOfEra = z - era * 146097;
-  const yearOfEra = Math.floor(
-    (dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36524) - Math.floor(dayOfEra / 146096)) /
-      365,
-  );
-  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
-  const monthIndex = Math.floor((5 * dayOfYear + 2) / 153);
-  const day = dayOfYear - Math.floor((153 * monthIndex + 2) / 5) + 1;
-  const month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9;
-  return { year: yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day };
-}
-
-function daysFromCivil({ year, month, day }: CivilDate): number {
-  const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
-  const yearOfEra = y - era * 400;
-  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
-  const dayOfEra = yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear;
-  return era * 146097 + dayOfEra - 719468;
 }
 
 function two(value: number): string {
@@ -129,11 +99,7 @@ export function daysOfDateText(text: string): number {
   const match = datePattern.exec(text);
   if (match === null) throw new RangeError(`"${text}" is not an ISO date`);
   const year = Number(match[1]);
-  return daysFromCivil({
-    year: text.endsWith(' BC') ? 1 - year : year,
-    month: Number(match[2]),
-    day: Number(match[3]),
-  });
+  return daysFromCivil(text.endsWith(' BC') ? 1 - year : year, Number(match[2]), Number(match[3]));
 }
 
 /** Microseconds of HH:MM:SS[.ffffff]. */
