@@ -5,3 +5,4 @@ export * from './kafka.module';
 export * from './service.bootstrap';
 export * from './rethrow-rpc-exception.filter';
 export * from './kafka-error.classifier';
+export * from './request-queue-idle.fix';

@@ -7,6 +7,7 @@ import { describeError } from '@qupersync/contracts';
 import { JsonLogger } from '@qupersync/observability';
 import { classifySendError } from './kafka-error.classifier';
 import { KAFKA_SETTINGS, KafkaSettings, toKafkaConfig } from './kafka.settings';
+import { installRequestQueueIdleFix } from './request-queue-idle.fix';
 
 export interface OutgoingMessage {
   readonly key: string | null;
@@ -39,6 +40,7 @@ export class KafkaGateway implements OnModuleDestroy {
   private readonly logger = new JsonLogger(KafkaGateway.name);
 
   constructor(@Inject(KAFKA_SETTINGS) readonly settings: KafkaSettings) {
+    installRequestQueueIdleFix();
     this.kafka = new Kafka({ ...toKafkaConfig(settings), logLevel: logLevel.WARN, logCreator });
   }
 
