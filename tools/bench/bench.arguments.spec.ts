@@ -10,6 +10,7 @@ describe('parseBenchArguments', () => {
       memoryReferenceFile: undefined,
       extractors: 1,
       extract: 'data_api',
+      cpuProfileDirectory: undefined,
     });
   });
 
@@ -23,8 +24,12 @@ describe('parseBenchArguments', () => {
         memoryReferenceFile: undefined,
         extractors: 1,
         extract: 'data_api',
+        cpuProfileDirectory: undefined,
       },
     );
+    expect(parseBenchArguments(['--cpu-profile', '/tmp/profiles'])).toMatchObject({
+      cpuProfileDirectory: '/tmp/profiles',
+    });
     expect(parseBenchArguments(['--extract', 'unload', '--extractors=2'])).toMatchObject({
       extract: 'unload',
       extractors: 2,
@@ -44,6 +49,7 @@ describe('parseBenchArguments', () => {
     [['--loaders', '0']],
     [['--loaders', '9']],
     [['--json']],
+    [['--cpu-profile']],
     [['--json', '--keep']],
     [['--memory-reference']],
     [['--keep=yes']],

@@ -1,4 +1,4 @@
-// Parses `npm run bench -- [--rows N] [--loaders N] [--extract unload] [--json FILE] [--keep]`
+// Parses `npm run bench -- [--rows N] [--loaders N] [--extract unload] [--json FILE] [--keep] [--cpu-profile DIR]`
 // (pure, unit-tested).
 export interface BenchOptions {
   /** Rows in the warehouse table; DESIGN.md section 9 measures at 1,000,000. */
@@ -15,12 +15,14 @@ export interface BenchOptions {
   extractors: number;
   /** unload: also time a full run through UNLOAD to S3, beside the Data API run. */
   extract: 'data_api' | 'unload';
+  /** Every service writes a V8 CPU profile here, summarized per process at the end. */
+  cpuProfileDirectory: string | undefined;
 }
 
 export const benchUsage =
   'usage: npm run bench -- [--rows N (1000..100000000, default 1000000)] [--loaders N (1..8, default 1)] ' +
   '[--extractors N (1..8, default 1)] [--extract unload (also time UNLOAD beside the Data API)] ' +
-  '[--json FILE] [--keep] ' +
+  '[--json FILE] [--keep] [--cpu-profile DIR (a V8 CPU profile per service, summarized)] ' +
   '[--memory-reference FILE (an earlier --json at another size)]';
 
 export class BenchUsageError extends Error {
@@ -39,6 +41,7 @@ export function parseBenchArguments(argv: readonly string[]): BenchOptions {
     memoryReferenceFile: undefined,
     extractors: 1,
     extract: 'data_api',
+    cpuProfileDirectory: undefined,
   };
   for (let index = 0; index < argv.length; index += 1) {
     const argument = argv[index] ?? '';
@@ -69,6 +72,9 @@ export function parseBenchArguments(argv: readonly string[]): BenchOptions {
         options.extract = path;
         break;
       }
+      case '--cpu-profile':
+        options.cpuProfileDirectory = parseFile('--cpu-profile', value());
+        break;
       case '--memory-reference':
         options.memoryReferenceFile = parseFile('--memory-reference', value());
         break;

@@ -25,10 +25,12 @@ import {
   type StackProcessRecord,
 } from '../stack';
 import { BenchUsageError, parseBenchArguments, type BenchOptions } from './bench.arguments';
+import { cpuProfileSchema, formatProfileSummary, summarizeCpuProfile } from './cpu-profile.summary';
 import {
   formatBenchReport,
   ratio,
   rowsPerCpuSecond,
+  cpuSecondsPerMillionRows,
   rowsPerSecond,
   type BatchTiming,
   type BenchResult,
@@ -197,6 +199,7 @@ class BenchScenario {
       peak_rss_mb: peakRss,
       e2e_cpu_seconds: cpuSeconds,
       stage_rows_per_cpu_s: rowsPerCpuSecond({ rows, e2e_cpu_seconds: cpuSeconds }),
+      cpu_seconds_per_million_rows: cpuSecondsPerMillionRows({ rows, e2e_cpu_seconds: cpuSeconds }),
       e2e_batch_seconds: subtractBatchDurations(batchesAfter, batchesBefore),
     };
   }
@@ -227,6 +230,9 @@ class BenchScenario {
         // The services' info lines per batch cost CPU on a 2-core machine; LOG_LEVEL=info when profiling.
         logLevel: process.env.LOG_LEVEL ?? 'warn',
         log: (line) => log(`[stack] ${line}`),
+        ...(this.options.cpuProfileDirectory === undefined
+          ? {}
+          : { cpuProfileDirectory: path.resolve(this.options.cpuProfileDirectory) }),
       });
       this.environment = state.environment;
       const url = state.environment.COORDINATOR_URL;
@@ -583,11 +589,34 @@ async function main(argv: readonly string[]): Promise<number> {
   else log(`the bench stack is still running (--keep): ${path.join(stackDirectory, 'stack.env')}`);
 
   process.stdout.write(`\n${formatBenchReport(result, reference)}`);
+  if (options.cpuProfileDirectory !== undefined)
+    writeProfileSummaries(options.cpuProfileDirectory, options.keep);
   if (options.jsonFile !== undefined) {
     fs.writeFileSync(options.jsonFile, `${JSON.stringify(result, null, 2)}\n`);
     process.stdout.write(`\nwrote ${options.jsonFile}\n`);
   }
   return 0;
+}
+
+/** Summarizes the services' CPU profiles (written as they stopped) into DIR/summary.txt. */
+function writeProfileSummaries(directory: string, keep: boolean): void {
+  if (keep) {
+    log(`CPU profiles are written when the services stop: npm run stack -- down, then read ${directory}`);
+    return;
+  }
+  const files = fs.existsSync(directory)
+    ? fs.readdirSync(directory).filter((name) => name.endsWith('.cpuprofile'))
+    : [];
+  const blocks = files.map((name) =>
+    formatProfileSummary(
+      summarizeCpuProfile(
+        cpuProfileSchema.parse(JSON.parse(fs.readFileSync(path.join(directory, name), 'utf8'))),
+      ),
+    ),
+  );
+  const text = `CPU profiles of the whole bench (every phase), one per service:\n\n${blocks.join('\n')}`;
+  fs.writeFileSync(path.join(directory, 'summary.txt'), text);
+  process.stdout.write(`\n${text}\nwrote ${path.join(directory, 'summary.txt')}\n`);
 }
 
 main(process.argv.slice(2))

@@ -3,6 +3,7 @@ import {
   formatBenchReport,
   ratio,
   rowsPerCpuSecond,
+  cpuSecondsPerMillionRows,
   rowsPerSecond,
   summaryLine,
   type BenchResult,
@@ -26,14 +27,14 @@ function result(overrides: Partial<BenchResult> = {}): BenchResult {
     loader_ratio: 0.8,
     loader_update_seconds: 20,
     loader_update_rows_per_s: 50_000,
-    loader_update_ratio: 0.4,
+    loader_update_ratio: 0.5,
     incremental_first_seconds: 9,
     incremental_noop_seconds: 0.4,
     resync_seconds: 7,
     resync_row_versions_written: 0,
     resync_pg_stat_writes: 0,
     peak_rss_mb: { extractor: 120, loader: 100 },
-    e2e_cpu_seconds: { extractor: 4, loader: 6 },
+    e2e_cpu_seconds: { extractor: 4, loader: 6, postgres: 20, 'data-api': 9 },
     e2e_batch_seconds: { load: { count: 200, sum_seconds: 12 } },
     stage_rows_per_cpu_s: { extractor: 250_000, loader: 166_667 },
     ...overrides,
@@ -54,7 +55,9 @@ describe('evaluateTargets', () => {
     const checks = evaluateTargets(result());
     expect(checks.map((check) => [check.metric, check.outcome])).toEqual([
       ['e2e_ratio', 'pass'],
+      ['cpu_seconds_per_million_rows.pipeline', 'pass'],
       ['loader_ratio', 'pass'],
+      ['loader_update_ratio', 'pass'],
       ['incremental_noop_seconds', 'pass'],
       ['resync_row_versions_written', 'pass'],
       ['peak_rss_mb.extractor', 'n/a'],
@@ -65,20 +68,33 @@ describe('evaluateTargets', () => {
   it('holds each figure against its own threshold, boundaries included', () => {
     const outcomes = (overrides: Partial<BenchResult>): Record<string, string> =>
       Object.fromEntries(evaluateTargets(result(overrides)).map((check) => [check.metric, check.outcome]));
-    expect(outcomes({ e2e_ratio: 0.5, loader_ratio: 0.7 })).toMatchObject({
+    expect(
+      outcomes({
+        e2e_ratio: 0.35,
+        loader_ratio: 0.8,
+        loader_update_ratio: 0.5,
+        e2e_cpu_seconds: { kafka: 5, extractor: 10, postgres: 40 },
+      }),
+    ).toMatchObject({
       e2e_ratio: 'pass',
       loader_ratio: 'pass',
+      loader_update_ratio: 'pass',
+      'cpu_seconds_per_million_rows.pipeline': 'pass',
     });
     expect(
       outcomes({
-        e2e_ratio: 0.49,
-        loader_ratio: 0.69,
+        e2e_ratio: 0.34,
+        loader_ratio: 0.79,
+        loader_update_ratio: 0.49,
+        e2e_cpu_seconds: { kafka: 5, extractor: 10.1, postgres: 1 },
         incremental_noop_seconds: 2,
         resync_row_versions_written: 1,
       }),
     ).toMatchObject({
       e2e_ratio: 'FAIL',
       loader_ratio: 'FAIL',
+      loader_update_ratio: 'FAIL',
+      'cpu_seconds_per_million_rows.pipeline': 'FAIL',
       incremental_noop_seconds: 'FAIL',
       resync_row_versions_written: 'FAIL',
     });
@@ -107,10 +123,10 @@ describe('formatBenchReport', () => {
     const text = formatBenchReport(result({ e2e_ratio: 0.3, e2e_rows_per_s: 60_000 }));
     expect(text).toContain('QuperSync bench: 1,000,000 rows, 1 loader(s)');
     expect(text).toMatch(
-      /e2e_ratio\s+0\.30 \(60,000 \/ 200,000 rows\/s\)\s+>= 0\.5 of the raw COPY pipe\s+FAIL/,
+      /e2e_ratio\s+0\.30 \(60,000 \/ 200,000 rows\/s\)\s+>= 0\.35 of the raw COPY pipe\s+FAIL/,
     );
     expect(text).toMatch(/loader_ratio\s+0\.80 .*pass/);
-    expect(text).toMatch(/loader_update_rows_per_s\s+50,000 rows\/s \(20.00 s\), 0.40 of COPY/);
+    expect(text).toMatch(/loader_update_rows_per_s\s+50,000 rows\/s \(20.00 s\), 0.50 of COPY/);
     expect(text).toMatch(/baseline_copy_rows_per_s\s+200,000 rows\/s \(5\.00 s\)/);
     // The profile lists the busiest process first.
     expect(text.indexOf('cpu loader')).toBeLessThan(text.indexOf('cpu extractor'));
@@ -130,6 +146,25 @@ describe('summaryLine', () => {
         { metric: 'b', value: '', target: '', outcome: 'n/a' },
       ]),
     ).toMatch(/^Targets missed: a \(1 memory target/);
+  });
+});
+
+describe('cpuSecondsPerMillionRows', () => {
+  it('scales each process to a million rows; the pipeline leaves out PostgreSQL, the Data API and S3', () => {
+    expect(
+      cpuSecondsPerMillionRows({
+        rows: 300_000,
+        e2e_cpu_seconds: { kafka: 3, extractor: 6, 'loader-2': 1.5, postgres: 9, 'data-api': 6, s3: 0.3 },
+      }),
+    ).toEqual({
+      kafka: 10,
+      extractor: 20,
+      'loader-2': 5,
+      postgres: 30,
+      'data-api': 20,
+      s3: 1,
+      pipeline: 35,
+    });
   });
 });
 

@@ -124,6 +124,8 @@ export interface ServiceStartOptions {
   repositoryRoot: string;
   logDirectory: string;
   healthTimeoutMs?: number;
+  /** Each service writes a V8 CPU profile (.cpuprofile) here when it exits (`bench --cpu-profile`). */
+  cpuProfileDirectory?: string;
 }
 
 export async function startService(spec: ServiceSpec, options: ServiceStartOptions): Promise<ServiceProcess> {
@@ -132,18 +134,26 @@ export async function startService(spec: ServiceSpec, options: ServiceStartOptio
   fs.mkdirSync(options.logDirectory, { recursive: true });
   const logFile = path.join(options.logDirectory, `${spec.name}.log`);
   const out = fs.openSync(logFile, 'a');
-  const child = spawn(process.execPath, ['-r', require.resolve('tsconfig-paths/register'), main], {
-    cwd: options.repositoryRoot,
-    detached: true,
-    stdio: ['ignore', out, out],
-    env: {
-      ...process.env,
-      // The @qupersync/* aliases must resolve to compiled libs under dist/.
-      TS_NODE_PROJECT: path.join(options.repositoryRoot, 'tsconfig.json'),
-      TS_NODE_BASEURL: path.join(options.repositoryRoot, 'dist'),
-      ...spec.environment,
+  const profile =
+    options.cpuProfileDirectory === undefined
+      ? []
+      : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDirectory}`];
+  const child = spawn(
+    process.execPath,
+    [...profile, '-r', require.resolve('tsconfig-paths/register'), main],
+    {
+      cwd: options.repositoryRoot,
+      detached: true,
+      stdio: ['ignore', out, out],
+      env: {
+        ...process.env,
+        // The @qupersync/* aliases must resolve to compiled libs under dist/.
+        TS_NODE_PROJECT: path.join(options.repositoryRoot, 'tsconfig.json'),
+        TS_NODE_BASEURL: path.join(options.repositoryRoot, 'dist'),
+        ...spec.environment,
+      },
     },
-  });
+  );
   fs.closeSync(out);
   child.unref();
   if (child.pid === undefined) throw new Error(`could not start ${spec.name}`);

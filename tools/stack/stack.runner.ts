@@ -37,6 +37,8 @@ export interface StackUpOptions {
   jobsFile?: string;
   logLevel?: string;
   log?: (line: string) => void;
+  /** Services write V8 CPU profiles here on exit. */
+  cpuProfileDirectory?: string;
 }
 
 export interface StackUpResult {
@@ -178,7 +180,13 @@ export async function upStack(options: StackUpOptions = {}): Promise<StackUpResu
     log(`starting ${specs.map((spec) => spec.name).join(', ')} ...`);
     let services: ServiceProcess[];
     try {
-      services = await startServices(specs, { repositoryRoot, logDirectory: path.join(directory, 'logs') });
+      services = await startServices(specs, {
+        repositoryRoot,
+        logDirectory: path.join(directory, 'logs'),
+        ...(options.cpuProfileDirectory === undefined
+          ? {}
+          : { cpuProfileDirectory: options.cpuProfileDirectory }),
+      });
     } catch (error) {
       await downStack(directory);
       throw error;
