@@ -199,7 +199,7 @@ export class PipelineHarness {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const run = await this.api<RunSummary>(`/runs/${runId}`);
-      if (run.status === 'succeeded' || run.status === 'failed') return run;
+      if (run.status === 'succeeded' || run.status === 'failed' || run.status === 'cancelled') return run;
       if (Date.now() > deadline) throw new Error(`run ${runId} did not end: ${JSON.stringify(run)}`);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }

@@ -53,6 +53,13 @@ describe('parseCliArguments', () => {
     expect(parseCliArguments(['failures'])).toEqual({ command: 'failures', job: undefined, json: false });
   });
 
+  it('parses cancel with a run id, refusing anything that is not a UUID', () => {
+    const runId = '0b6f8c1e-2d1a-4b7e-9c3f-5a6b7c8d9e0f';
+    expect(parseCliArguments(['cancel', runId, '--json'])).toEqual({ command: 'cancel', runId, json: true });
+    expect(() => parseCliArguments(['cancel', 'orders'])).toThrow(/cancel: "orders" is not a run id/);
+    expect(() => parseCliArguments(['cancel'])).toThrow(CliUsageError);
+  });
+
   it('parses reset with and without a watermark, refusing one that is not a JSON array of strings', () => {
     expect(parseCliArguments(['reset', 'orders'])).toEqual({
       command: 'reset',

@@ -16,6 +16,7 @@ export type CliCommand =
       via: TriggerTransport;
     }
   | { command: 'run'; runId: string; json: boolean }
+  | { command: 'cancel'; runId: string; json: boolean }
   | { command: 'runs'; job: string | undefined; limit: number | undefined; json: boolean }
   | { command: 'failures'; job: string | undefined; json: boolean }
   | { command: 'reset'; job: string; watermark: string[] | null; json: boolean };
@@ -29,6 +30,8 @@ export const cliUsage = [
   '                [--request-key KEY] [--via kafka]',
   '                                                 start a run (--wait: until it ends; exit 0 only on success)',
   '  run <run-id> [--json]                          show one run',
+  '  cancel <run-id> [--json]                       stop a run: extraction ends, batches in flight are',
+  '                                                 dropped, the watermark stays (exit 1 if it had ended)',
   '  runs [--job NAME] [--limit N] [--json]         list recent runs',
   '  failures [--job NAME] [--json]                 list recorded batch failures',
   "  reset <job> [--watermark JSON] [--json]        clear the job's watermark (the next incremental run",
@@ -60,6 +63,7 @@ interface ParsedOptions {
 }
 
 const jobNamePattern = /^[a-z0-9_-]{1,64}$/;
+const runIdPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export function parseCliArguments(argv: readonly string[]): CliCommand {
   const [command, ...rest] = argv;
@@ -97,6 +101,12 @@ export function parseCliArguments(argv: readonly string[]): CliCommand {
     case 'run': {
       const parsed = parseOptions(command, rest, { flags: ['--json'], valued: [], positionals: ['run-id'] });
       return { command, runId: parsed.positionals[0] ?? '', json: parsed.flags.has('--json') };
+    }
+    case 'cancel': {
+      const parsed = parseOptions(command, rest, { flags: ['--json'], valued: [], positionals: ['run-id'] });
+      const runId = parsed.positionals[0] ?? '';
+      if (!runIdPattern.test(runId)) throw new CliUsageError(`cancel: "${runId}" is not a run id (a UUID)`);
+      return { command, runId, json: parsed.flags.has('--json') };
     }
     case 'runs': {
       const parsed = parseOptions(command, rest, {

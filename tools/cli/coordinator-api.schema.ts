@@ -5,10 +5,22 @@ import { z } from 'zod';
 /** Counters may arrive as JSON numbers or, for PostgreSQL bigints, as digit strings. */
 const count = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/).transform(Number)]);
 
-export const runStatusSchema = z.enum(['queued', 'pending', 'extracting', 'loading', 'succeeded', 'failed']);
+export const runStatusSchema = z.enum([
+  'queued',
+  'pending',
+  'extracting',
+  'loading',
+  'succeeded',
+  'failed',
+  'cancelled',
+]);
 export type RunStatus = z.infer<typeof runStatusSchema>;
 
-export const terminalRunStatuses: ReadonlySet<RunStatus> = new Set<RunStatus>(['succeeded', 'failed']);
+export const terminalRunStatuses: ReadonlySet<RunStatus> = new Set<RunStatus>([
+  'succeeded',
+  'failed',
+  'cancelled',
+]);
 
 export const jobViewSchema = z.object({
   name: z.string(),

@@ -76,6 +76,11 @@ export class CoordinatorClient {
     return this.request('GET', `/runs/${encodeURIComponent(runId)}`, runViewSchema);
   }
 
+  /** Cancels a run; a CoordinatorRequestError with status 409 when it has already ended. */
+  cancelRun(runId: string): Promise<RunView> {
+    return this.request('POST', `/runs/${encodeURIComponent(runId)}/cancel`, runViewSchema, {});
+  }
+
   listRuns(filter: { job?: string | undefined; limit?: number | undefined } = {}): Promise<RunView[]> {
     return this.request(
       'GET',

@@ -109,6 +109,15 @@ async function execute(
       io.stdout(command.json ? formatRunJson(run) : formatRun(run));
       return 0;
     }
+    case 'cancel': {
+      const run = await client.cancelRun(command.runId);
+      io.stdout(
+        command.json
+          ? formatRunJson(run)
+          : `run ${run.runId} of ${run.job} cancelled: ${run.rowsLoaded} rows were loaded; the watermark stays\n`,
+      );
+      return 0;
+    }
     case 'runs': {
       const runs = await client.listRuns({ job: command.job, limit: command.limit });
       io.stdout(command.json ? formatJson(runs.map(toRunSummary)) : formatRuns(runs));

@@ -307,7 +307,7 @@ export class RunLifecycleService {
    * drops every batch of an ended run), so a failed send is logged, not retried.
    */
   private async announceRunEnded(run: RunRecord): Promise<void> {
-    if (run.status !== 'succeeded' && run.status !== 'failed') return;
+    if (!isTerminal(run.status)) return;
     try {
       await this.kafka.send(TopicNames.runControl, [
         {
@@ -316,7 +316,9 @@ export class RunLifecycleService {
             runId: run.id,
             job: run.job,
             kind: 'run_ended',
-            status: run.status,
+            // run-control.v1 knows succeeded and failed; a cancelled run ended without success,
+            // and every extractor stops the same way for either.
+            status: run.status === 'succeeded' ? 'succeeded' : 'failed',
             reason: run.error,
             occurredAtMs: Date.now(),
           }),
@@ -331,11 +333,25 @@ export class RunLifecycleService {
     }
   }
 
-  /** Only stale batches still count once a run has ended; everything else about it is history. */
+  /**
+   * Once a run has ended its outcome is history, but its books are not closed: stale batches are
+   * counted, and so are batches extracted, transformed or loaded before the end whose events the
+   * coordinator reads only now (a loader writes only while the run's fence is open, so a late
+   * batch_loaded reports rows that really are in the target). Nothing here can change the outcome.
+   */
   private async applyToEndedRun(client: PoolClient, run: RunRecord, event: BatchEventMessage): Promise<void> {
-    if (!isStaleReport(event)) return;
+    const stale = isStaleReport(event);
+    const batchFact =
+      event.kind === 'batch_extracted' || event.kind === 'batch_transformed' || event.kind === 'batch_loaded';
+    if (!stale && !batchFact) return;
     if (!(await this.repository.claimEvent(client, event.eventId, event.runId))) return;
-    await this.countStale(client, run, event);
+    if (stale) {
+      await this.countStale(client, run, event);
+      return;
+    }
+    if (await this.isSupersededAttempt(client, run, event)) return;
+    await this.applyToRun(client, run, event);
+    await this.repository.refreshRunProgress(client, run.id);
   }
 
   private async countStale(client: PoolClient, run: RunRecord, event: BatchEventMessage): Promise<void> {
@@ -515,7 +531,7 @@ export class RunLifecycleService {
   async completeIfDone(client: PoolClient, runId: string): Promise<void> {
     const run = await this.repository.findRun(runId, client);
     if (run === undefined || run.totalBatches === null) return;
-    if (run.status === 'succeeded' || run.status === 'failed') return;
+    if (isTerminal(run.status)) return;
     if (run.batchesLoaded + run.batchesFailed < run.totalBatches) return;
     if (run.batchesFailed > 0) {
       await this.endRun(client, run, 'failed', `${run.batchesFailed} of ${run.totalBatches} batches failed`);
@@ -573,7 +589,7 @@ export class RunLifecycleService {
   private async endRun(
     client: PoolClient,
     run: RunRecord,
-    outcome: 'succeeded' | 'failed',
+    outcome: 'succeeded' | 'failed' | 'cancelled',
     error: string | null,
   ): Promise<void> {
     await this.repository.setRunStatus(client, run.id, outcome, error);
@@ -581,6 +597,35 @@ export class RunLifecycleService {
     // The follow-up a trigger queued behind this run starts now (its extraction after commit).
     await this.repository.promoteQueuedRun(client, run.job);
     this.metrics.runs.inc({ job: run.job, outcome });
+  }
+
+  /**
+   * Ends a run at an operator's request: extraction stops (the extractors are told), batches still
+   * in flight are dropped by the loaders' fence, and the watermark stays where it was. A queued
+   * run is cancelled before it starts. Returns the run as it is afterwards, or undefined when
+   * there is no such run; `cancelled` is false when it had already ended.
+   */
+  async cancelRun(runId: string): Promise<{ run: RunRecord; cancelled: boolean } | undefined> {
+    const outcome = await this.database.withTransaction(async (client) => {
+      const run = await this.repository.lockRun(client, runId);
+      if (run === undefined) return undefined;
+      if (isTerminal(run.status)) return { run, cancelled: false, wasQueued: false };
+      const reason = `cancelled by an operator while ${run.status}`;
+      // A queued run has no extraction, no fence and nothing queued behind it: it just ends.
+      if (run.status === 'queued') {
+        await this.repository.setRunStatus(client, run.id, 'cancelled', reason);
+        this.metrics.runs.inc({ job: run.job, outcome: 'cancelled' });
+      } else await this.endRun(client, run, 'cancelled', reason);
+      const after = await this.repository.findRun(runId, client);
+      if (after === undefined) throw new Error('cancelled run vanished');
+      return { run: after, cancelled: true, wasQueued: run.status === 'queued' };
+    });
+    if (outcome === undefined) return undefined;
+    if (outcome.cancelled) {
+      this.logger.warn('run cancelled', { job: outcome.run.job, runId });
+      if (!outcome.wasQueued) await this.afterRunEnded(outcome.run);
+    }
+    return { run: outcome.run, cancelled: outcome.cancelled };
   }
 
   async failRun(runId: string, reason: string): Promise<void> {
@@ -638,7 +683,7 @@ function cursorColumnsOf(job: JobDefinition): string[] {
 }
 
 function isTerminal(status: RunRecord['status']): boolean {
-  return status === 'succeeded' || status === 'failed';
+  return status === 'succeeded' || status === 'failed' || status === 'cancelled';
 }
 
 function isStaleReport(event: BatchEventMessage): boolean {

@@ -5,7 +5,8 @@ import type { PoolClient } from 'pg';
 import { PostgresDatabase } from '@qupersync/postgres';
 
 /** queued: a follow-up run waiting for its job's active run to end. */
-export type RunStatus = 'queued' | 'pending' | 'extracting' | 'loading' | 'succeeded' | 'failed';
+export type RunStatus =
+  'queued' | 'pending' | 'extracting' | 'loading' | 'succeeded' | 'failed' | 'cancelled';
 export type RunMode = 'full' | 'incremental';
 export type BatchStatus = 'extracted' | 'transformed' | 'loaded' | 'failed';
 
@@ -336,7 +337,7 @@ export class RunStateRepository {
     status: RunStatus,
     error: string | null = null,
   ): Promise<void> {
-    const finished = status === 'succeeded' || status === 'failed';
+    const finished = status === 'succeeded' || status === 'failed' || status === 'cancelled';
     const sql = `UPDATE qupersync_runs SET status = $2, error = COALESCE($3, error), last_progress_at = now(),
                  finished_at = CASE WHEN $4 THEN now() ELSE finished_at END WHERE id = $1`;
     const values = [runId, status, error, finished];

@@ -138,6 +138,26 @@ export class RunsController {
     return toRunSummary(run, this.clock.nowMs());
   }
 
+  /**
+   * Cancels a run: extraction stops, in-flight batches are fenced out, the watermark stays.
+   * 404 for an unknown run, 409 for one that has already ended (the body says how).
+   */
+  @Post('runs/:id/cancel')
+  @HttpCode(200)
+  async cancel(@Param('id') id: string): Promise<RunSummary> {
+    if (!z.string().uuid().safeParse(id).success)
+      throw new HttpException({ statusCode: 400, message: 'run id must be a UUID' }, HttpStatus.BAD_REQUEST);
+    const outcome = await this.lifecycle.cancelRun(id);
+    if (outcome === undefined)
+      throw new HttpException({ statusCode: 404, message: `unknown run ${id}` }, HttpStatus.NOT_FOUND);
+    if (!outcome.cancelled)
+      throw new HttpException(
+        { statusCode: 409, message: `run ${id} has already ended: ${outcome.run.status}` },
+        HttpStatus.CONFLICT,
+      );
+    return toRunSummary(outcome.run, this.clock.nowMs());
+  }
+
   @Get('runs')
   async runs(
     @Query('job') job: string | undefined,

@@ -7,6 +7,7 @@ import { triggerFollowUpsMigration } from './0006-trigger-follow-ups.migration';
 import { cursorColumnsMigration } from './0007-cursor-columns.migration';
 import { batchPartsMigration } from './0008-batch-parts.migration';
 import { scanPlanMigration } from './0009-scan-plan.migration';
+import { runCancelMigration } from './0010-run-cancel.migration';
 import { StateMigration } from './state-migration';
 
 export type { StateMigration } from './state-migration';
@@ -22,4 +23,5 @@ export const stateMigrations: readonly StateMigration[] = [
   cursorColumnsMigration,
   batchPartsMigration,
   scanPlanMigration,
+  runCancelMigration,
 ];
