@@ -1,5 +1,6 @@
 // Starts the four services and the Data API endpoint as processes against the test servers
 // (from test/global-setup.ts), with a jobs file of the test's own, and talks to the coordinator.
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -126,6 +127,36 @@ export class PipelineHarness {
     while (isAlive(victim.pid) && Date.now() < deadline)
       await new Promise((resolve) => setTimeout(resolve, 50));
     this.services = this.services.filter((service) => service !== victim);
+  }
+
+  /** Runs `qupersync <args>` (bin/qupersync.js) against this stack's coordinator, with its token. */
+  cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+    const result = spawnSync(process.execPath, [join(repositoryRoot, 'bin', 'qupersync.js'), ...args], {
+      cwd: repositoryRoot,
+      env: {
+        ...process.env,
+        COORDINATOR_URL: this.coordinatorUrl,
+        ...(this.apiToken === undefined ? {} : { COORDINATOR_API_TOKEN: this.apiToken }),
+      },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  }
+
+  /** Stops one service instance the way an operator would (SIGTERM: it leaves its group at once). */
+  async terminate(name: string): Promise<void> {
+    const service = this.services.find((candidate) => candidate.name === name);
+    if (service === undefined) throw new Error(`no service named ${name}`);
+    await stopService(service);
+    this.services = this.services.filter((candidate) => candidate !== service);
+  }
+
+  /** Starts a service stopped by `terminate` or `kill` again, with the same settings. */
+  async restart(name: string): Promise<void> {
+    const spec = this.specs.find((candidate) => candidate.name === name);
+    if (spec === undefined) throw new Error(`no service named ${name}`);
+    this.services.push(await startService(spec, { repositoryRoot, logDirectory: this.logDirectory }));
   }
 
   /** kill -9 one service instance, then start it again with the same settings. */

@@ -1,11 +1,8 @@
 // `qupersync cancel <run>` (issue 14, run control): the run ends as cancelled, its extraction
 // stops and cancels its statement, batches still in flight never reach the target, the watermark
 // stays, a second cancel is refused, and the job's next run reads everything, exactly.
-import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
 import { executeSql, tableFingerprint } from '@qupersync/testing';
 import { z } from 'zod';
-import { repositoryRoot } from '../../tools/stack';
 import { PipelineHarness, uniqueSuffix } from './pipeline.harness';
 
 jest.setTimeout(180_000);
@@ -14,7 +11,6 @@ const suffix = uniqueSuffix();
 const table = `e2e_cancel_${suffix}`;
 const job = `e2e-cancel-${suffix}`;
 const rows = 60_000;
-const apiToken = `e2e-cancel-token-${suffix}`;
 let pipeline: PipelineHarness;
 
 const cancelledRunSchema = z.object({
@@ -25,13 +21,7 @@ const cancelledRunSchema = z.object({
 });
 
 function qupersync(...args: string[]): { status: number | null; stdout: string; stderr: string } {
-  const result = spawnSync(process.execPath, [join(repositoryRoot, 'bin', 'qupersync.js'), ...args], {
-    cwd: repositoryRoot,
-    env: { ...process.env, COORDINATOR_URL: pipeline.coordinatorUrl, COORDINATOR_API_TOKEN: apiToken },
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  return pipeline.cli(...args);
 }
 
 beforeAll(async () => {
@@ -45,9 +35,7 @@ beforeAll(async () => {
     `INSERT INTO public.${table}
        SELECT g, 'row ' || g, timestamp '2024-01-01' + g * interval '1 second' FROM generate_series(1, ${rows}) g`,
   );
-  pipeline = await PipelineHarness.start([{ name: job, table, batchSize: 500 }], {
-    environment: { COORDINATOR_API_TOKEN: apiToken },
-  });
+  pipeline = await PipelineHarness.start([{ name: job, table, batchSize: 500 }]);
 });
 
 afterAll(async () => {

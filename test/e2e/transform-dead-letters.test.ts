@@ -10,6 +10,7 @@ import { Client } from 'pg';
 import { deadLetterCodec, TopicNames } from '@qupersync/contracts';
 import type { DeadLetterMessage } from '@qupersync/contracts';
 import { createAllTypesTable, executeSql } from '@qupersync/testing';
+import { z } from 'zod';
 import { PipelineHarness, uniqueSuffix } from './pipeline.harness';
 
 jest.setTimeout(300_000);
@@ -133,6 +134,34 @@ async function readDeadLetters(job: string, runId: string, expected: number): Pr
   return found;
 }
 
+const listedDeadLetterSchema = z.array(
+  z.object({
+    job: z.string().nullable(),
+    runId: z.string().nullable(),
+    stage: z.string(),
+    errorCode: z.string(),
+    reason: z.string(),
+    rowKey: z.string().nullable(),
+    row: z.string().nullable(),
+  }),
+);
+
+/** `qupersync dead-letters --job J --run R --json`, polled until the coordinator has stored `expected`. */
+async function waitForListedDeadLetters(
+  job: string,
+  runId: string,
+  expected: number,
+): Promise<z.infer<typeof listedDeadLetterSchema>> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const result = pipeline.cli('dead-letters', '--job', job, '--run', runId, '--limit', '1000', '--json');
+    expect(result.status).toBe(0);
+    const letters = listedDeadLetterSchema.parse(JSON.parse(result.stdout));
+    if (letters.length >= expected || Date.now() > deadline) return letters;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
 it('dead-letters invalid rows with their reason and raw row, and loads the valid ones transformed', async () => {
   const run = await pipeline.triggerAndWait(jobs.skip, { mode: 'full' });
   expect(run).toMatchObject({
@@ -163,6 +192,21 @@ it('dead-letters invalid rows with their reason and raw row, and loads the valid
     // The raw row is the source row as extracted, exact (BIGINT as text, untouched status).
     const raw: unknown = JSON.parse(letter?.row ?? 'null');
     expect(raw).toMatchObject({ id, currency: g % 13 === 5 ? 'XYZ' : expect.anything() });
+  }
+
+  // The same letters are queryable without consuming the topic: `qupersync dead-letters`.
+  const listed = await waitForListedDeadLetters(jobs.skip, run.runId, invalidGenerations.length);
+  expect(listed).toHaveLength(invalidGenerations.length);
+  expect(new Set(listed.map((letter) => letter.rowKey))).toEqual(new Set(byKey.keys()));
+  for (const letter of listed) {
+    expect(letter).toMatchObject({
+      job: jobs.skip,
+      runId: run.runId,
+      stage: 'transformer',
+      errorCode: 'ROW_INVALID',
+    });
+    expect(letter.reason).toBe(byKey.get(letter.rowKey)?.reason);
+    expect(letter.row).toBe(byKey.get(letter.rowKey)?.row);
   }
 
   const source = await query<{

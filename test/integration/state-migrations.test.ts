@@ -46,6 +46,7 @@ it('applies every migration once, in order, even when two services start togethe
   expect(await tables()).toEqual([
     'qupersync_applied_events',
     'qupersync_batches',
+    'qupersync_dead_letters',
     'qupersync_jobs',
     'qupersync_migrations',
     'qupersync_run_fences',
@@ -71,6 +72,17 @@ it('allows one active run per job and one watermark per job', async () => {
   await expect(
     database.query("INSERT INTO qupersync_state (job, kind, watermark) VALUES ('j', 'watermark', '[\"2\"]')"),
   ).rejects.toThrow(/qupersync_state_one_watermark_per_job/);
+});
+
+it('lets a run end as cancelled, and nothing outside the known statuses', async () => {
+  await database.query(
+    "INSERT INTO qupersync_runs (id, job, mode, status, trigger_source) VALUES (gen_random_uuid(), 'c', 'full', 'cancelled', 'test')",
+  );
+  await expect(
+    database.query(
+      "INSERT INTO qupersync_runs (id, job, mode, status, trigger_source) VALUES (gen_random_uuid(), 'c', 'full', 'aborted', 'test')",
+    ),
+  ).rejects.toThrow(/qupersync_runs_status_check/);
 });
 
 it('reverts with the down steps and applies again', async () => {

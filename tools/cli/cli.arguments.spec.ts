@@ -53,6 +53,27 @@ describe('parseCliArguments', () => {
     expect(parseCliArguments(['failures'])).toEqual({ command: 'failures', job: undefined, json: false });
   });
 
+  it('parses dead-letters with its filters, refusing a run that is not a UUID', () => {
+    const runId = '0b6f8c1e-2d1a-4b7e-9c3f-5a6b7c8d9e0f';
+    expect(parseCliArguments(['dead-letters'])).toEqual({
+      command: 'dead-letters',
+      job: undefined,
+      runId: undefined,
+      limit: undefined,
+      json: false,
+    });
+    expect(
+      parseCliArguments(['dead-letters', '--job', 'orders', '--run', runId, '--limit', '5', '--json']),
+    ).toEqual({ command: 'dead-letters', job: 'orders', runId, limit: 5, json: true });
+    expect(() => parseCliArguments(['dead-letters', '--run', 'r-1'])).toThrow(/not a run id/);
+  });
+
+  it('parses status, with --json and nothing else', () => {
+    expect(parseCliArguments(['status'])).toEqual({ command: 'status', json: false });
+    expect(parseCliArguments(['status', '--json'])).toEqual({ command: 'status', json: true });
+    expect(() => parseCliArguments(['status', 'orders'])).toThrow(CliUsageError);
+  });
+
   it('parses cancel with a run id, refusing anything that is not a UUID', () => {
     const runId = '0b6f8c1e-2d1a-4b7e-9c3f-5a6b7c8d9e0f';
     expect(parseCliArguments(['cancel', runId, '--json'])).toEqual({ command: 'cancel', runId, json: true });

@@ -6,6 +6,7 @@ export type TriggerTransport = 'http' | 'kafka';
 export type CliCommand =
   | { command: 'help' }
   | { command: 'jobs'; json: boolean }
+  | { command: 'status'; json: boolean }
   | {
       command: 'trigger';
       job: string;
@@ -19,12 +20,21 @@ export type CliCommand =
   | { command: 'cancel'; runId: string; json: boolean }
   | { command: 'runs'; job: string | undefined; limit: number | undefined; json: boolean }
   | { command: 'failures'; job: string | undefined; json: boolean }
+  | {
+      command: 'dead-letters';
+      job: string | undefined;
+      runId: string | undefined;
+      limit: number | undefined;
+      json: boolean;
+    }
   | { command: 'reset'; job: string; watermark: string[] | null; json: boolean };
 
 export const cliUsage = [
   'usage: qupersync <command> [options]',
   '',
   'commands:',
+  "  status [--json]                                each service up or not, its consumer lag, each job's",
+  '                                                 last run (exit 1 when a service is down)',
   '  jobs [--json]                                  list the jobs and their watermarks',
   '  trigger <job> [--mode full|incremental] [--wait] [--json]',
   '                [--request-key KEY] [--via kafka]',
@@ -34,6 +44,8 @@ export const cliUsage = [
   '                                                 dropped, the watermark stays (exit 1 if it had ended)',
   '  runs [--job NAME] [--limit N] [--json]         list recent runs',
   '  failures [--job NAME] [--json]                 list recorded batch failures',
+  '  dead-letters [--job NAME] [--run RUN-ID] [--limit N] [--json]',
+  '                                                 list dead letters (invalid rows, poison messages), newest first',
   "  reset <job> [--watermark JSON] [--json]        clear the job's watermark (the next incremental run",
   '                                                 reads everything), or set it: --watermark \'["2024-01-01 00:00:00","42"]\'',
   '',
@@ -101,6 +113,27 @@ export function parseCliArguments(argv: readonly string[]): CliCommand {
     case 'run': {
       const parsed = parseOptions(command, rest, { flags: ['--json'], valued: [], positionals: ['run-id'] });
       return { command, runId: parsed.positionals[0] ?? '', json: parsed.flags.has('--json') };
+    }
+    case 'dead-letters': {
+      const parsed = parseOptions(command, rest, {
+        flags: ['--json'],
+        valued: ['--job', '--run', '--limit'],
+        positionals: [],
+      });
+      const runId = parsed.values.get('--run');
+      if (runId !== undefined && !runIdPattern.test(runId))
+        throw new CliUsageError(`dead-letters: "${runId}" is not a run id (a UUID)`);
+      return {
+        command,
+        job: parseOptionalJob(command, parsed.values.get('--job')),
+        runId,
+        limit: parseLimit(parsed.values.get('--limit')),
+        json: parsed.flags.has('--json'),
+      };
+    }
+    case 'status': {
+      const parsed = parseOptions(command, rest, { flags: ['--json'], valued: [], positionals: [] });
+      return { command, json: parsed.flags.has('--json') };
     }
     case 'cancel': {
       const parsed = parseOptions(command, rest, { flags: ['--json'], valued: [], positionals: ['run-id'] });

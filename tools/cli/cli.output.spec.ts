@@ -10,6 +10,7 @@ import {
   formatRunOutcome,
   formatRuns,
   formatTable,
+  formatStatus,
 } from './cli.output';
 
 const run: RunView = {
@@ -47,6 +48,38 @@ describe('cli output', () => {
         ],
       ),
     ).toBe('A    LONG\n---  ----\nxyz  1\nq    22');
+  });
+
+  it('shows each service up or DOWN with its lag, each job with its last run, and what is down', () => {
+    const text = formatStatus({
+      healthy: false,
+      services: [
+        {
+          service: 'loader',
+          groupId: 'qupersync-loader',
+          up: true,
+          members: 2,
+          state: 'Stable',
+          lag: 0,
+          topics: [],
+        },
+        {
+          service: 'transformer',
+          groupId: 'qupersync-transformer',
+          up: false,
+          members: 0,
+          state: 'Empty',
+          lag: 12_345,
+          topics: [{ topic: 'qupersync.batch.extracted.v1', lag: 12_345 }],
+        },
+      ],
+      jobs: [{ job: 'orders', activeRunId: null, lastRun: { ...run, status: 'succeeded' } }],
+      checkedAt: '2024-05-01T10:00:00.000Z',
+    });
+    expect(text).toMatch(/loader\s+up\s+2\s+Stable\s+0/);
+    expect(text).toMatch(/transformer\s+DOWN\s+0\s+Empty\s+12,345/);
+    expect(text).toMatch(/orders\s+-\s+\S+\s+succeeded/);
+    expect(text).toContain('down: transformer');
   });
 
   it('formats durations and counts independently of the locale', () => {

@@ -1,6 +1,13 @@
 // Renders coordinator API answers for people (aligned tables, one line of progress) and for
 // scripts (JSON). Pure functions: the CLI decides where the text goes.
-import { toRunSummary, type FailureView, type JobView, type RunView } from './coordinator-api.schema';
+import {
+  toRunSummary,
+  type DeadLetterView,
+  type FailureView,
+  type JobView,
+  type PipelineStatusView,
+  type RunView,
+} from './coordinator-api.schema';
 
 /** A plain-text table: a header row, a dashed rule, left-aligned columns two spaces apart. */
 export function formatTable(headers: readonly string[], rows: ReadonlyArray<readonly string[]>): string {
@@ -128,6 +135,55 @@ export function formatFailures(failures: readonly FailureView[]): string {
     oneLine(failure.error ?? '-'),
   ]);
   return `${formatTable(['RECORDED', 'JOB', 'RUN', 'BATCH', 'TOPIC/PARTITION@OFFSET', 'CODE', 'ERROR'], rows)}\n`;
+}
+
+export function formatDeadLetters(letters: readonly DeadLetterView[]): string {
+  if (letters.length === 0) return 'no dead letters\n';
+  const rows = letters.map((letter) => [
+    letter.occurredAt,
+    letter.job ?? '-',
+    letter.runId ?? '-',
+    letter.sequence === null ? '-' : String(letter.sequence),
+    letter.stage,
+    letter.errorCode,
+    oneLine(letter.rowKey ?? '-'),
+    oneLine(letter.reason),
+    letter.replayedAt ?? '-',
+  ]);
+  return `${formatTable(['OCCURRED', 'JOB', 'RUN', 'BATCH', 'STAGE', 'CODE', 'KEY', 'REASON', 'REPLAYED'], rows)}\n`;
+}
+
+export function formatStatus(status: PipelineStatusView): string {
+  const services = status.services.map((service) => [
+    service.service,
+    service.up ? 'up' : 'DOWN',
+    String(service.members),
+    service.state,
+    formatCount(service.lag),
+  ]);
+  const jobs = status.jobs.map((job) => [
+    job.job,
+    job.activeRunId ?? '-',
+    job.lastRun?.runId ?? '-',
+    job.lastRun?.status ?? '-',
+    job.lastRun === null ? '-' : formatCount(job.lastRun.rowsLoaded),
+    job.lastRun?.finishedAt ?? '-',
+  ]);
+  return [
+    formatTable(['SERVICE', 'UP', 'MEMBERS', 'GROUP STATE', 'CONSUMER LAG'], services),
+    '',
+    status.jobs.length === 0
+      ? 'no jobs are defined'
+      : formatTable(['JOB', 'ACTIVE RUN', 'LAST RUN', 'STATUS', 'ROWS LOADED', 'FINISHED'], jobs),
+    '',
+    status.healthy
+      ? 'every service is up'
+      : `down: ${status.services
+          .filter((service) => !service.up)
+          .map((service) => service.service)
+          .join(', ')}`,
+    '',
+  ].join('\n');
 }
 
 /** One progress line while waiting: "run 1f2e… loading  batches 3/20  rows 15,000 extracted, 10,000 loaded". */

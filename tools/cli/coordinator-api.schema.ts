@@ -88,6 +88,48 @@ export const failureViewSchema = z.object({
 });
 export type FailureView = z.infer<typeof failureViewSchema>;
 
+export const deadLetterViewSchema = z.object({
+  partition: count,
+  offset: z.string(),
+  job: z.string().nullable(),
+  runId: z.string().nullable(),
+  sequence: count.nullable(),
+  stage: z.string(),
+  errorCode: z.string(),
+  reason: z.string(),
+  rowKey: z.string().nullable(),
+  row: z.string().nullable(),
+  source: z.string().nullable(),
+  payloadBytes: count,
+  occurredAt: z.string(),
+  replayedAt: z.string().nullable(),
+});
+export type DeadLetterView = z.infer<typeof deadLetterViewSchema>;
+
+export const pipelineStatusViewSchema = z.object({
+  healthy: z.boolean(),
+  services: z.array(
+    z.object({
+      service: z.string(),
+      groupId: z.string(),
+      up: z.boolean(),
+      members: count,
+      state: z.string(),
+      lag: count,
+      topics: z.array(z.object({ topic: z.string(), lag: count })),
+    }),
+  ),
+  jobs: z.array(
+    z.object({
+      job: z.string(),
+      activeRunId: z.string().nullable(),
+      lastRun: runViewSchema.nullable(),
+    }),
+  ),
+  checkedAt: z.string(),
+});
+export type PipelineStatusView = z.infer<typeof pipelineStatusViewSchema>;
+
 export const apiErrorSchema = z.object({
   statusCode: z.number().int(),
   message: z.union([z.string(), z.array(z.string())]),

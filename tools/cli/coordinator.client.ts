@@ -13,6 +13,10 @@ import {
   type TriggerRequestView,
   type RunAccepted,
   type RunView,
+  pipelineStatusViewSchema,
+  deadLetterViewSchema,
+  type DeadLetterView,
+  type PipelineStatusView,
 } from './coordinator-api.schema';
 import type { RunMode } from './cli.arguments';
 
@@ -74,6 +78,20 @@ export class CoordinatorClient {
 
   getRun(runId: string): Promise<RunView> {
     return this.request('GET', `/runs/${encodeURIComponent(runId)}`, runViewSchema);
+  }
+
+  listDeadLetters(
+    filter: { job?: string | undefined; runId?: string | undefined; limit?: number | undefined } = {},
+  ): Promise<DeadLetterView[]> {
+    return this.request(
+      'GET',
+      `/dead-letters${queryString({ job: filter.job, run: filter.runId, limit: filter.limit })}`,
+      z.array(deadLetterViewSchema),
+    );
+  }
+
+  getStatus(): Promise<PipelineStatusView> {
+    return this.request('GET', '/status', pipelineStatusViewSchema);
   }
 
   /** Cancels a run; a CoordinatorRequestError with status 409 when it has already ended. */

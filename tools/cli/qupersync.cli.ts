@@ -13,6 +13,8 @@ import {
 } from './cli.environment';
 import {
   formatFailures,
+  formatStatus,
+  formatDeadLetters,
   formatJobs,
   formatJson,
   formatProgress,
@@ -108,6 +110,20 @@ async function execute(
       const run = await client.getRun(command.runId);
       io.stdout(command.json ? formatRunJson(run) : formatRun(run));
       return 0;
+    }
+    case 'dead-letters': {
+      const letters = await client.listDeadLetters({
+        job: command.job,
+        runId: command.runId,
+        limit: command.limit,
+      });
+      io.stdout(command.json ? formatJson(letters) : formatDeadLetters(letters));
+      return 0;
+    }
+    case 'status': {
+      const status = await client.getStatus();
+      io.stdout(command.json ? formatJson(status) : formatStatus(status));
+      return status.healthy ? 0 : 1;
     }
     case 'cancel': {
       const run = await client.cancelRun(command.runId);

@@ -5,21 +5,27 @@ import { Controller } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import {
   batchEventCodec,
+  deadLetterCodec,
   describeError,
   QuperSyncError,
   TopicNames,
   triggerCodec,
 } from '@qupersync/contracts';
+import type { DeadLetterMessage } from '@qupersync/contracts';
 import { isDatabaseUnavailable } from '@qupersync/postgres';
 import type { KafkaRecord, KafkaRecordContext } from '@qupersync/kafka';
 import { JsonLogger } from '@qupersync/observability';
+import { DeadLetterRepository } from './dead-letter.repository';
 import { RunLifecycleService } from './run-lifecycle.service';
 
 @Controller()
 export class CoordinatorEventsConsumer {
   private readonly logger = new JsonLogger(CoordinatorEventsConsumer.name);
 
-  constructor(private readonly lifecycle: RunLifecycleService) {}
+  constructor(
+    private readonly lifecycle: RunLifecycleService,
+    private readonly deadLetters: DeadLetterRepository,
+  ) {}
 
   @EventPattern(TopicNames.trigger)
   async onTrigger(@Payload() record: KafkaRecord, @Ctx() _context: KafkaRecordContext): Promise<void> {
@@ -45,6 +51,26 @@ export class CoordinatorEventsConsumer {
   async onBatchEvent(@Payload() record: KafkaRecord, @Ctx() _context: KafkaRecordContext): Promise<void> {
     const event = batchEventCodec.decode(record.value);
     await whileDatabaseReachable(() => this.lifecycle.applyEvent(event));
+  }
+
+  /**
+   * Keeps every dead letter queryable. A letter that cannot be decoded is logged and skipped:
+   * failing it would dead-letter it into the topic it came from, for ever.
+   */
+  @EventPattern(TopicNames.deadLetter)
+  async onDeadLetter(@Payload() record: KafkaRecord, @Ctx() _context: KafkaRecordContext): Promise<void> {
+    let letter: DeadLetterMessage;
+    try {
+      letter = deadLetterCodec.decode(record.value);
+    } catch (error) {
+      this.logger.warn('undecodable dead letter skipped', {
+        partition: record.partition,
+        offset: record.offset,
+        error: describeError(error),
+      });
+      return;
+    }
+    await whileDatabaseReachable(() => this.deadLetters.record(record.partition, record.offset, letter));
   }
 }
 

@@ -7,6 +7,8 @@ import { PostgresModule, PostgresSettings } from '@qupersync/postgres';
 import { ApiTokenGuard } from './api-token.guard';
 import { CoordinatorEventsConsumer } from './coordinator-events.consumer';
 import { COORDINATOR_SETTINGS, CoordinatorSettings } from './coordinator.settings';
+import { DeadLetterRepository } from './dead-letter.repository';
+import { PipelineStatusService } from './pipeline-status.service';
 import { RunLifecycleService } from './run-lifecycle.service';
 import { RunStateRepository } from './run-state.repository';
 import { RunSupervisorService } from './run-supervisor.service';
@@ -38,6 +40,8 @@ export class CoordinatorModule {
         RunStateRepository,
         RunLifecycleService,
         RunSupervisorService,
+        PipelineStatusService,
+        DeadLetterRepository,
       ],
     };
   }

@@ -2,6 +2,7 @@
 export interface CoordinatorSettings {
   readonly apiToken: string | undefined;
   readonly runStallTimeoutMs: number;
+  readonly deadLetterRetentionDays: number;
 }
 
 export const COORDINATOR_SETTINGS = Symbol('COORDINATOR_SETTINGS');

@@ -10,7 +10,13 @@ import {
   serviceEnvironmentSchema,
 } from '@qupersync/config';
 import { allTopics, topicPartitions } from '@qupersync/contracts';
-import { KafkaGateway, kafkaSettingsFromEnvironment, runMain, startService } from '@qupersync/kafka';
+import {
+  consumerGroups,
+  KafkaGateway,
+  kafkaSettingsFromEnvironment,
+  runMain,
+  startService,
+} from '@qupersync/kafka';
 import { StateMigrator } from '@qupersync/postgres';
 import { CoordinatorModule } from './coordinator.module';
 
@@ -30,6 +36,7 @@ runMain('coordinator', async () => {
     coordinator: {
       apiToken: coordinator.COORDINATOR_API_TOKEN,
       runStallTimeoutMs: coordinator.RUN_STALL_TIMEOUT_MS,
+      deadLetterRetentionDays: coordinator.DEAD_LETTER_RETENTION_DAYS,
     },
     jobs,
   });
@@ -42,7 +49,7 @@ runMain('coordinator', async () => {
     // Triggers and batch events of different runs proceed side by side; one run's events share a partition.
     transport: {
       settings: kafka,
-      groupId: 'qupersync-coordinator',
+      groupId: consumerGroups.coordinator,
       stage: 'coordinator',
       partitionsConsumedConcurrently: 4,
     },

@@ -11,6 +11,7 @@ import { describeError } from '@qupersync/contracts';
 import { JsonLogger } from '@qupersync/observability';
 import { PostgresDatabase } from '@qupersync/postgres';
 import { COORDINATOR_SETTINGS, CoordinatorSettings } from './coordinator.settings';
+import { DeadLetterRepository } from './dead-letter.repository';
 import { RunLifecycleService } from './run-lifecycle.service';
 import { RunStateRepository } from './run-state.repository';
 import { ScheduleBook } from './schedule.book';
@@ -32,6 +33,7 @@ export class RunSupervisorService implements OnApplicationBootstrap, OnModuleDes
     private readonly lifecycle: RunLifecycleService,
     private readonly repository: RunStateRepository,
     private readonly database: PostgresDatabase,
+    private readonly deadLetters: DeadLetterRepository,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -63,11 +65,22 @@ export class RunSupervisorService implements OnApplicationBootstrap, OnModuleDes
       await this.failStalledRuns();
       await this.sendUnsentRequests();
       await this.fireSchedules();
+      await this.pruneDeadLetters();
     } catch (error) {
       this.logger.warn('supervisor tick failed', { error: describeError(error) });
     } finally {
       this.ticking = false;
     }
+  }
+
+  /** Dead letters past their retention leave the table, a bounded batch per tick. */
+  private async pruneDeadLetters(): Promise<void> {
+    const deleted = await this.deadLetters.prune(this.settings.deadLetterRetentionDays);
+    if (deleted > 0)
+      this.logger.info('dead letters past their retention deleted', {
+        deleted,
+        retentionDays: this.settings.deadLetterRetentionDays,
+      });
   }
 
   /** A run left `pending` (its extract request's send failed, or a promoted follow-up's) is sent again. */

@@ -15,6 +15,8 @@ import { z } from 'zod';
 import { JobCatalog, quoteQualifiedName } from '@qupersync/config';
 import { SystemClock } from '@qupersync/observability';
 import { ApiTokenGuard } from './api-token.guard';
+import { DeadLetterRepository, DeadLetterView } from './dead-letter.repository';
+import { PipelineStatus, PipelineStatusService } from './pipeline-status.service';
 import { RunLifecycleService, toHttpError } from './run-lifecycle.service';
 import { RunStateRepository } from './run-state.repository';
 import { RunSummary, toRunSummary } from './run-summary.presenter';
@@ -49,7 +51,15 @@ export class RunsController {
     private readonly lifecycle: RunLifecycleService,
     private readonly repository: RunStateRepository,
     private readonly clock: SystemClock,
+    private readonly pipelineStatus: PipelineStatusService,
+    private readonly deadLetters: DeadLetterRepository,
   ) {}
+
+  /** Each service up or not, its consumer lag, and each job's last run (200 either way: see `healthy`). */
+  @Get('status')
+  status(): Promise<PipelineStatus> {
+    return this.pipelineStatus.status();
+  }
 
   @Get('jobs')
   async listJobs(): Promise<unknown[]> {
@@ -165,6 +175,16 @@ export class RunsController {
   ): Promise<RunSummary[]> {
     const runs = await this.repository.listRuns(job, parseOrBadRequest(limitSchema, limit));
     return runs.map((run) => toRunSummary(run, this.clock.nowMs()));
+  }
+
+  /** Dead letters, newest first: `?job=&run=&limit=` (limit 1..1000, default 50). */
+  @Get('dead-letters')
+  async listDeadLetters(
+    @Query('job') job: string | undefined,
+    @Query('run') run: string | undefined,
+    @Query('limit') limit: string | undefined,
+  ): Promise<DeadLetterView[]> {
+    return this.deadLetters.list({ job, runId: run, limit: parseOrBadRequest(limitSchema, limit) });
   }
 
   @Get('failures')

@@ -8,7 +8,7 @@ import {
   redshiftEnvironmentSchema,
   serviceEnvironmentSchema,
 } from '@qupersync/config';
-import { kafkaSettingsFromEnvironment, runMain, startService } from '@qupersync/kafka';
+import { consumerGroups, kafkaSettingsFromEnvironment, runMain, startService } from '@qupersync/kafka';
 import { ExtractorModule } from './extractor.module';
 
 runMain('extractor', async () => {
@@ -32,7 +32,7 @@ runMain('extractor', async () => {
     // between batches all the same.
     transport: {
       settings: kafka,
-      groupId: 'qupersync-extractor',
+      groupId: consumerGroups.extractor,
       stage: 'extractor',
       partitionsConsumedConcurrently: 3,
       sessionTimeoutMs: 60_000,

@@ -7,7 +7,7 @@ import {
   parseEnvironment,
   serviceEnvironmentSchema,
 } from '@qupersync/config';
-import { kafkaSettingsFromEnvironment, runMain, startService } from '@qupersync/kafka';
+import { consumerGroups, kafkaSettingsFromEnvironment, runMain, startService } from '@qupersync/kafka';
 import { StateMigrator } from '@qupersync/postgres';
 import { LoaderModule } from './loader.module';
 
@@ -32,7 +32,7 @@ runMain('loader', async () => {
     logLevel: service.LOG_LEVEL,
     transport: {
       settings: kafka,
-      groupId: 'qupersync-loader',
+      groupId: consumerGroups.loader,
       stage: 'loader',
       partitionsConsumedConcurrently: 2,
       // A loader that dies hands its partitions over after 10 s, not the default 30 s; it

@@ -9,7 +9,7 @@ import {
   serviceEnvironmentSchema,
 } from '@qupersync/config';
 import { assertEntityClassesRegistered } from '@qupersync/entity';
-import { kafkaSettingsFromEnvironment, runMain, startService } from '@qupersync/kafka';
+import { consumerGroups, kafkaSettingsFromEnvironment, runMain, startService } from '@qupersync/kafka';
 import './entities';
 import { TransformerModule } from './transformer.module';
 
@@ -41,7 +41,7 @@ runMain('transformer', async () => {
     logLevel: service.LOG_LEVEL,
     transport: {
       settings: kafka,
-      groupId: 'qupersync-transformer',
+      groupId: consumerGroups.transformer,
       stage: 'transformer',
       partitionsConsumedConcurrently: 2,
     },

@@ -221,6 +221,8 @@ export const coordinatorEnvironmentSchema = z
       .int()
       .min(1000)
       .default(15 * 60 * 1000),
+    /** Dead letters older than this leave qupersync_dead_letters (the topic keeps its own retention). */
+    DEAD_LETTER_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   })
   .superRefine((environment, context) => {
     // Secure by default: an API that can start, cancel and reset syncs is not left open by omission.

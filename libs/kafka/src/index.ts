@@ -6,3 +6,4 @@ export * from './service.bootstrap';
 export * from './rethrow-rpc-exception.filter';
 export * from './kafka-error.classifier';
 export * from './request-queue-idle.fix';
+export * from './consumer-groups';

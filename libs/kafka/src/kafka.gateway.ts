@@ -7,6 +7,7 @@ import { describeError } from '@qupersync/contracts';
 import { JsonLogger } from '@qupersync/observability';
 import { classifySendError } from './kafka-error.classifier';
 import { KAFKA_SETTINGS, KafkaSettings, toKafkaConfig } from './kafka.settings';
+import { ConsumerGroupStatus, partitionLag } from './consumer-groups';
 import { installRequestQueueIdleFix } from './request-queue-idle.fix';
 
 export interface OutgoingMessage {
@@ -146,6 +147,33 @@ export class KafkaGateway implements OnModuleDestroy {
     } finally {
       await admin.disconnect();
     }
+  }
+
+  /** Members and lag of consumer groups, as the broker knows them (one admin connection). */
+  async consumerGroupStatus(groupIds: readonly string[]): Promise<ConsumerGroupStatus[]> {
+    return this.withAdmin(async (admin) => {
+      const described = await admin.describeGroups([...groupIds]);
+      const ends = new Map<string, Awaited<ReturnType<Admin['fetchTopicOffsets']>>>();
+      const statuses: ConsumerGroupStatus[] = [];
+      for (const group of described.groups) {
+        const topics: Array<{ topic: string; lag: number }> = [];
+        for (const committed of await admin.fetchOffsets({ groupId: group.groupId })) {
+          let partitions = ends.get(committed.topic);
+          if (partitions === undefined) {
+            partitions = await admin.fetchTopicOffsets(committed.topic);
+            ends.set(committed.topic, partitions);
+          }
+          let lag = 0;
+          for (const partition of committed.partitions) {
+            const end = partitions.find((candidate) => candidate.partition === partition.partition);
+            if (end !== undefined) lag += partitionLag(partition.offset, end.low, end.high);
+          }
+          topics.push({ topic: committed.topic, lag });
+        }
+        statuses.push({ groupId: group.groupId, state: group.state, members: group.members.length, topics });
+      }
+      return statuses;
+    });
   }
 
   /** Creates missing topics; existing ones are left as they are. */

@@ -8,6 +8,7 @@ import { cursorColumnsMigration } from './0007-cursor-columns.migration';
 import { batchPartsMigration } from './0008-batch-parts.migration';
 import { scanPlanMigration } from './0009-scan-plan.migration';
 import { runCancelMigration } from './0010-run-cancel.migration';
+import { deadLettersMigration } from './0011-dead-letters.migration';
 import { StateMigration } from './state-migration';
 
 export type { StateMigration } from './state-migration';
@@ -24,4 +25,5 @@ export const stateMigrations: readonly StateMigration[] = [
   batchPartsMigration,
   scanPlanMigration,
   runCancelMigration,
+  deadLettersMigration,
 ];

@@ -1,0 +1,133 @@
+// The coordinator's copy of qupersync.dead-letter.v1 in qupersync_dead_letters: written as the
+// topic is read (idempotent by topic position), listed by job and run, and pruned after the
+// retention the operator chose (DEAD_LETTER_RETENTION_DAYS).
+import { Injectable } from '@nestjs/common';
+import type { DeadLetterMessage } from '@qupersync/contracts';
+import { PostgresDatabase } from '@qupersync/postgres';
+
+export interface DeadLetterView {
+  readonly partition: number;
+  readonly offset: string;
+  readonly job: string | null;
+  readonly runId: string | null;
+  readonly sequence: number | null;
+  readonly stage: string;
+  readonly errorCode: string;
+  readonly reason: string;
+  readonly rowKey: string | null;
+  /** The refused row as JSON text (a row-level letter), or null for a whole message. */
+  readonly row: string | null;
+  readonly source: string | null;
+  /** Bytes of the original message kept with the letter (shown as a size, not dumped). */
+  readonly payloadBytes: number;
+  readonly occurredAt: string;
+  readonly replayedAt: string | null;
+}
+
+interface DeadLetterRow {
+  topic_partition: number;
+  topic_offset: string;
+  job: string | null;
+  run_id: string | null;
+  sequence: number | null;
+  stage: string;
+  error_code: string;
+  reason: string;
+  row_key: string | null;
+  row_text: string | null;
+  source_topic: string | null;
+  source_partition: number | null;
+  source_offset: string | null;
+  payload_bytes: number;
+  occurred_at: Date;
+  replayed_at: Date | null;
+}
+
+/** PostgreSQL text cannot hold NUL; a letter about bad bytes must still be kept (U+FFFD instead). */
+function text(value: string | null): string | null {
+  return value === null ? null : value.replaceAll('\u0000', '\uFFFD');
+}
+
+@Injectable()
+export class DeadLetterRepository {
+  constructor(private readonly database: PostgresDatabase) {}
+
+  /** Records one letter read at `partition`/`offset` of the topic; a second read inserts nothing. */
+  async record(partition: number, offset: string, letter: DeadLetterMessage): Promise<void> {
+    await this.database.query(
+      `INSERT INTO qupersync_dead_letters (topic_partition, topic_offset, job, run_id, sequence, stage,
+         error_code, reason, row_key, row_text, source_topic, source_partition, source_offset, payload,
+         occurred_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, to_timestamp($15 / 1000.0))
+       ON CONFLICT (topic_partition, topic_offset) DO NOTHING`,
+      [
+        partition,
+        offset,
+        text(letter.job),
+        text(letter.runId),
+        letter.sequence,
+        letter.stage,
+        text(letter.errorCode),
+        text(letter.reason),
+        text(letter.rowKey),
+        text(letter.row),
+        text(letter.sourceTopic),
+        letter.sourcePartition,
+        letter.sourceOffset,
+        letter.payload,
+        letter.occurredAtMs,
+      ],
+    );
+  }
+
+  async list(filter: {
+    job?: string | undefined;
+    runId?: string | undefined;
+    limit: number;
+  }): Promise<DeadLetterView[]> {
+    const rows = await this.database.query<DeadLetterRow>(
+      `SELECT topic_partition, topic_offset::text AS topic_offset, job, run_id, sequence, stage, error_code,
+              reason, row_key, row_text, source_topic, source_partition, source_offset,
+              COALESCE(octet_length(payload), 0) AS payload_bytes, occurred_at, replayed_at
+         FROM qupersync_dead_letters
+        WHERE ($1::text IS NULL OR job = $1) AND ($2::text IS NULL OR run_id = $2)
+        ORDER BY occurred_at DESC, topic_partition, topic_offset DESC
+        LIMIT $3`,
+      [filter.job ?? null, filter.runId ?? null, filter.limit],
+    );
+    return rows.map((row) => ({
+      partition: row.topic_partition,
+      offset: row.topic_offset,
+      job: row.job,
+      runId: row.run_id,
+      sequence: row.sequence,
+      stage: row.stage,
+      errorCode: row.error_code,
+      reason: row.reason,
+      rowKey: row.row_key,
+      row: row.row_text,
+      source:
+        row.source_topic === null
+          ? null
+          : `${row.source_topic}/${row.source_partition ?? '?'}@${row.source_offset ?? '?'}`,
+      payloadBytes: Number(row.payload_bytes),
+      occurredAt: row.occurred_at.toISOString(),
+      replayedAt: row.replayed_at?.toISOString() ?? null,
+    }));
+  }
+
+  /** Deletes letters older than `days`, a bounded number per call; returns how many went. */
+  async prune(days: number, batch = 10_000): Promise<number> {
+    const rows = await this.database.query<{ deleted: string }>(
+      `WITH old AS (
+         SELECT topic_partition, topic_offset FROM qupersync_dead_letters
+          WHERE created_at < now() - make_interval(days => $1) LIMIT $2)
+       , gone AS (
+         DELETE FROM qupersync_dead_letters d USING old
+          WHERE d.topic_partition = old.topic_partition AND d.topic_offset = old.topic_offset RETURNING 1)
+       SELECT count(*)::text AS deleted FROM gone`,
+      [days, batch],
+    );
+    return Number(rows[0]?.deleted ?? 0);
+  }
+}
