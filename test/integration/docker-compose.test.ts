@@ -12,6 +12,7 @@ import {
   redshiftEnvironmentSchema,
   serviceEnvironmentSchema,
 } from '@qupersync/config';
+import { PipelineMetrics } from '@qupersync/observability';
 import { parse } from 'yaml';
 import { z } from 'zod';
 
@@ -158,9 +159,11 @@ describe('docker-compose.yml', () => {
       'coordinator',
       'data-api',
       'extractor',
+      'grafana',
       'kafka',
       'loader',
       'postgres',
+      'prometheus',
       's3',
       'transformer',
     ]);
@@ -321,5 +324,88 @@ describe('config files', () => {
       batchSize: 5000,
     });
     expect(job?.source.table).toBeDefined();
+  });
+});
+
+describe('the observability profile', () => {
+  const profileOf = (name: string): unknown => (compose.services[name] ?? {})['profiles'];
+
+  it('starts Prometheus and Grafana only when asked (--profile observability)', () => {
+    expect(profileOf('prometheus')).toEqual(['observability']);
+    expect(profileOf('grafana')).toEqual(['observability']);
+    for (const name of ['coordinator', 'extractor', 'transformer', 'loader', 'kafka', 'postgres'])
+      expect(profileOf(name)).toBeUndefined();
+  });
+
+  it('scrapes every QuperSync service at the port its HTTP_PORT names', () => {
+    const config = z
+      .object({
+        scrape_configs: z.array(
+          z.object({
+            job_name: z.string(),
+            metrics_path: z.string(),
+            dns_sd_configs: z.array(z.object({ names: z.array(z.string()), port: z.number() })).optional(),
+            static_configs: z.array(z.object({ targets: z.array(z.string()) })).optional(),
+          }),
+        ),
+      })
+      .parse(parse(readFileSync(join(repositoryRoot, 'docker', 'prometheus', 'prometheus.yml'), 'utf8')));
+    const targets = new Map<string, number>();
+    for (const job of config.scrape_configs) {
+      expect(job.metrics_path).toBe('/metrics');
+      for (const discovery of job.dns_sd_configs ?? [])
+        for (const name of discovery.names) targets.set(name, discovery.port);
+      for (const group of job.static_configs ?? [])
+        for (const target of group.targets)
+          targets.set(target.split(':')[0] ?? '', Number(target.split(':')[1]));
+    }
+    for (const service of qupersyncServices) {
+      const port = Number(environmentOf(compose.services[service] ?? {}).HTTP_PORT);
+      expect({ service, port: targets.get(service) }).toEqual({ service, port });
+    }
+  });
+
+  it('charts only metrics the services export, on the provisioned data source', () => {
+    const dashboard = z
+      .object({
+        uid: z.string(),
+        panels: z.array(
+          z.object({
+            title: z.string(),
+            datasource: z.object({ uid: z.string() }),
+            targets: z.array(z.object({ expr: z.string() })),
+          }),
+        ),
+      })
+      .parse(
+        JSON.parse(
+          readFileSync(join(repositoryRoot, 'docker', 'grafana', 'dashboards', 'qupersync.json'), 'utf8'),
+        ),
+      );
+    const datasources = readFileSync(
+      join(repositoryRoot, 'docker', 'grafana', 'provisioning', 'datasources', 'prometheus.yml'),
+      'utf8',
+    );
+    const exported = new Set<string>();
+    for (const metric of new PipelineMetrics().registry.getMetricsAsArray()) {
+      exported.add(metric.name);
+      for (const suffix of ['_bucket', '_sum', '_count']) exported.add(`${metric.name}${suffix}`);
+    }
+    const titles = dashboard.panels.map((panel) => panel.title).join(' | ');
+    for (const topic of ['Rows per second', 'Consumer lag', 'Run duration', 'Dead letters', 'Failures'])
+      expect(titles).toContain(topic);
+    for (const panel of dashboard.panels) {
+      expect(datasources).toContain(`uid: ${panel.datasource.uid}`);
+      for (const target of panel.targets) {
+        const metrics = target.expr.match(/qupersync_[a-z_]+/g) ?? [];
+        expect(metrics.length).toBeGreaterThan(0);
+        for (const metric of metrics)
+          expect({ panel: panel.title, metric, exported: exported.has(metric) }).toEqual({
+            panel: panel.title,
+            metric,
+            exported: true,
+          });
+      }
+    }
   });
 });

@@ -298,6 +298,12 @@ export class RunLifecycleService {
    * and cancels its statement) and starts the job's follow-up run if one was promoted.
    */
   private async afterRunEnded(run: RunRecord): Promise<void> {
+    // Both times are the database's, so a coordinator's own clock cannot skew the figure.
+    if (run.finishedAt !== null)
+      this.metrics.runSeconds.observe(
+        { job: run.job, outcome: run.status },
+        Math.max(0, run.finishedAt.getTime() - run.createdAt.getTime()) / 1000,
+      );
     await this.announceRunEnded(run);
     await this.startPromotedRun(run.job);
   }

@@ -41,8 +41,15 @@ export class PipelineMetrics {
   });
   readonly runs = new Counter({
     name: 'qupersync_runs_total',
-    help: 'Runs that ended, by job and outcome (succeeded, failed)',
+    help: 'Runs that ended, by job and outcome (succeeded, failed, cancelled)',
     labelNames: ['job', 'outcome'],
+    registers: [this.registry],
+  });
+  readonly runSeconds = new Histogram({
+    name: 'qupersync_run_duration_seconds',
+    help: 'Time from a run being triggered to its end, by job and outcome',
+    labelNames: ['job', 'outcome'],
+    buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21600],
     registers: [this.registry],
   });
   readonly staleRows = new Counter({
