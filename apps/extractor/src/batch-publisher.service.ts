@@ -7,13 +7,16 @@ import {
   BatchIdentity,
   BatchRow,
   batchEventCodec,
+  continueTrace,
+  traceFields,
+  traceparentHeader,
   batchEventId,
   BatchEventMessage,
   toBatchHeaders,
   TopicNames,
 } from '@qupersync/contracts';
 import { KafkaGateway } from '@qupersync/kafka';
-import { PipelineMetrics } from '@qupersync/observability';
+import { JsonLogger, PipelineMetrics } from '@qupersync/observability';
 
 export interface PreparedBatch {
   readonly identity: BatchIdentity;
@@ -32,6 +35,8 @@ export interface ExtractedBatch {
 
 @Injectable()
 export class BatchPublisher {
+  private readonly logger = new JsonLogger(BatchPublisher.name);
+
   constructor(
     private readonly kafka: KafkaGateway,
     private readonly metrics: PipelineMetrics,
@@ -76,9 +81,23 @@ export class BatchPublisher {
   /** Sends prepared batches, each followed by its batch_extracted event. */
   async send(prepared: readonly PreparedBatch[]): Promise<void> {
     for (const { identity, encoded } of prepared) {
+      // Each batch starts a trace; the transformer and the loader continue it (traceparent header).
+      const trace = continueTrace();
       await this.kafka.send(TopicNames.batchExtracted, [
-        { key: `${identity.runId}:${identity.sequence}`, value: encoded, headers: toBatchHeaders(identity) },
+        {
+          key: `${identity.runId}:${identity.sequence}`,
+          value: encoded,
+          headers: { ...toBatchHeaders(identity), [traceparentHeader]: trace.traceparent },
+        },
       ]);
+      this.logger.info('batch published', {
+        job: identity.job,
+        runId: identity.runId,
+        sequence: identity.sequence,
+        rows: identity.rowCount,
+        bytes: encoded.length,
+        ...traceFields(trace),
+      });
       await this.sendEvent({
         eventId: batchEventId(identity, 'batch_extracted'),
         extractionId: identity.extractionId,

@@ -19,6 +19,9 @@ import {
   encodeDeadLetter,
   describeError,
   parseBatchHeaders,
+  continueTrace,
+  traceFields,
+  traceparentHeader,
   QuperSyncError,
   staleBatchCode,
   TopicNames,
@@ -264,6 +267,14 @@ export class TransformedBatchConsumer {
   }
 
   private countLoaded(item: LoadItem, rows: number, started: bigint): void {
+    this.logger.info('batch loaded', {
+      job: item.identity.job,
+      runId: item.identity.runId,
+      sequence: item.identity.sequence,
+      rows,
+      offset: item.record.offset,
+      ...traceFields(continueTrace(item.record.headers[traceparentHeader])),
+    });
     this.metrics.rows.inc({ phase: 'load', job: item.job.name }, rows);
     this.metrics.batches.inc({ phase: 'load', job: item.job.name, outcome: 'loaded' });
     this.metrics.batchSeconds.observe({ phase: 'load' }, Number(process.hrtime.bigint() - started) / 1e9);

@@ -11,6 +11,7 @@ import {
   BatchEventMessage,
   BatchContainerPart,
   BatchIdentity,
+  continueTrace,
   encodeDeadLetter,
   decodeBatchContainer,
   parseBatchHeaders,
@@ -19,6 +20,8 @@ import {
   splitBatchContainer,
   toBatchHeaders,
   TopicNames,
+  traceFields,
+  traceparentHeader,
 } from '@qupersync/contracts';
 import { KafkaGateway } from '@qupersync/kafka';
 import type { KafkaRecord, KafkaRecordContext } from '@qupersync/kafka';
@@ -110,6 +113,8 @@ export class ExtractedBatchConsumer {
     await this.kafka.send(TopicNames.batchEvent, [
       { key: identity.runId, value: batchEventCodec.encode(event) },
     ]);
+    // The batch's trace goes on with a span of this service (a new trace if the extractor sent none).
+    const trace = continueTrace(record.headers[traceparentHeader]);
     // One send per part: a send's messages for one partition go as one record batch, which the
     // broker's size limit covers whole.
     for (const [index, part] of parts.entries()) {
@@ -117,12 +122,15 @@ export class ExtractedBatchConsumer {
         {
           key: record.key,
           value: part.container,
-          headers: toBatchHeaders({
-            ...identity,
-            rowCount: part.rowCount,
-            part: parts.length > 1 ? index : null,
-            parts: parts.length > 1 ? parts.length : null,
-          }),
+          headers: {
+            ...toBatchHeaders({
+              ...identity,
+              rowCount: part.rowCount,
+              part: parts.length > 1 ? index : null,
+              parts: parts.length > 1 ? parts.length : null,
+            }),
+            [traceparentHeader]: trace.traceparent,
+          },
         },
       ]);
     }
@@ -134,6 +142,16 @@ export class ExtractedBatchConsumer {
         parts: parts.length,
         bytes: outcome.container?.length,
       });
+    this.logger.info('batch transformed', {
+      job: identity.job,
+      runId: identity.runId,
+      sequence: identity.sequence,
+      rows: outcome.validRows,
+      invalidRows: outcome.invalid.length,
+      passedThrough: outcome.container === record.value,
+      offset: record.offset,
+      ...traceFields(trace),
+    });
     this.metrics.rows.inc({ phase: 'transform', job: identity.job }, outcome.validRows);
     this.metrics.batches.inc({
       phase: 'transform',

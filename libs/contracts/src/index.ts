@@ -14,3 +14,4 @@ export * from './topics/batch-data-v1/batch-container.splitter';
 export * from './topics/batch-data-v1/batch-schema';
 export * from './topics/batch-data-v1/exact-temporal.codec';
 export * from './topics/batch-data-v1/exact-decimal.codec';
+export * from './trace-context.header';
