@@ -38,7 +38,6 @@ beforeAll(async () => {
   Object.assign(process.env, localS3Credentials);
   app = await createDataApiApplication(
     dataApiOptions(warehouseUrl, { s3Endpoint: s3.url, unloadSlices: 3, unloadPartBytes: 4096 }),
-    'error',
   );
   await app.listen(0, '127.0.0.1');
   const server: unknown = app.getHttpServer();

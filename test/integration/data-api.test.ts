@@ -246,8 +246,6 @@ beforeAll(async () => {
   await withWarehouse((warehouse) => warehouse.query(`CREATE SCHEMA ${schema}`));
   app = await createDataApiApplication(
     dataApiOptions(warehouseUrl, { pageMaxRecords, maxActiveStatements, maxRetainedResults: 4 }),
-    // Quiet when passing: retries and refusals are what these tests provoke.
-    'error',
   );
   await app.listen(0, '127.0.0.1');
   const server: unknown = app.getHttpServer();

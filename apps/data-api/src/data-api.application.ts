@@ -3,17 +3,15 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DataApiModule } from './data-api.module';
 import type { DataApiOptions } from './data-api.options';
-import { JsonLogger, type LogLevel } from './json.logger';
+import { NestJsonLogger } from '@qupersync/observability';
 
-export async function createDataApiApplication(
-  options: DataApiOptions,
-  logLevel: LogLevel = 'info',
-): Promise<NestExpressApplication> {
+/** Logs go through @qupersync/observability's JSON logger, at the level configureLogging set. */
+export async function createDataApiApplication(options: DataApiOptions): Promise<NestExpressApplication> {
   const app = await NestFactory.create<NestExpressApplication>(DataApiModule.register(options), {
     // The SDK sends application/x-amz-json-1.1, which express's JSON parser ignores: bodies
     // arrive as text and are parsed by the handlers, so a bad body becomes an AWS-shaped error.
     bodyParser: false,
-    logger: new JsonLogger('data-api', logLevel),
+    logger: new NestJsonLogger(),
   });
   app.useBodyParser('text', { type: () => true, limit: '2mb' });
   return app;

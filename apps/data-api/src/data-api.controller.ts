@@ -2,8 +2,9 @@
 // and a JSON body; answers are JSON, errors carry their type in __type and x-amzn-errortype.
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Body, Controller, Headers, Logger, Post, Res } from '@nestjs/common';
+import { Body, Controller, Headers, Post, Res } from '@nestjs/common';
 import type { Response } from 'express';
+import { JsonLogger } from '@qupersync/observability';
 import { DataApiError } from './data-api.error';
 import { FaultInjector, type InjectableRequestFailure } from './fault.injector';
 import { StatementService } from './statement.service';
@@ -23,7 +24,7 @@ export function parseJsonBody(body: unknown): unknown {
 
 @Controller()
 export class DataApiController {
-  private readonly logger = new Logger(DataApiController.name);
+  private readonly logger = new JsonLogger(DataApiController.name);
 
   constructor(
     private readonly statements: StatementService,
@@ -60,7 +61,7 @@ export class DataApiController {
               error instanceof Error ? error.message : String(error),
             );
       if (apiError.type === 'InternalServerException')
-        this.logger.error({ message: 'request failed', target, error: apiError.message });
+        this.logger.error('request failed', { target, error: apiError.message });
       response.status(apiError.httpStatus).setHeader('x-amzn-errortype', apiError.type);
       response.type(contentType).send(JSON.stringify(apiError.toBody()));
     }

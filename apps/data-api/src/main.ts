@@ -1,11 +1,13 @@
 // Entry point of the local Redshift Data API endpoint (apps/data-api).
 import 'reflect-metadata';
 import { dataApiEnvironmentSchema, parseEnvironment } from '@qupersync/config';
+import { configureLogging, JsonLogger } from '@qupersync/observability';
 import { createDataApiApplication } from './data-api.application';
 import { dataApiOptions } from './data-api.options';
 
 async function bootstrap(): Promise<void> {
   const environment = parseEnvironment(dataApiEnvironmentSchema);
+  configureLogging({ service: 'data-api', level: environment.LOG_LEVEL });
   const app = await createDataApiApplication(
     dataApiOptions(environment.WAREHOUSE_DATABASE_URL, {
       maxRowBytes: environment.DATA_API_MAX_ROW_BYTES,
@@ -16,15 +18,15 @@ async function bootstrap(): Promise<void> {
       s3Endpoint: environment.S3_ENDPOINT,
       s3Region: environment.AWS_REGION,
     }),
-    environment.LOG_LEVEL,
   );
   app.enableShutdownHooks();
   await app.listen(environment.HTTP_PORT, environment.HTTP_HOST);
 }
 
 bootstrap().catch((error: unknown) => {
-  process.stderr.write(
-    `${JSON.stringify({ time: new Date().toISOString(), level: 'error', service: 'data-api', message: 'failed to start', error: error instanceof Error ? error.message : String(error) })}\n`,
-  );
+  configureLogging({ service: 'data-api', level: 'error' });
+  new JsonLogger('Bootstrap').error('data-api failed to start', {
+    error: error instanceof Error ? error.message : String(error),
+  });
   process.exit(1);
 });

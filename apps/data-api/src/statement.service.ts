@@ -5,13 +5,14 @@
 // recently read first) when too many are waiting.
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { z } from 'zod';
 import {
   foldDelimitedIdentifiers,
   translateCollateFunction,
   translateNamedPlaceholders,
 } from '@qupersync/redshift';
+import { JsonLogger } from '@qupersync/observability';
 import { caseInsensitiveCollation } from './system-catalog.sql';
 import { DATA_API_OPTIONS, type DataApiOptions } from './data-api.options';
 import { DataApiError, statementNotFound, validationError } from './data-api.error';
@@ -138,7 +139,7 @@ class Slots {
 
 @Injectable()
 export class StatementService implements OnModuleInit, OnModuleDestroy {
-  private readonly logger = new Logger(StatementService.name);
+  private readonly logger = new JsonLogger(StatementService.name);
   private readonly statements = new Map<string, StatementRecord>();
   private readonly idsByClientToken = new Map<string, string>();
   /** Records holding an unread result, in no particular order; the least recently read is evicted first. */
@@ -167,7 +168,7 @@ export class StatementService implements OnModuleInit, OnModuleDestroy {
     );
     this.sweeper = setInterval(() => {
       this.sweep().catch((error: unknown) =>
-        this.logger.warn({ message: 'result sweep failed', error: String(error) }),
+        this.logger.warn('result sweep failed', { error: String(error) }),
       );
     }, every);
     this.sweeper.unref();
@@ -370,9 +371,7 @@ export class StatementService implements OnModuleInit, OnModuleDestroy {
           }
           await this.warehouse
             .recordScans(record.queryId, outcome.scans)
-            .catch((error: unknown) =>
-              this.logger.warn({ message: 'stl_scan not recorded', error: String(error) }),
-            );
+            .catch((error: unknown) => this.logger.warn('stl_scan not recorded', { error: String(error) }));
           record.hasResultSet = outcome.hasResultSet;
           record.resultRows = outcome.resultRows;
           record.resultSize = outcome.resultSize;
@@ -478,8 +477,7 @@ export class StatementService implements OnModuleInit, OnModuleDestroy {
     }
     this.transition(record, status);
     // One line per statement; the SQL text is shortened and parameter values are never logged.
-    this.logger.log({
-      message: 'statement ended',
+    this.logger.info('statement ended', {
       statementId: record.id,
       status,
       durationMs: Math.round(record.durationNs / 1e6),
@@ -723,8 +721,7 @@ export class StatementService implements OnModuleInit, OnModuleDestroy {
       for (const holder of this.holders)
         if (oldest === undefined || holder.lastReadAt < oldest.lastReadAt) oldest = holder;
       if (oldest === undefined) break;
-      this.logger.warn({
-        message: 'unread result evicted',
+      this.logger.warn('unread result evicted', {
         statementId: oldest.id,
         retainedResults: this.holders.size,
       });

@@ -1,8 +1,9 @@
 // The endpoint's one connection pool to the PostgreSQL database that plays the warehouse.
 // Sessions are pinned to UTC and ISO output, and every value comes back as PostgreSQL's own
 // text: parsing in JavaScript would round numerics and shift timestamps before encoding.
-import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Pool, type PoolClient } from 'pg';
+import { JsonLogger } from '@qupersync/observability';
 import { DATA_API_OPTIONS, type DataApiOptions } from './data-api.options';
 import type { TableScan } from './statement.executor';
 import { systemCatalogSchema, systemCatalogStatements } from './system-catalog.sql';
@@ -24,7 +25,7 @@ const scanLogRetention = '7 days';
 
 @Injectable()
 export class WarehousePool implements OnModuleInit, OnApplicationShutdown {
-  private readonly logger = new Logger(WarehousePool.name);
+  private readonly logger = new JsonLogger(WarehousePool.name);
   private readonly pool: Pool;
 
   constructor(@Inject(DATA_API_OPTIONS) options: DataApiOptions) {
@@ -38,7 +39,7 @@ export class WarehousePool implements OnModuleInit, OnApplicationShutdown {
     });
     // An idle connection dropped by the server must not take the process down.
     this.pool.on('error', (error) =>
-      this.logger.warn({ message: 'idle warehouse connection failed', error: error.message }),
+      this.logger.warn('idle warehouse connection failed', { error: error.message }),
     );
   }
 
