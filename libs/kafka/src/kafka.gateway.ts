@@ -163,10 +163,12 @@ export class KafkaGateway implements OnModuleDestroy {
             partitions = await admin.fetchTopicOffsets(committed.topic);
             ends.set(committed.topic, partitions);
           }
+          // Every partition of the topic counts: one the group has never committed on (its batches
+          // all went elsewhere so far) is absent from the broker's answer, yet still read from the start.
           let lag = 0;
-          for (const partition of committed.partitions) {
-            const end = partitions.find((candidate) => candidate.partition === partition.partition);
-            if (end !== undefined) lag += partitionLag(partition.offset, end.low, end.high);
+          for (const end of partitions) {
+            const offset = committed.partitions.find((candidate) => candidate.partition === end.partition);
+            lag += partitionLag(offset?.offset ?? '-1', end.low, end.high);
           }
           topics.push({ topic: committed.topic, lag });
         }
