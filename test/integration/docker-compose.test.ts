@@ -337,7 +337,7 @@ describe('the observability profile', () => {
       expect(profileOf(name)).toBeUndefined();
   });
 
-  it('scrapes every QuperSync service at the port its HTTP_PORT names', () => {
+  it('scrapes each of the four services at the port its HTTP_PORT names', () => {
     const config = z
       .object({
         scrape_configs: z.array(
@@ -359,7 +359,7 @@ describe('the observability profile', () => {
         for (const target of group.targets)
           targets.set(target.split(':')[0] ?? '', Number(target.split(':')[1]));
     }
-    for (const service of qupersyncServices) {
+    for (const service of fourServices) {
       const port = Number(environmentOf(compose.services[service] ?? {}).HTTP_PORT);
       expect({ service, port: targets.get(service) }).toEqual({ service, port });
     }

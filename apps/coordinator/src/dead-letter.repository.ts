@@ -116,12 +116,15 @@ export class DeadLetterRepository {
     }));
   }
 
-  /** Deletes letters older than `days`, a bounded number per call; returns how many went. */
+  /**
+   * Deletes letters that occurred more than `days` ago (by when they happened, not when this table
+   * first saw them), a bounded number per call; returns how many went.
+   */
   async prune(days: number, batch = 10_000): Promise<number> {
     const rows = await this.database.query<{ deleted: string }>(
       `WITH old AS (
          SELECT topic_partition, topic_offset FROM qupersync_dead_letters
-          WHERE created_at < now() - make_interval(days => $1) LIMIT $2)
+          WHERE occurred_at < now() - make_interval(days => $1) LIMIT $2)
        , gone AS (
          DELETE FROM qupersync_dead_letters d USING old
           WHERE d.topic_partition = old.topic_partition AND d.topic_offset = old.topic_offset RETURNING 1)

@@ -4,7 +4,13 @@
 // the broker's and the database's as of the call.
 import { Injectable } from '@nestjs/common';
 import { JobCatalog } from '@qupersync/config';
-import { consumerGroups, KafkaGateway, PipelineService, pipelineServices } from '@qupersync/kafka';
+import {
+  consumedTopics,
+  consumerGroups,
+  KafkaGateway,
+  PipelineService,
+  pipelineServices,
+} from '@qupersync/kafka';
 import { SystemClock } from '@qupersync/observability';
 import { RunStateRepository } from './run-state.repository';
 import { RunSummary, toRunSummary } from './run-summary.presenter';
@@ -46,7 +52,10 @@ export class PipelineStatusService {
 
   async status(): Promise<PipelineStatus> {
     const groups = await this.kafka.consumerGroupStatus(
-      pipelineServices.map((service) => consumerGroups[service]),
+      pipelineServices.map((service) => ({
+        groupId: consumerGroups[service],
+        topics: consumedTopics[service],
+      })),
     );
     const services = pipelineServices.map((service): ServiceStatus => {
       const groupId = consumerGroups[service];

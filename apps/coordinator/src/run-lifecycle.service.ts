@@ -341,9 +341,10 @@ export class RunLifecycleService {
 
   /**
    * Once a run has ended its outcome is history, but its books are not closed: stale batches are
-   * counted, and so are batches extracted, transformed or loaded before the end whose events the
-   * coordinator reads only now (a loader writes only while the run's fence is open, so a late
-   * batch_loaded reports rows that really are in the target). Nothing here can change the outcome.
+   * counted, and so are batch events the coordinator reads only now. A late batch_loaded reports
+   * rows that really are in the target (a loader writes only while the run's fence is open); a late
+   * batch_extracted may be of a batch the extractor published before it heard of the end, which the
+   * loader then fences and countStale counts too. Nothing here can change the outcome.
    */
   private async applyToEndedRun(client: PoolClient, run: RunRecord, event: BatchEventMessage): Promise<void> {
     const stale = isStaleReport(event);

@@ -1,6 +1,8 @@
 // The consumer group of each pipeline service, in one place: the service joins it, and the
 // coordinator's status report reads it (members present = the service is up, committed offsets
 // against the partitions' ends = its lag).
+import { TopicNames } from '@qupersync/contracts';
+
 export const consumerGroups = {
   coordinator: 'qupersync-coordinator',
   extractor: 'qupersync-extractor',
@@ -9,6 +11,14 @@ export const consumerGroups = {
 } as const;
 
 export type PipelineService = keyof typeof consumerGroups;
+
+/** The topics each service's group reads (its @EventPattern handlers): lag is counted on these. */
+export const consumedTopics: Readonly<Record<PipelineService, readonly string[]>> = {
+  coordinator: [TopicNames.trigger, TopicNames.batchEvent, TopicNames.deadLetter],
+  extractor: [TopicNames.extractRequest, TopicNames.extractPart],
+  transformer: [TopicNames.batchExtracted],
+  loader: [TopicNames.batchTransformed],
+};
 
 /** The services in pipeline order. */
 export const pipelineServices: readonly PipelineService[] = [

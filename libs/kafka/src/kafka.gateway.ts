@@ -149,15 +149,23 @@ export class KafkaGateway implements OnModuleDestroy {
     }
   }
 
-  /** Members and lag of consumer groups, as the broker knows them (one admin connection). */
-  async consumerGroupStatus(groupIds: readonly string[]): Promise<ConsumerGroupStatus[]> {
+  /** Members and lag of consumer groups on the topics each reads, as the broker knows them (one admin connection). */
+  async consumerGroupStatus(
+    groups: ReadonlyArray<{ readonly groupId: string; readonly topics: readonly string[] }>,
+  ): Promise<ConsumerGroupStatus[]> {
     return this.withAdmin(async (admin) => {
-      const described = await admin.describeGroups([...groupIds]);
+      const described = await admin.describeGroups(groups.map((group) => group.groupId));
       const ends = new Map<string, Awaited<ReturnType<Admin['fetchTopicOffsets']>>>();
       const statuses: ConsumerGroupStatus[] = [];
       for (const group of described.groups) {
         const topics: Array<{ topic: string; lag: number }> = [];
-        for (const committed of await admin.fetchOffsets({ groupId: group.groupId })) {
+        // The topics the group reads, named: the broker's own list would leave out a topic the
+        // group has not committed on yet, however large its backlog.
+        const topicsRead = groups.find((candidate) => candidate.groupId === group.groupId)?.topics ?? [];
+        for (const committed of await admin.fetchOffsets({
+          groupId: group.groupId,
+          topics: [...topicsRead],
+        })) {
           let partitions = ends.get(committed.topic);
           if (partitions === undefined) {
             partitions = await admin.fetchTopicOffsets(committed.topic);

@@ -30,7 +30,7 @@ export const deadLettersMigration: StateMigration = {
     );
     CREATE INDEX qupersync_dead_letters_job ON qupersync_dead_letters (job, created_at DESC);
     CREATE INDEX qupersync_dead_letters_run ON qupersync_dead_letters (run_id);
-    CREATE INDEX qupersync_dead_letters_created ON qupersync_dead_letters (created_at);
+    CREATE INDEX qupersync_dead_letters_occurred ON qupersync_dead_letters (occurred_at);
   `,
   down: `
     DROP TABLE qupersync_dead_letters;
