@@ -3,7 +3,7 @@
 // through the three services' logs by its trace id, each span naming the one before it.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { executeSql } from '@qupersync/testing';
+import { createKeyedTable } from '@qupersync/testing';
 import { z } from 'zod';
 import { PipelineHarness, uniqueSuffix } from './pipeline.harness';
 
@@ -39,15 +39,7 @@ function batchLines(service: string, message: string, runId: string): Map<number
 }
 
 beforeAll(async () => {
-  const warehouse = process.env.WAREHOUSE_DATABASE_URL ?? '';
-  await executeSql(
-    warehouse,
-    `CREATE TABLE public.${table} (id bigint NOT NULL, updated_at timestamp NOT NULL)`,
-  );
-  await executeSql(
-    warehouse,
-    `INSERT INTO public.${table} SELECT g, timestamp '2024-01-01' + g * interval '1 second' FROM generate_series(1, 1200) g`,
-  );
+  await createKeyedTable(process.env.WAREHOUSE_DATABASE_URL ?? '', table, 1200);
   pipeline = await PipelineHarness.start([{ name: job, table, batchSize: 500 }]);
 });
 

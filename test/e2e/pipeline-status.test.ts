@@ -1,6 +1,6 @@
 // `qupersync status` (issue 14, run control): each service up or not (members of its consumer
 // group), its consumer lag, and each job's last run; exit 1 while a service is down.
-import { executeSql } from '@qupersync/testing';
+import { createKeyedTable, executeSql } from '@qupersync/testing';
 import { z } from 'zod';
 import { PipelineHarness, uniqueSuffix } from './pipeline.harness';
 
@@ -63,15 +63,7 @@ async function waitForStatus(
 }
 
 beforeAll(async () => {
-  const warehouse = process.env.WAREHOUSE_DATABASE_URL ?? '';
-  await executeSql(
-    warehouse,
-    `CREATE TABLE public.${table} (id bigint NOT NULL, updated_at timestamp NOT NULL)`,
-  );
-  await executeSql(
-    warehouse,
-    `INSERT INTO public.${table} SELECT g, timestamp '2024-01-01' + g * interval '1 second' FROM generate_series(1, 3000) g`,
-  );
+  await createKeyedTable(process.env.WAREHOUSE_DATABASE_URL ?? '', table, 3000);
   pipeline = await PipelineHarness.start([{ name: job, table, batchSize: 500 }]);
 });
 

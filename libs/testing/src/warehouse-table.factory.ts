@@ -106,6 +106,23 @@ export const allTypesColumns: readonly string[] = [
   'payload',
 ];
 
+/**
+ * The smallest incremental source: `id bigint`, `updated_at timestamp` (one second apart from
+ * 2024-01-01), ids 1..rows, no index (Redshift has none).
+ */
+export async function createKeyedTable(databaseUrl: string, table: string, rows: number): Promise<void> {
+  await executeSql(
+    databaseUrl,
+    `CREATE TABLE public.${table} (id bigint NOT NULL, updated_at timestamp NOT NULL)`,
+  );
+  await executeSql(
+    databaseUrl,
+    `INSERT INTO public.${table}
+       SELECT g, timestamp '2024-01-01' + g * interval '1 second' FROM generate_series(1, $1::integer) g`,
+    [rows],
+  );
+}
+
 export async function executeSql(databaseUrl: string, sql: string, values: unknown[] = []): Promise<void> {
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();
