@@ -43,6 +43,16 @@ function parseOrBadRequest<T>(schema: z.ZodType<T, z.ZodTypeDef, unknown>, value
   return result.data;
 }
 
+/** 400 unless the route's run id is a UUID. */
+function requireRunId(id: string): void {
+  if (!z.string().uuid().safeParse(id).success)
+    throw new HttpException({ statusCode: 400, message: 'run id must be a UUID' }, HttpStatus.BAD_REQUEST);
+}
+
+function unknownRun(id: string): HttpException {
+  return new HttpException({ statusCode: 404, message: `unknown run ${id}` }, HttpStatus.NOT_FOUND);
+}
+
 @Controller()
 @UseGuards(ApiTokenGuard)
 export class RunsController {
@@ -140,11 +150,9 @@ export class RunsController {
 
   @Get('runs/:id')
   async run(@Param('id') id: string): Promise<RunSummary> {
-    if (!z.string().uuid().safeParse(id).success)
-      throw new HttpException({ statusCode: 400, message: 'run id must be a UUID' }, HttpStatus.BAD_REQUEST);
+    requireRunId(id);
     const run = await this.repository.findRun(id);
-    if (run === undefined)
-      throw new HttpException({ statusCode: 404, message: `unknown run ${id}` }, HttpStatus.NOT_FOUND);
+    if (run === undefined) throw unknownRun(id);
     return toRunSummary(run, this.clock.nowMs());
   }
 
@@ -155,11 +163,9 @@ export class RunsController {
   @Post('runs/:id/cancel')
   @HttpCode(200)
   async cancel(@Param('id') id: string): Promise<RunSummary> {
-    if (!z.string().uuid().safeParse(id).success)
-      throw new HttpException({ statusCode: 400, message: 'run id must be a UUID' }, HttpStatus.BAD_REQUEST);
+    requireRunId(id);
     const outcome = await this.lifecycle.cancelRun(id);
-    if (outcome === undefined)
-      throw new HttpException({ statusCode: 404, message: `unknown run ${id}` }, HttpStatus.NOT_FOUND);
+    if (outcome === undefined) throw unknownRun(id);
     if (!outcome.cancelled)
       throw new HttpException(
         { statusCode: 409, message: `run ${id} has already ended: ${outcome.run.status}` },
