@@ -80,6 +80,7 @@ it('dead-letters poison on every topic and keeps syncing', async () => {
         mode: 'full',
         fromCursor: null,
         requestedAtMs: 1,
+        keys: null,
       }),
     },
     { topic: TopicNames.batchExtracted, value: randomBytes(128), headers },

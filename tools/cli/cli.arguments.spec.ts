@@ -104,6 +104,27 @@ describe('parseCliArguments', () => {
     );
   });
 
+  it('parses replay with an optional run, --wait and --json, refusing a bad job or run id', () => {
+    const runId = '6f1c1f5e-6a43-4a5e-9d61-0d8f1b2f9a10';
+    expect(parseCliArguments(['replay', 'orders'])).toEqual({
+      command: 'replay',
+      job: 'orders',
+      runId: undefined,
+      wait: false,
+      json: false,
+    });
+    expect(parseCliArguments(['replay', 'orders', `--run=${runId}`, '--wait', '--json'])).toEqual({
+      command: 'replay',
+      job: 'orders',
+      runId,
+      wait: true,
+      json: true,
+    });
+    expect(() => parseCliArguments(['replay', 'orders', '--run', '42'])).toThrow('"42" is not a run id');
+    expect(() => parseCliArguments(['replay', 'Orders!'])).toThrow('is not a job name');
+    expect(() => parseCliArguments(['replay'])).toThrow('expected <job>, got none');
+  });
+
   it('answers help for no command, help, -h and --help anywhere', () => {
     expect(parseCliArguments([])).toEqual({ command: 'help' });
     expect(parseCliArguments(['--help'])).toEqual({ command: 'help' });

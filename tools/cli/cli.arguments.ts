@@ -27,7 +27,8 @@ export type CliCommand =
       limit: number | undefined;
       json: boolean;
     }
-  | { command: 'reset'; job: string; watermark: string[] | null; json: boolean };
+  | { command: 'reset'; job: string; watermark: string[] | null; json: boolean }
+  | { command: 'replay'; job: string; runId: string | undefined; wait: boolean; json: boolean };
 
 export const cliUsage = [
   'usage: qupersync <command> [options]',
@@ -46,6 +47,9 @@ export const cliUsage = [
   '  failures [--job NAME] [--json]                 list recorded batch failures',
   '  dead-letters [--job NAME] [--run RUN-ID] [--limit N] [--json]',
   '                                                 list dead letters (invalid rows, poison messages), newest first',
+  '  replay <job> [--run RUN-ID] [--wait] [--json] re-extract the keys of the dead letters not yet replayed',
+  '                                                 (of one run) through the pipeline, with the rules as they',
+  '                                                 are now; the letters are marked replayed when it succeeds',
   "  reset <job> [--watermark JSON] [--json]        clear the job's watermark (the next incremental run",
   '                                                 reads everything), or set it: --watermark \'["2024-01-01 00:00:00","42"]\'',
   '',
@@ -177,6 +181,20 @@ export function parseCliArguments(argv: readonly string[]): CliCommand {
         watermark: parseWatermark(parsed.values.get('--watermark')),
         json: parsed.flags.has('--json'),
       };
+    }
+    case 'replay': {
+      const parsed = parseOptions(command, rest, {
+        flags: ['--wait', '--json'],
+        valued: ['--run'],
+        positionals: ['job'],
+      });
+      const job = parsed.positionals[0] ?? '';
+      if (!jobNamePattern.test(job))
+        throw new CliUsageError(`replay: "${job}" is not a job name ([a-z0-9_-]{1,64})`);
+      const runId = parsed.values.get('--run');
+      if (runId !== undefined && !runIdPattern.test(runId))
+        throw new CliUsageError(`replay: "${runId}" is not a run id (a UUID)`);
+      return { command, job, runId, wait: parsed.flags.has('--wait'), json: parsed.flags.has('--json') };
     }
     default:
       throw new CliUsageError(`unknown command "${command}"`);

@@ -33,6 +33,7 @@ const run: RunView = {
   warnings: [],
   scanPlan: null,
   rowsScanned: null,
+  keys: null,
   createdAt: '2025-01-01T00:00:00.000Z',
   finishedAt: null,
 };

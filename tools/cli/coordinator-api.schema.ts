@@ -62,10 +62,22 @@ export const runViewSchema = z.object({
   // Absent from coordinators older than the scan plan.
   scanPlan: z.string().nullable().default(null),
   rowsScanned: count.nullable().default(null),
+  // A replay's re-extracted keys; absent from coordinators older than replay.
+  keys: count.nullable().default(null),
   createdAt: z.string(),
   finishedAt: z.string().nullable(),
 });
 export type RunView = z.infer<typeof runViewSchema>;
+
+export const replayViewSchema = z.object({
+  job: z.string(),
+  run: runViewSchema.nullable(),
+  keys: count,
+  letters: count,
+  notReplayable: count,
+  remaining: count,
+});
+export type ReplayView = z.infer<typeof replayViewSchema>;
 
 export const triggerRequestViewSchema = z.object({
   job: z.string(),
@@ -103,6 +115,7 @@ export const deadLetterViewSchema = z.object({
   payloadBytes: count,
   occurredAt: z.string(),
   replayedAt: z.string().nullable(),
+  replayRunId: z.string().nullable().default(null),
 });
 export type DeadLetterView = z.infer<typeof deadLetterViewSchema>;
 

@@ -6,6 +6,7 @@ import {
   failureViewSchema,
   jobViewSchema,
   runAcceptedSchema,
+  replayViewSchema,
   runViewSchema,
   type FailureView,
   type JobView,
@@ -18,6 +19,7 @@ import {
   type DeadLetterView,
   type PipelineStatusView,
 } from './coordinator-api.schema';
+import type { ReplayView } from './coordinator-api.schema';
 import type { RunMode } from './cli.arguments';
 
 export class CoordinatorUnreachableError extends Error {
@@ -119,6 +121,16 @@ export class CoordinatorClient {
       if (error instanceof CoordinatorRequestError && error.statusCode === 404) return null;
       throw error;
     }
+  }
+
+  /** Replays the job's unreplayed dead letters (of one run): a keyed run re-extracts their keys. */
+  replay(job: string, runId: string | undefined): Promise<ReplayView> {
+    return this.request(
+      'POST',
+      `/jobs/${encodeURIComponent(job)}/replay`,
+      replayViewSchema,
+      runId === undefined ? {} : { runId },
+    );
   }
 
   resetJob(job: string, watermark: string[] | null): Promise<{ job: string; watermark: string[] | null }> {

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { CoordinatorClient } from './coordinator.client';
 import type { RunView } from './coordinator-api.schema';
 import { runCli, type CliIo } from './qupersync.cli';
@@ -30,6 +31,7 @@ function runView(overrides: Partial<RunView>): RunView {
     warnings: [],
     scanPlan: null,
     rowsScanned: null,
+    keys: null,
     createdAt: '2025-01-01T00:00:00Z',
     finishedAt: null,
     ...overrides,
@@ -102,6 +104,41 @@ describe('runCli', () => {
     ).toBe(2);
     expect(h.err.join('')).toContain('usage: qupersync');
     expect(h.requests).toHaveLength(0);
+  });
+
+  it('replay --wait --json posts the run filter, follows the keyed run and exits 0 on success', async () => {
+    const runId = '6f1c1f5e-6a43-4a5e-9d61-0d8f1b2f9a10';
+    const replayRun = runView({ runId: 'replay-1', mode: 'full', status: 'extracting', keys: 3 });
+    const h = harness((url) =>
+      url.pathname === '/jobs/orders/replay'
+        ? {
+            status: 202,
+            body: { job: 'orders', run: replayRun, keys: 3, letters: 4, notReplayable: 1, remaining: 0 },
+          }
+        : { status: 200, body: { ...replayRun, status: 'succeeded', rowsExtracted: 3, rowsLoaded: 3 } },
+    );
+    const code = await runCli(['replay', 'orders', '--run', runId, '--wait', '--json'], h.io, {
+      environment,
+      createClient: () => h.client,
+      pollIntervalMs: 1,
+    });
+    expect(code).toBe(0);
+    const body = h.requests[0]?.init?.body;
+    expect(typeof body === 'string' ? JSON.parse(body) : body).toEqual({ runId });
+    const printed = z
+      .object({ letters: z.number(), run: z.object({ status: z.string(), keys: z.number() }) })
+      .parse(JSON.parse(h.out.join('')));
+    expect(printed).toEqual({ letters: 4, run: { status: 'succeeded', keys: 3 } });
+    expect(h.err.join('')).toContain('1 letter(s) have no key to re-extract');
+  });
+
+  it('replay says so when nothing is left to replay, and exits 0', async () => {
+    const h = harness(() => ({
+      status: 202,
+      body: { job: 'orders', run: null, keys: 0, letters: 0, notReplayable: 0, remaining: 0 },
+    }));
+    expect(await runCli(['replay', 'orders'], h.io, { environment, createClient: () => h.client })).toBe(0);
+    expect(h.out.join('')).toBe('nothing to replay for orders\n');
   });
 
   it('names the URL and the way to start the stack when the coordinator is down', async () => {

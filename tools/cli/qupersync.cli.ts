@@ -146,6 +146,8 @@ async function execute(
     }
     case 'trigger':
       return trigger(command, client, io, dependencies);
+    case 'replay':
+      return replay(command, client, io, dependencies);
     case 'reset': {
       const reset = await client.resetJob(command.job, command.watermark);
       io.stdout(
@@ -204,8 +206,21 @@ async function trigger(
     io.stdout(command.json ? formatRunJson(run) : `${run.runId}\n`);
     return 0;
   }
+  const finished = await waitShowingProgress(client, run.runId, io, pollIntervalMs);
+  if (command.json) io.stdout(formatRunJson(finished));
+  else io.stdout(formatRunOutcome(finished));
+  return finished.status === 'succeeded' ? 0 : 1;
+}
+
+/** Waits for a run to end, its progress on stderr (one line redrawn on a terminal). */
+async function waitShowingProgress(
+  client: CoordinatorClient,
+  runId: string,
+  io: CliIo,
+  pollIntervalMs: number,
+): Promise<RunView> {
   let lastLine = '';
-  const finished = await waitForRunEnd(client, run.runId, {
+  const finished = await waitForRunEnd(client, runId, {
     pollIntervalMs,
     onProgress: (progress, elapsedMs) => {
       const line = formatProgress(progress, elapsedMs);
@@ -215,8 +230,44 @@ async function trigger(
     },
   });
   if (io.interactive) io.stderr('\n');
-  if (command.json) io.stdout(formatRunJson(finished));
-  else io.stdout(formatRunOutcome(finished));
+  return finished;
+}
+
+/**
+ * `replay`: starts the keyed run that re-extracts the job's dead-lettered keys. Exit 0 when
+ * there was nothing to replay or (with --wait) the replay succeeded.
+ */
+async function replay(
+  command: Extract<CliCommand, { command: 'replay' }>,
+  client: CoordinatorClient,
+  io: CliIo,
+  dependencies: CliDependencies,
+): Promise<number> {
+  const outcome = await client.replay(command.job, command.runId);
+  const unreplayable =
+    outcome.notReplayable === 0
+      ? ''
+      : `; ${outcome.notReplayable} letter(s) have no key to re-extract (a poison message, a NULL key)`;
+  if (outcome.run === null) {
+    io.stdout(command.json ? formatJson(outcome) : `nothing to replay for ${outcome.job}${unreplayable}\n`);
+    return 0;
+  }
+  io.stderr(
+    `replaying ${outcome.letters} dead letter(s) of ${outcome.job}: run ${outcome.run.runId} re-extracts ${outcome.keys} key(s)${unreplayable}\n`,
+  );
+  if (outcome.remaining > 0)
+    io.stderr(`${outcome.remaining} more key(s) wait for the next replay, once this run has ended\n`);
+  if (!command.wait) {
+    io.stdout(command.json ? formatJson(outcome) : `${outcome.run.runId}\n`);
+    return 0;
+  }
+  const finished = await waitShowingProgress(
+    client,
+    outcome.run.runId,
+    io,
+    dependencies.pollIntervalMs ?? 500,
+  );
+  io.stdout(command.json ? formatJson({ ...outcome, run: finished }) : formatRunOutcome(finished));
   return finished.status === 'succeeded' ? 0 : 1;
 }
 

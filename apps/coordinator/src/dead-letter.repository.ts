@@ -4,6 +4,8 @@
 import { Injectable } from '@nestjs/common';
 import type { DeadLetterMessage } from '@qupersync/contracts';
 import { PostgresDatabase } from '@qupersync/postgres';
+import type { PoolClient } from 'pg';
+import { z } from 'zod';
 
 export interface DeadLetterView {
   readonly partition: number;
@@ -22,6 +24,46 @@ export interface DeadLetterView {
   readonly payloadBytes: number;
   readonly occurredAt: string;
   readonly replayedAt: string | null;
+  /** The replay run that re-extracts this letter's key (replayedAt is set when it succeeds). */
+  readonly replayRunId: string | null;
+}
+
+/** What a replay claimed: the distinct keys to re-extract and the letters they stand for. */
+export interface ReplayClaim {
+  readonly keys: string[][];
+  readonly letters: number;
+  /** Unreplayed letters without a usable key (a poison message, a NULL key): replay cannot help them. */
+  readonly notReplayable: number;
+  /** Replayable letters left for a later replay, beyond the keys one run carries. */
+  readonly remaining: number;
+}
+
+const rowKeySchema = z.record(z.union([z.string(), z.number(), z.boolean(), z.null()]));
+
+/**
+ * A letter's row key (`{"id":"42"}`, exact values as the transformer wrote them) as a key tuple
+ * in primary-key order, for the extractor to bind; undefined when it cannot be re-extracted (not
+ * JSON, a missing column, a NULL value).
+ */
+export function keyTupleOf(rowKey: string, primaryKey: readonly string[]): string[] | undefined {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(rowKey);
+  } catch {
+    return undefined;
+  }
+  const values = rowKeySchema.safeParse(parsed);
+  if (!values.success) return undefined;
+  const byLowerName = new Map(
+    Object.entries(values.data).map(([name, value]) => [name.toLowerCase(), value]),
+  );
+  const tuple: string[] = [];
+  for (const column of primaryKey) {
+    const value = column in values.data ? values.data[column] : byLowerName.get(column.toLowerCase());
+    if (value === undefined || value === null) return undefined;
+    tuple.push(String(value));
+  }
+  return tuple;
 }
 
 interface DeadLetterRow {
@@ -41,6 +83,7 @@ interface DeadLetterRow {
   payload_bytes: number;
   occurred_at: Date;
   replayed_at: Date | null;
+  replay_run_id: string | null;
 }
 
 /** PostgreSQL text cannot hold NUL; a letter about bad bytes must still be kept (U+FFFD instead). */
@@ -88,7 +131,8 @@ export class DeadLetterRepository {
     const rows = await this.database.query<DeadLetterRow>(
       `SELECT topic_partition, topic_offset::text AS topic_offset, job, run_id, sequence, stage, error_code,
               reason, row_key, row_text, source_topic, source_partition, source_offset,
-              COALESCE(octet_length(payload), 0) AS payload_bytes, occurred_at, replayed_at
+              COALESCE(octet_length(payload), 0) AS payload_bytes, occurred_at, replayed_at,
+              replay_run_id
          FROM qupersync_dead_letters
         WHERE ($1::text IS NULL OR job = $1) AND ($2::text IS NULL OR run_id = $2)
         ORDER BY occurred_at DESC, topic_partition, topic_offset DESC
@@ -113,7 +157,71 @@ export class DeadLetterRepository {
       payloadBytes: Number(row.payload_bytes),
       occurredAt: row.occurred_at.toISOString(),
       replayedAt: row.replayed_at?.toISOString() ?? null,
+      replayRunId: row.replay_run_id,
     }));
+  }
+
+  /**
+   * Claims the job's unreplayed letters (of one run, or all) for the replay run `replayRunId`, up
+   * to `maxKeys` distinct keys, inside the caller's transaction. A letter already claimed by a
+   * replay that failed or was cancelled is claimed again: only success sets replayed_at.
+   */
+  async claimForReplay(
+    client: PoolClient,
+    claim: {
+      job: string;
+      runId: string | null;
+      replayRunId: string;
+      primaryKey: readonly string[];
+      maxKeys: number;
+    },
+  ): Promise<ReplayClaim> {
+    const filter = `job = $1 AND ($2::text IS NULL OR run_id = $2) AND replayed_at IS NULL`;
+    const candidates = (
+      await client.query<{ row_key: string }>(
+        `SELECT DISTINCT row_key FROM qupersync_dead_letters WHERE ${filter} AND row_key IS NOT NULL
+          ORDER BY row_key`,
+        [claim.job, claim.runId],
+      )
+    ).rows;
+    const keys: string[][] = [];
+    const rowKeys: string[] = [];
+    let unusable = 0;
+    let remaining = 0;
+    for (const { row_key: rowKey } of candidates) {
+      const tuple = keyTupleOf(rowKey, claim.primaryKey);
+      if (tuple === undefined) unusable += 1;
+      else if (keys.length >= claim.maxKeys) remaining += 1;
+      else {
+        keys.push(tuple);
+        rowKeys.push(rowKey);
+      }
+    }
+    const counts = (
+      await client.query<{ claimed: string; keyless: string }>(
+        `WITH claimed AS (
+           UPDATE qupersync_dead_letters SET replay_run_id = $3
+            WHERE ${filter} AND row_key = ANY($4::text[]) RETURNING 1)
+         SELECT (SELECT count(*) FROM claimed)::text AS claimed,
+                (SELECT count(*) FROM qupersync_dead_letters WHERE ${filter} AND row_key IS NULL)::text AS keyless`,
+        [claim.job, claim.runId, claim.replayRunId, rowKeys],
+      )
+    ).rows[0];
+    return {
+      keys,
+      letters: Number(counts?.claimed ?? 0),
+      notReplayable: Number(counts?.keyless ?? 0) + unusable,
+      remaining,
+    };
+  }
+
+  /** The letters a replay run claimed are replayed: it succeeded (inside the transaction that ends it). */
+  async markReplayed(client: PoolClient, replayRunId: string): Promise<number> {
+    const result = await client.query(
+      'UPDATE qupersync_dead_letters SET replayed_at = now() WHERE replay_run_id = $1 AND replayed_at IS NULL',
+      [replayRunId],
+    );
+    return result.rowCount ?? 0;
   }
 
   /**

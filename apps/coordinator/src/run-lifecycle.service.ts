@@ -11,6 +11,7 @@ import {
   BatchEventMessage,
   describeError,
   extractRequestCodec,
+  maxKeysPerRun,
   QuperSyncError,
   runControlCodec,
   staleBatchCode,
@@ -19,6 +20,7 @@ import {
 import { KafkaGateway } from '@qupersync/kafka';
 import { JsonLogger, PipelineMetrics } from '@qupersync/observability';
 import { PostgresDatabase, upsertKeyProblem } from '@qupersync/postgres';
+import { DeadLetterRepository } from './dead-letter.repository';
 import { RunMode, RunRecord, RunStateRepository } from './run-state.repository';
 
 export interface TriggerRequest {
@@ -33,6 +35,18 @@ export interface TriggerOutcome {
   readonly coalesced: boolean;
 }
 
+export interface ReplayOutcome {
+  readonly job: string;
+  /** The keyed run that re-extracts the letters' keys; null when there was nothing to replay. */
+  readonly run: RunRecord | null;
+  /** Distinct keys the run re-extracts, and the letters they stand for. */
+  readonly keys: number;
+  readonly letters: number;
+  readonly notReplayable: number;
+  /** Keys beyond the ones one run carries: replay again once this run has ended. */
+  readonly remaining: number;
+}
+
 @Injectable()
 export class RunLifecycleService {
   private readonly logger = new JsonLogger(RunLifecycleService.name);
@@ -43,6 +57,7 @@ export class RunLifecycleService {
     private readonly jobs: JobCatalog,
     private readonly kafka: KafkaGateway,
     private readonly metrics: PipelineMetrics,
+    private readonly deadLetters: DeadLetterRepository,
   ) {}
 
   async trigger(request: TriggerRequest): Promise<TriggerOutcome> {
@@ -71,8 +86,11 @@ export class RunLifecycleService {
           // A pending run has not asked for its extraction yet, so its upper bound is not fixed:
           // joining it reads the sender's rows. Any later run may have fixed it already, so the
           // trigger joins the job's one queued follow-up run instead, which starts when it ends.
+          // A pending replay reads only its keys, so a trigger never joins one.
           const joined =
-            active.status === 'pending' ? active : await this.queuedFollowUp(client, job.name, mode, request);
+            active.status === 'pending' && active.keys === null
+              ? active
+              : await this.queuedFollowUp(client, job.name, mode, request);
           if (request.requestKey !== null)
             await this.repository.recordTriggerRequest(client, request.requestKey, job.name, joined.id, true);
           return { run: joined, coalesced: true, created: false };
@@ -185,6 +203,67 @@ export class RunLifecycleService {
     return { job: job.name, watermark };
   }
 
+  /**
+   * Replays the job's dead letters (of one run, or all not yet replayed): a keyed run re-extracts
+   * their rows by primary key, with the source's values and the entity's rules as they are now,
+   * through the normal pipeline (fenced and counted like any run; it never moves the watermark).
+   * Its letters are marked replayed when it succeeds; rows still invalid become new letters of the
+   * replay run. Refused while the job has a run, which might load the same keys meanwhile.
+   */
+  async replay(request: {
+    job: string;
+    runId: string | null;
+    source: TriggerRequest['source'];
+  }): Promise<ReplayOutcome> {
+    const job = this.jobs.find(request.job);
+    if (job === undefined)
+      throw new QuperSyncError('JOB_UNKNOWN', 'permanent', `unknown job "${request.job}"`);
+    const replayRunId = randomUUID();
+    const claimed = await this.database.withTransaction(async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`qupersync-job:${job.name}`]);
+      const active = await this.repository.activeRunOf(client, job.name);
+      if (active !== undefined)
+        throw new QuperSyncError(
+          'JOB_BUSY',
+          'permanent',
+          `job "${job.name}" has an active run ${active.id}; replay after it ends`,
+        );
+      const claim = await this.deadLetters.claimForReplay(client, {
+        job: job.name,
+        runId: request.runId,
+        replayRunId,
+        primaryKey: job.primaryKey,
+        maxKeys: maxKeysPerRun,
+      });
+      if (claim.keys.length > 0)
+        await this.repository.insertRun(client, {
+          id: replayRunId,
+          job: job.name,
+          mode: 'full',
+          triggerSource: request.source,
+          requestKey: null,
+          fromCursor: null,
+          keys: claim.keys,
+        });
+      return claim;
+    });
+    const outcome = {
+      job: job.name,
+      keys: claimed.keys.length,
+      letters: claimed.letters,
+      notReplayable: claimed.notReplayable,
+      remaining: claimed.remaining,
+    };
+    if (claimed.keys.length === 0) return { ...outcome, run: null };
+    this.logger.info('replay started', { runId: replayRunId, ...outcome, ofRun: request.runId });
+    const run = await this.repository.findRun(replayRunId);
+    if (run === undefined) throw new Error('inserted replay run vanished');
+    const problem = await this.targetUpsertProblem(job);
+    if (problem === undefined) await this.requestExtraction(run);
+    else await this.failRun(run.id, `target incompatible: ${problem}`);
+    return { ...outcome, run: (await this.repository.findRun(replayRunId)) ?? run };
+  }
+
   /** The job's queued follow-up run, created on the first trigger that needs one. */
   private async queuedFollowUp(
     client: PoolClient,
@@ -253,6 +332,7 @@ export class RunLifecycleService {
             mode: run.mode,
             fromCursor: run.fromCursor === null ? null : JSON.stringify(run.fromCursor),
             requestedAtMs: Date.now(),
+            keys: run.keys,
           }),
         },
       ]);
@@ -601,6 +681,8 @@ export class RunLifecycleService {
   ): Promise<void> {
     await this.repository.setRunStatus(client, run.id, outcome, error);
     await this.repository.closeFence(client, run.id);
+    // A replay's letters are replayed only once every row of it is accounted for.
+    if (outcome === 'succeeded' && run.keys !== null) await this.deadLetters.markReplayed(client, run.id);
     // The follow-up a trigger queued behind this run starts now (its extraction after commit).
     await this.repository.promoteQueuedRun(client, run.job);
     this.metrics.runs.inc({ job: run.job, outcome });

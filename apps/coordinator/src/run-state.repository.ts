@@ -19,6 +19,8 @@ export interface RunRecord {
   readonly requestKey: string | null;
   readonly fromCursor: string[] | null;
   readonly highCursor: string[] | null;
+  /** A keyed run's (replay's) primary-key tuples; null for a run over the table or a window. */
+  readonly keys: string[][] | null;
   readonly totalBatches: number | null;
   readonly batchesLoaded: number;
   readonly batchesFailed: number;
@@ -56,6 +58,7 @@ interface RunRow {
   request_key: string | null;
   from_cursor: string[] | null;
   high_cursor: string[] | null;
+  keys: string[][] | null;
   total_batches: number | null;
   batches_loaded: number;
   batches_failed: number;
@@ -105,6 +108,7 @@ function toRunRecord(row: RunRow): RunRecord {
     requestKey: row.request_key,
     fromCursor: row.from_cursor,
     highCursor: row.high_cursor,
+    keys: row.keys,
     totalBatches: row.total_batches,
     batchesLoaded: row.batches_loaded,
     batchesFailed: row.batches_failed,
@@ -275,11 +279,12 @@ export class RunStateRepository {
       requestKey: string | null;
       fromCursor: string[] | null;
       status?: 'pending' | 'queued';
+      keys?: string[][];
     },
   ): Promise<void> {
     await client.query(
-      `INSERT INTO qupersync_runs (id, job, mode, status, trigger_source, request_key, from_cursor)
-       VALUES ($1, $2, $3, $7, $4, $5, $6)`,
+      `INSERT INTO qupersync_runs (id, job, mode, status, trigger_source, request_key, from_cursor, keys)
+       VALUES ($1, $2, $3, $7, $4, $5, $6, $8)`,
       [
         run.id,
         run.job,
@@ -288,6 +293,7 @@ export class RunStateRepository {
         run.requestKey,
         run.fromCursor === null ? null : JSON.stringify(run.fromCursor),
         run.status ?? 'pending',
+        run.keys === undefined ? null : JSON.stringify(run.keys),
       ],
     );
     await client.query('INSERT INTO qupersync_run_fences (run_id, job, open) VALUES ($1, $2, true)', [

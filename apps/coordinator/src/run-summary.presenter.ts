@@ -19,6 +19,8 @@ export interface RunSummary {
   readonly failedBatches: number;
   readonly durationMs: number;
   readonly watermark: string[] | null;
+  /** A replay's number of re-extracted keys; null for a run over the table or a window. */
+  readonly keys: number | null;
   readonly error: string | null;
   readonly warnings: readonly string[];
   /** How the extraction read the source (issue 11 point 7) and the rows the warehouse scanned. */
@@ -46,6 +48,7 @@ export function toRunSummary(run: RunRecord, nowMs: number): RunSummary {
     failedBatches: run.batchesFailed,
     durationMs: (run.finishedAt?.getTime() ?? nowMs) - run.createdAt.getTime(),
     watermark: run.highCursor,
+    keys: run.keys?.length ?? null,
     error: run.error,
     warnings: run.warnings,
     scanPlan: run.scanPlan,

@@ -17,7 +17,7 @@ import { SystemClock } from '@qupersync/observability';
 import { ApiTokenGuard } from './api-token.guard';
 import { DeadLetterRepository, DeadLetterView } from './dead-letter.repository';
 import { PipelineStatus, PipelineStatusService } from './pipeline-status.service';
-import { RunLifecycleService, toHttpError } from './run-lifecycle.service';
+import { ReplayOutcome, RunLifecycleService, toHttpError } from './run-lifecycle.service';
 import { RunStateRepository } from './run-state.repository';
 import { RunSummary, toRunSummary } from './run-summary.presenter';
 
@@ -27,6 +27,8 @@ const triggerBodySchema = z
     requestKey: z.string().min(1).max(200).optional(),
   })
   .strict();
+
+const replayBodySchema = z.object({ runId: z.string().uuid().optional() }).strict();
 
 const resetBodySchema = z.object({ watermark: z.array(z.string()).min(1).nullable().optional() }).strict();
 
@@ -128,6 +130,26 @@ export class RunsController {
     const parsed = parseOrBadRequest(resetBodySchema, body ?? {});
     try {
       return await this.lifecycle.reset(name, parsed.watermark ?? null);
+    } catch (error) {
+      return toHttpError(error);
+    }
+  }
+
+  /**
+   * Replays the job's unreplayed dead letters (`{"runId"}`: only that run's): 202 with the keyed
+   * run that re-extracts their keys, or `run: null` when nothing was left to replay; 409 while
+   * the job has an active run.
+   */
+  @Post('jobs/:name/replay')
+  @HttpCode(202)
+  async replay(
+    @Param('name') name: string,
+    @Body() body: unknown,
+  ): Promise<Omit<ReplayOutcome, 'run'> & { run: RunSummary | null }> {
+    const parsed = parseOrBadRequest(replayBodySchema, body ?? {});
+    try {
+      const outcome = await this.lifecycle.replay({ job: name, runId: parsed.runId ?? null, source: 'http' });
+      return { ...outcome, run: outcome.run === null ? null : toRunSummary(outcome.run, this.clock.nowMs()) };
     } catch (error) {
       return toHttpError(error);
     }

@@ -32,7 +32,12 @@ import {
 import type { RedshiftEnvironment } from '@qupersync/redshift';
 import { formatS3Uri, joinS3Key, parseS3Uri, type S3Location } from '@qupersync/object-store';
 import { BatchPublisher } from './batch-publisher.service';
-import { buildKeysetStatement, buildNullKeyStatement, castTypeOf } from './keyset-statement.builder';
+import {
+  buildKeyListStatement,
+  buildKeysetStatement,
+  buildNullKeyStatement,
+  castTypeOf,
+} from './keyset-statement.builder';
 import {
   buildRangeStatsStatement,
   buildSortKeyStatement,
@@ -221,7 +226,48 @@ export class ExtractionService {
       await progress.heartbeat();
     };
 
-    if (!incremental || upperBound !== null) {
+    if (request.keys !== null) {
+      // A keyed run (replay): only the listed keys, through the Data API, a bounded number of keys
+      // per statement. No watermark window, no UNLOAD, no NULL-key pass: a listed key is never NULL.
+      if (incremental)
+        throw new QuperSyncError(
+          'MESSAGE_INVALID',
+          'permanent',
+          `job ${job.name}: a keyed run reads in full mode`,
+        );
+      const keysPerStatement = new StatementSizePlanner(
+        { maxRows: maxKeysPerStatement, maxResultBytes: this.environment.REDSHIFT_MAX_RESULT_BYTES },
+        declaredRowBytes(schema.columns),
+      ).rows;
+      let statements = 0;
+      for (let start = 0; start < request.keys.length; start += keysPerStatement) {
+        const statement = buildKeyListStatement({
+          source,
+          castTypes,
+          projection: converter.projection,
+          primaryKey: job.primaryKey,
+          keys: request.keys.slice(start, start + keysPerStatement),
+          caseInsensitiveColumns,
+        });
+        statements += 1;
+        const result = await runQuery({
+          signal: statementDeadline(job, progress.signal),
+          sql: statement.sql,
+          parameters: statement.parameters,
+          target,
+          statementName: `${statementName}:keys`,
+          resultFormat,
+        });
+        for await (const page of result.pages()) {
+          for (const record of page) {
+            pending.push(converter.toRow(record));
+            if (pending.length >= job.batchSize) await flush();
+          }
+        }
+      }
+      scanPlan = { kind: 'keys', keys: request.keys.length, statements };
+      log.info('scan plan chosen', { scanPlan: describeScanPlan(scanPlan) });
+    } else if (!incremental || upperBound !== null) {
       const window =
         incremental && watermark !== undefined && upperBound !== null
           ? { column: watermark, upperBound }
@@ -966,6 +1012,9 @@ const maxBatchesInFlight = 4;
  * asking for more rows than any sensible statement holds.
  */
 const singleScanMaxRows = 10_000_000;
+
+/** Keys per statement of a keyed run: each is a bound parameter, and the SQL stays far below 100,000 characters. */
+const maxKeysPerStatement = 500;
 
 /**
  * The job's statement_timeout as an abort signal: the gateway stops waiting, cancels the

@@ -1,6 +1,7 @@
 import { buildColumn } from '@qupersync/testing';
 import {
   buildKeysetStatement,
+  buildKeyListStatement,
   buildNullKeyStatement,
   castTypeOf,
   keysetPredicate,
@@ -200,5 +201,49 @@ describe('typed parameters', () => {
     expect(castTypeOf(buildColumn('a', 'text', { precision: 3, sqlType: 'bpchar' }))).toBe('CHAR(3)');
     expect(castTypeOf(buildColumn('a', 'timestamptz'))).toBe('TIMESTAMPTZ');
     expect(() => castTypeOf(buildColumn('a', 'super'))).toThrow('cannot be a key or watermark');
+  });
+});
+
+describe('buildKeyListStatement', () => {
+  const castTypes = { id: 'BIGINT', region: 'VARCHAR(8)' };
+
+  it('binds each key of a single-column key, cast to the column type', () => {
+    const statement = buildKeyListStatement({
+      source: '"public"."t"',
+      castTypes,
+      projection: ['q."id"'],
+      primaryKey: ['id'],
+      keys: [['9007199254740993'], ['-4']],
+    });
+    expect(statement.sql).toBe(
+      'SELECT q."id" FROM "public"."t" AS q WHERE q."id" IN (CAST(:k0_0 AS BIGINT), CAST(:k1_0 AS BIGINT))',
+    );
+    expect(statement.parameters).toEqual({ k0_0: '9007199254740993', k1_0: '-4' });
+  });
+
+  it('spells a composite key as ORed equalities; an empty value becomes a typed literal', () => {
+    const statement = buildKeyListStatement({
+      source: '"t"',
+      castTypes,
+      projection: ['q."id"'],
+      primaryKey: ['region', 'id'],
+      keys: [
+        ['eu', '1'],
+        ['', '2'],
+      ],
+      caseInsensitiveColumns: ['region'],
+    });
+    expect(statement.sql).toBe(
+      `SELECT q."id" FROM "t" AS q WHERE (COLLATE(q."region", 'case_sensitive') = CAST(:k0_0 AS VARCHAR(8)) AND q."id" = CAST(:k0_1 AS BIGINT)) OR (COLLATE(q."region", 'case_sensitive') = CAST('' AS VARCHAR(8)) AND q."id" = CAST(:k1_1 AS BIGINT))`,
+    );
+    expect(statement.parameters).toEqual({ k0_0: 'eu', k0_1: '1', k1_1: '2' });
+  });
+
+  it('refuses a key with the wrong number of values and an empty list', () => {
+    const input = { source: '"t"', castTypes, projection: ['q."id"'], primaryKey: ['region', 'id'] };
+    expect(() => buildKeyListStatement({ ...input, keys: [['1']] })).toThrow(
+      'key 0 has 1 values for 2 key columns',
+    );
+    expect(() => buildKeyListStatement({ ...input, keys: [] })).toThrow('at least one key');
   });
 });

@@ -172,6 +172,56 @@ export function buildNullKeyStatement(input: NullKeyStatementInput): KeysetState
   };
 }
 
+export interface KeyListStatementInput {
+  readonly source: string;
+  readonly castTypes: ColumnCastTypes;
+  readonly projection: readonly string[];
+  readonly primaryKey: readonly string[];
+  /** Key tuples, text values in primary-key order. */
+  readonly keys: readonly (readonly string[])[];
+  readonly caseInsensitiveColumns?: readonly string[];
+}
+
+/**
+ * The rows of a keyed run (replay) whose primary key is one of `keys`: `pk IN (…)` for a single
+ * column, an OR of ANDed equalities for a composite key. Every value is bound and cast to its
+ * column's type, like the keyset statements' cursors; case-insensitive key columns compare case
+ * sensitively, so `a` does not also fetch `A`.
+ */
+export function buildKeyListStatement(input: KeyListStatementInput): KeysetStatement {
+  if (input.keys.length === 0) throw new Error('a key list statement needs at least one key');
+  const parameters: Record<string, string> = {};
+  const collated = new Set(input.caseInsensitiveColumns ?? []);
+  const column = (name: string): string =>
+    collated.has(name)
+      ? `COLLATE(q.${quoteIdentifier(name)}, 'case_sensitive')`
+      : `q.${quoteIdentifier(name)}`;
+  const value = (key: readonly string[], keyIndex: number, columnIndex: number, name: string): string => {
+    if (key.length !== input.primaryKey.length)
+      throw new Error(`key ${keyIndex} has ${key.length} values for ${input.primaryKey.length} key columns`);
+    return bind(
+      parameters,
+      `k${keyIndex}_${columnIndex}`,
+      key[columnIndex] ?? '',
+      castTypeFor(input.castTypes, name),
+    );
+  };
+  const [only] = input.primaryKey;
+  const condition =
+    input.primaryKey.length === 1 && only !== undefined
+      ? `${column(only)} IN (${input.keys.map((key, index) => value(key, index, 0, only)).join(', ')})`
+      : input.keys
+          .map(
+            (key, index) =>
+              `(${input.primaryKey.map((name, columnIndex) => `${column(name)} = ${value(key, index, columnIndex, name)}`).join(' AND ')})`,
+          )
+          .join(' OR ');
+  return {
+    sql: `SELECT ${input.projection.join(', ')} FROM ${input.source} AS q WHERE ${condition}`,
+    parameters,
+  };
+}
+
 /** The Redshift type a column's bound values are cast to: its own type, as the source reports it. */
 export function castTypeOf(column: BatchColumn): string {
   const length = column.precision !== null && column.precision > 0 ? column.precision : null;

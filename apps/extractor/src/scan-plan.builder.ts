@@ -18,6 +18,8 @@ import type { KeysetStatement } from './keyset-statement.builder';
 export type ScanPlan =
   | { readonly kind: 'sort_key_ranges'; readonly column: string; readonly bounds: readonly string[] }
   | { readonly kind: 'single_scan'; readonly reason: string }
+  /** A keyed run (replay): only the listed primary keys, a bounded number per statement. */
+  | { readonly kind: 'keys'; readonly keys: number; readonly statements: number }
   | {
       readonly kind: 'unload';
       readonly files: number;
@@ -32,6 +34,8 @@ export function describeScanPlan(plan: ScanPlan): string {
       return `sort_key_ranges: ${plan.bounds.length + 1} ranges on sort key ${plan.column}`;
     case 'single_scan':
       return `single_scan: ${plan.reason}`;
+    case 'keys':
+      return `keys: ${plan.keys} ${plan.keys === 1 ? 'key' : 'keys'} in ${plan.statements} ${plan.statements === 1 ? 'statement' : 'statements'}`;
     case 'unload':
       return `unload: ${plan.files} ${plan.files === 1 ? 'file' : 'files'} (${plan.format}) at ${plan.to}`;
   }

@@ -9,6 +9,7 @@ import { batchPartsMigration } from './0008-batch-parts.migration';
 import { scanPlanMigration } from './0009-scan-plan.migration';
 import { runCancelMigration } from './0010-run-cancel.migration';
 import { deadLettersMigration } from './0011-dead-letters.migration';
+import { keyedRunsMigration } from './0012-keyed-runs.migration';
 import { StateMigration } from './state-migration';
 
 export type { StateMigration } from './state-migration';
@@ -26,4 +27,5 @@ export const stateMigrations: readonly StateMigration[] = [
   scanPlanMigration,
   runCancelMigration,
   deadLettersMigration,
+  keyedRunsMigration,
 ];
