@@ -123,9 +123,19 @@ function aptInstall(packages) {
   run('apt-get', ['install', '-y', '--no-install-recommends', ...packages], { env });
 }
 
-/** The local stack's programs. Missing ones are installed with apt as root, else named with the command to run. */
-function checkPrerequisites() {
+/** Debian's Chromium, which the console's browser test drives (playwright-core, no bundled browser). */
+function findChromium() {
+  return ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find((candidate) => fs.existsSync(candidate));
+}
+
+/**
+ * The local stack's programs (and, for tests, Chromium). Missing ones are installed with apt as
+ * root, else named with the command to run.
+ */
+function checkPrerequisites(command) {
   const missing = [];
+  if (command === 'test' && !findChromium())
+    missing.push({ what: "Chromium (the web console's browser test)", apt: 'chromium' });
   if (!findJava()) missing.push({ what: 'Java 17 or newer (for Kafka)', apt: 'openjdk-17-jre-headless' });
   if (!kafkaJarsCached() && !capture('mvn', ['-v']))
     missing.push({ what: 'Maven (fetches the Kafka jars once)', apt: 'maven' });
@@ -178,7 +188,7 @@ function main() {
   build();
   if (command === 'build') return;
   const externalServers = command === 'test' && process.env.KAFKA_BROKERS && process.env.DATABASE_URL;
-  if (!externalServers) checkPrerequisites();
+  if (!externalServers) checkPrerequisites(command);
   if (command === 'test') return runTests(args);
   const script = path.join(root, commands[command]);
   if (!fs.existsSync(script))

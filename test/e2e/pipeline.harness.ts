@@ -65,7 +65,7 @@ export class PipelineHarness {
     private services: ServiceProcess[],
     private readonly specs: ServiceSpec[],
     readonly logDirectory: string,
-    private readonly apiToken: string | undefined,
+    readonly apiToken: string | undefined,
   ) {}
 
   static async start(

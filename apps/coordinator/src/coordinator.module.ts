@@ -5,11 +5,13 @@ import { KafkaModule, KafkaSettings } from '@qupersync/kafka';
 import { ObservabilityModule, SystemClock } from '@qupersync/observability';
 import { PostgresModule, PostgresSettings } from '@qupersync/postgres';
 import { ApiTokenGuard } from './api-token.guard';
+import { ConsoleController } from './console/console.controller';
 import { CoordinatorEventsConsumer } from './coordinator-events.consumer';
 import { COORDINATOR_SETTINGS, CoordinatorSettings } from './coordinator.settings';
 import { DeadLetterRepository } from './dead-letter.repository';
 import { PipelineStatusService } from './pipeline-status.service';
 import { RunLifecycleService } from './run-lifecycle.service';
+import { RunBatchesRepository } from './run-batches.repository';
 import { RunStateRepository } from './run-state.repository';
 import { RunSupervisorService } from './run-supervisor.service';
 import { RunsController } from './runs.controller';
@@ -31,7 +33,7 @@ export class CoordinatorModule {
         KafkaModule.forRoot(options.kafka),
         PostgresModule.forRoot(options.postgres),
       ],
-      controllers: [RunsController, CoordinatorEventsConsumer],
+      controllers: [RunsController, CoordinatorEventsConsumer, ConsoleController],
       providers: [
         { provide: COORDINATOR_SETTINGS, useValue: options.coordinator },
         { provide: JobCatalog, useValue: options.jobs },
@@ -42,6 +44,7 @@ export class CoordinatorModule {
         RunSupervisorService,
         PipelineStatusService,
         DeadLetterRepository,
+        RunBatchesRepository,
       ],
     };
   }

@@ -18,6 +18,7 @@ import { ApiTokenGuard } from './api-token.guard';
 import { DeadLetterRepository, DeadLetterView } from './dead-letter.repository';
 import { PipelineStatus, PipelineStatusService } from './pipeline-status.service';
 import { ReplayOutcome, RunLifecycleService, toHttpError } from './run-lifecycle.service';
+import { BatchView, RunBatchesRepository, ThroughputView } from './run-batches.repository';
 import { RunStateRepository } from './run-state.repository';
 import { RunSummary, toRunSummary } from './run-summary.presenter';
 
@@ -65,6 +66,7 @@ export class RunsController {
     private readonly clock: SystemClock,
     private readonly pipelineStatus: PipelineStatusService,
     private readonly deadLetters: DeadLetterRepository,
+    private readonly batches: RunBatchesRepository,
   ) {}
 
   /** Each service up or not, its consumer lag, and each job's last run (200 either way: see `healthy`). */
@@ -176,6 +178,23 @@ export class RunsController {
     const run = await this.repository.findRun(id);
     if (run === undefined) throw unknownRun(id);
     return toRunSummary(run, this.clock.nowMs());
+  }
+
+  /** The run's batches, most recently changed first (`?limit=` 1..1000, default 50). */
+  @Get('runs/:id/batches')
+  async runBatches(@Param('id') id: string, @Query('limit') limit: string | undefined): Promise<BatchView[]> {
+    requireRunId(id);
+    const parsedLimit = parseOrBadRequest(limitSchema, limit);
+    if ((await this.repository.findRun(id)) === undefined) throw unknownRun(id);
+    return this.batches.list(id, parsedLimit);
+  }
+
+  /** Rows written per second over the run, from its batches' load times. */
+  @Get('runs/:id/throughput')
+  async runThroughput(@Param('id') id: string): Promise<ThroughputView> {
+    requireRunId(id);
+    if ((await this.repository.findRun(id)) === undefined) throw unknownRun(id);
+    return this.batches.throughput(id);
   }
 
   /**
