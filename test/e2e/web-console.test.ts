@@ -1,7 +1,7 @@
 // The web console (issue 14) in a real browser: Debian's Chromium driven by playwright-core
 // loads the page the coordinator serves at `/`, refuses a wrong token, signs in with the stack's,
-// triggers a run and follows it to 100 %, shows its rows-per-second chart and batches, and shows
-// why a run failed. QUPERSYNC_SCREENSHOTS=<dir> saves the screenshots the README shows.
+// triggers a run and follows it to 100 %, verifies it against the source, shows its
+// rows-per-second chart and batches, and shows why a run failed. QUPERSYNC_SCREENSHOTS=<dir> saves the screenshots the README shows.
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -85,6 +85,8 @@ it('signs in with the token, triggers a run to 100 %, charts it, and shows why a
   expect(await runRow.locator('[data-testid=percent]').textContent()).toBe('100 %');
   expect(await runRow.locator('td.num').first().textContent()).toBe(rows.toLocaleString('en-US'));
   await goodJob.locator('.badge', { hasText: 'ok' }).waitFor();
+  await goodJob.locator('button', { hasText: 'Verify' }).click();
+  await page.locator('#message', { hasText: `${jobs.good}: equal to the source, 40,000 rows` }).waitFor();
 
   // The run's page: its chart, its batches, nothing failed.
   await runRow.click();

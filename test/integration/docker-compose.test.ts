@@ -244,8 +244,9 @@ describe('docker-compose.yml', () => {
     it('holds only variables ARCHITECTURE.md lists for it', () => {
       const table = architectureEnvironment();
       expect(table.size).toBeGreaterThan(5);
-      // The extractor (Data API, S3) and the data-api (UNLOAD's S3 writes) sign with the SDK's chain.
-      const signs = kind === 'extractor' || kind === 'data-api';
+      // The extractor (Data API, S3), the coordinator (verify's Data API statements) and the
+      // data-api (UNLOAD's S3 writes) sign with the SDK's chain.
+      const signs = kind === 'extractor' || kind === 'coordinator' || kind === 'data-api';
       const allowed = new Set([imageSelector, ...(signs ? awsSdkCredentials : [])]);
       for (const [name, users] of table) if (users.has(kind)) allowed.add(name);
       expect(Object.keys(environment).filter((name) => !allowed.has(name))).toEqual([]);

@@ -125,6 +125,23 @@ describe('parseCliArguments', () => {
     expect(() => parseCliArguments(['replay'])).toThrow('expected <job>, got none');
   });
 
+  it('parses verify with --repair and --json, refusing a bad job name', () => {
+    expect(parseCliArguments(['verify', 'orders'])).toEqual({
+      command: 'verify',
+      job: 'orders',
+      repair: false,
+      json: false,
+    });
+    expect(parseCliArguments(['verify', 'orders', '--repair', '--json'])).toEqual({
+      command: 'verify',
+      job: 'orders',
+      repair: true,
+      json: true,
+    });
+    expect(() => parseCliArguments(['verify', 'orders', '--fix'])).toThrow('unknown option --fix');
+    expect(() => parseCliArguments(['verify', 'Orders!'])).toThrow('is not a job name');
+  });
+
   it('answers help for no command, help, -h and --help anywhere', () => {
     expect(parseCliArguments([])).toEqual({ command: 'help' });
     expect(parseCliArguments(['--help'])).toEqual({ command: 'help' });

@@ -28,7 +28,8 @@ export type CliCommand =
       json: boolean;
     }
   | { command: 'reset'; job: string; watermark: string[] | null; json: boolean }
-  | { command: 'replay'; job: string; runId: string | undefined; wait: boolean; json: boolean };
+  | { command: 'replay'; job: string; runId: string | undefined; wait: boolean; json: boolean }
+  | { command: 'verify'; job: string; repair: boolean; json: boolean };
 
 export const cliUsage = [
   'usage: qupersync <command> [options]',
@@ -50,6 +51,8 @@ export const cliUsage = [
   '  replay <job> [--run RUN-ID] [--wait] [--json] re-extract the keys of the dead letters not yet replayed',
   '                                                 (of one run) through the pipeline, with the rules as they',
   '                                                 are now; the letters are marked replayed when it succeeds',
+  '  verify <job> [--repair] [--json]              compare the target with the source by checksums; exit 0',
+  '                                                 only when equal (--repair: re-sync the differing keys first)',
   "  reset <job> [--watermark JSON] [--json]        clear the job's watermark (the next incremental run",
   '                                                 reads everything), or set it: --watermark \'["2024-01-01 00:00:00","42"]\'',
   '',
@@ -195,6 +198,17 @@ export function parseCliArguments(argv: readonly string[]): CliCommand {
       if (runId !== undefined && !runIdPattern.test(runId))
         throw new CliUsageError(`replay: "${runId}" is not a run id (a UUID)`);
       return { command, job, runId, wait: parsed.flags.has('--wait'), json: parsed.flags.has('--json') };
+    }
+    case 'verify': {
+      const parsed = parseOptions(command, rest, {
+        flags: ['--repair', '--json'],
+        valued: [],
+        positionals: ['job'],
+      });
+      const job = parsed.positionals[0] ?? '';
+      if (!jobNamePattern.test(job))
+        throw new CliUsageError(`verify: "${job}" is not a job name ([a-z0-9_-]{1,64})`);
+      return { command, job, repair: parsed.flags.has('--repair'), json: parsed.flags.has('--json') };
     }
     default:
       throw new CliUsageError(`unknown command "${command}"`);

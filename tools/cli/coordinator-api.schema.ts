@@ -79,6 +79,45 @@ export const replayViewSchema = z.object({
 });
 export type ReplayView = z.infer<typeof replayViewSchema>;
 
+export const verifyReportViewSchema = z.object({
+  job: z.string(),
+  equal: z.boolean(),
+  rowsSource: count,
+  rowsTarget: count,
+  missing: count,
+  extra: count,
+  different: count,
+  rangesCompared: count,
+  rowsCompared: count,
+  statements: count,
+  seconds: z.number().nonnegative(),
+  sample: z.array(z.array(z.string())),
+  columnsCompared: z.array(z.string()),
+  columnsSkipped: z.array(z.string()),
+});
+export type VerifyReportView = z.infer<typeof verifyReportViewSchema>;
+
+export const verificationViewSchema = verifyReportViewSchema.extend({
+  repair: z
+    .object({
+      before: verifyReportViewSchema,
+      runs: z.array(
+        z.object({
+          runId: z.string(),
+          status: z.string(),
+          keys: count,
+          rowsLoaded: count,
+          error: z.string().nullable(),
+        }),
+      ),
+      keysResynced: count,
+      extraDeleted: count,
+      extraKept: count,
+    })
+    .nullable(),
+});
+export type VerificationView = z.infer<typeof verificationViewSchema>;
+
 export const triggerRequestViewSchema = z.object({
   job: z.string(),
   requestKey: z.string(),

@@ -7,6 +7,7 @@ import {
   jobViewSchema,
   runAcceptedSchema,
   replayViewSchema,
+  verificationViewSchema,
   runViewSchema,
   type FailureView,
   type JobView,
@@ -19,7 +20,7 @@ import {
   type DeadLetterView,
   type PipelineStatusView,
 } from './coordinator-api.schema';
-import type { ReplayView } from './coordinator-api.schema';
+import type { ReplayView, VerificationView } from './coordinator-api.schema';
 import type { RunMode } from './cli.arguments';
 
 export class CoordinatorUnreachableError extends Error {
@@ -133,6 +134,17 @@ export class CoordinatorClient {
     );
   }
 
+  /** Compares the job's target with its source; a repair waits for its keyed runs (up to an hour). */
+  verify(job: string, repair: boolean): Promise<VerificationView> {
+    return this.request(
+      'POST',
+      `/jobs/${encodeURIComponent(job)}/verify`,
+      verificationViewSchema,
+      repair ? { repair: true } : {},
+      repair ? 3_600_000 : 600_000,
+    );
+  }
+
   resetJob(job: string, watermark: string[] | null): Promise<{ job: string; watermark: string[] | null }> {
     return this.request(
       'POST',
@@ -151,6 +163,7 @@ export class CoordinatorClient {
     path: string,
     schema: z.ZodType<Result, z.ZodTypeDef, unknown>,
     body?: unknown,
+    timeoutMs: number = this.timeoutMs,
   ): Promise<Result> {
     const url = `${this.baseUrl}${path}`;
     const headers: Record<string, string> = { accept: 'application/json' };
@@ -162,7 +175,7 @@ export class CoordinatorClient {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (error) {
       throw new CoordinatorUnreachableError(this.baseUrl, describeFetchError(error));

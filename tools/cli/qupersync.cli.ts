@@ -28,7 +28,7 @@ import {
   CoordinatorRequestError,
   CoordinatorUnreachableError,
 } from './coordinator.client';
-import { toRunSummary, type RunView } from './coordinator-api.schema';
+import { toRunSummary, type RunView, type VerificationView } from './coordinator-api.schema';
 import { findRunByRequestKey, RunWaitTimeoutError, waitForRunEnd } from './run.waiter';
 import { kafkaSecurityFromEnvironment } from '@qupersync/kafka';
 import { TriggerPublisher } from './trigger.publisher';
@@ -148,6 +148,11 @@ async function execute(
       return trigger(command, client, io, dependencies);
     case 'replay':
       return replay(command, client, io, dependencies);
+    case 'verify': {
+      const verification = await client.verify(command.job, command.repair);
+      io.stdout(command.json ? formatJson(verification) : formatVerification(verification));
+      return verification.equal ? 0 : 1;
+    }
     case 'reset': {
       const reset = await client.resetJob(command.job, command.watermark);
       io.stdout(
@@ -269,6 +274,36 @@ async function replay(
   );
   io.stdout(command.json ? formatJson({ ...outcome, run: finished }) : formatRunOutcome(finished));
   return finished.status === 'succeeded' ? 0 : 1;
+}
+
+/** What `verify` prints without --json: the verdict, the counts, and what a repair did. */
+export function formatVerification(verification: VerificationView): string {
+  const lines: string[] = [];
+  const repair = verification.repair;
+  if (repair !== null) {
+    const before = repair.before;
+    lines.push(
+      `before repair: ${before.missing} missing, ${before.extra} extra, ${before.different} different`,
+      ...repair.runs.map(
+        (run) =>
+          `  run ${run.runId}: ${run.status}, ${run.keys} keys, ${run.rowsLoaded} rows loaded${run.error === null ? '' : ` (${run.error})`}`,
+      ),
+    );
+    if (repair.extraDeleted > 0) lines.push(`  ${repair.extraDeleted} extra keys deleted (deletes: hard)`);
+    if (repair.extraKept > 0)
+      lines.push(`  ${repair.extraKept} extra keys kept: the job does not allow deletes`);
+  }
+  lines.push(
+    verification.equal
+      ? `${verification.job}: equal, ${verification.rowsSource} rows`
+      : `${verification.job}: NOT equal: ${verification.missing} missing, ${verification.extra} extra, ${verification.different} different (source ${verification.rowsSource} rows, target ${verification.rowsTarget})`,
+    `  ${verification.rangesCompared} ranges and ${verification.rowsCompared} rows compared in ${verification.statements} statements, ${verification.seconds} s`,
+  );
+  if (verification.sample.length > 0)
+    lines.push(`  sample keys: ${verification.sample.map((key) => JSON.stringify(key)).join(' ')}`);
+  if (verification.columnsSkipped.length > 0)
+    lines.push(`  columns not compared: ${verification.columnsSkipped.join(', ')}`);
+  return `${lines.join('\n')}\n`;
 }
 
 /** In a log (not a terminal) a line is only worth printing when something besides the clock moved. */

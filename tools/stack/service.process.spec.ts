@@ -41,16 +41,19 @@ describe('planServices', () => {
     expect(loader?.WAREHOUSE_DATABASE_URL).toBeUndefined();
   });
 
-  it('points the extractor at the local Data API endpoint with dummy credentials', () => {
-    expect(byName.get('extractor')?.environment).toMatchObject({
-      REDSHIFT_DATA_API_ENDPOINT: 'http://127.0.0.1:4001',
-      REDSHIFT_WORKGROUP_NAME: 'local',
-      REDSHIFT_DATABASE: 'warehouse',
-      AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
-    });
-  });
+  it.each(['extractor', 'coordinator'])(
+    'points the %s at the local Data API endpoint with dummy credentials',
+    (name) => {
+      expect(byName.get(name)?.environment).toMatchObject({
+        REDSHIFT_DATA_API_ENDPOINT: 'http://127.0.0.1:4001',
+        REDSHIFT_WORKGROUP_NAME: 'local',
+        REDSHIFT_DATABASE: 'warehouse',
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'local',
+        AWS_SECRET_ACCESS_KEY: 'local',
+      });
+    },
+  );
 
   it('gives only the Data API endpoint the warehouse database', () => {
     expect(byName.get('data-api')?.environment.WAREHOUSE_DATABASE_URL).toBe(stack.WAREHOUSE_DATABASE_URL);

@@ -89,7 +89,8 @@ export function planServices(input: ServicePlanInput): ServiceSpec[] {
       if (input.apiToken === undefined) environment.COORDINATOR_API_AUTH = 'none';
       else environment.COORDINATOR_API_TOKEN = input.apiToken;
     }
-    if (kind === 'extractor') {
+    // The coordinator reads the source too: `verify` checksums it through the Data API.
+    if (kind === 'extractor' || kind === 'coordinator') {
       Object.assign(environment, {
         REDSHIFT_DATA_API_ENDPOINT: `http://127.0.0.1:${dataApiPort}`,
         REDSHIFT_WORKGROUP_NAME: 'local',

@@ -4,6 +4,8 @@ import { JobCatalog } from '@qupersync/config';
 import { KafkaModule, KafkaSettings } from '@qupersync/kafka';
 import { ObservabilityModule, SystemClock } from '@qupersync/observability';
 import { PostgresModule, PostgresSettings } from '@qupersync/postgres';
+import { RedshiftModule } from '@qupersync/redshift';
+import type { RedshiftEnvironment } from '@qupersync/redshift';
 import { ApiTokenGuard } from './api-token.guard';
 import { ConsoleController } from './console/console.controller';
 import { CoordinatorEventsConsumer } from './coordinator-events.consumer';
@@ -15,12 +17,15 @@ import { RunBatchesRepository } from './run-batches.repository';
 import { RunStateRepository } from './run-state.repository';
 import { RunSupervisorService } from './run-supervisor.service';
 import { RunsController } from './runs.controller';
+import { TableVerifier, VERIFY_REDSHIFT_ENVIRONMENT } from './verify/table-verifier.service';
+import { VerificationService } from './verify/verification.service';
 
 export interface CoordinatorModuleOptions {
   readonly kafka: KafkaSettings;
   readonly postgres: PostgresSettings;
   readonly coordinator: CoordinatorSettings;
   readonly jobs: JobCatalog;
+  readonly redshift: RedshiftEnvironment;
 }
 
 @Module({})
@@ -32,6 +37,7 @@ export class CoordinatorModule {
         ObservabilityModule,
         KafkaModule.forRoot(options.kafka),
         PostgresModule.forRoot(options.postgres),
+        RedshiftModule.forRoot({ environment: options.redshift }),
       ],
       controllers: [RunsController, CoordinatorEventsConsumer, ConsoleController],
       providers: [
@@ -45,6 +51,9 @@ export class CoordinatorModule {
         PipelineStatusService,
         DeadLetterRepository,
         RunBatchesRepository,
+        { provide: VERIFY_REDSHIFT_ENVIRONMENT, useValue: options.redshift },
+        TableVerifier,
+        VerificationService,
       ],
     };
   }

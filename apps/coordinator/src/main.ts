@@ -7,6 +7,7 @@ import {
   JobCatalog,
   loadJobsFile,
   parseEnvironment,
+  redshiftEnvironmentSchema,
   serviceEnvironmentSchema,
 } from '@qupersync/config';
 import { allTopics, topicPartitions } from '@qupersync/contracts';
@@ -24,6 +25,8 @@ runMain('coordinator', async () => {
   const service = parseEnvironment(serviceEnvironmentSchema);
   const database = parseEnvironment(databaseEnvironmentSchema);
   const coordinator = parseEnvironment(coordinatorEnvironmentSchema);
+  // The source, for `verify` (its checksums run there through the Data API).
+  const redshift = parseEnvironment(redshiftEnvironmentSchema);
   const kafka = kafkaSettingsFromEnvironment('qupersync-coordinator');
   const jobs = new JobCatalog(loadJobsFile(service.QUPERSYNC_JOBS_FILE));
   const module = CoordinatorModule.register({
@@ -39,6 +42,7 @@ runMain('coordinator', async () => {
       deadLetterRetentionDays: coordinator.DEAD_LETTER_RETENTION_DAYS,
     },
     jobs,
+    redshift,
   });
   await startService({
     name: 'coordinator',

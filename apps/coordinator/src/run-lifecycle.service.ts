@@ -256,12 +256,53 @@ export class RunLifecycleService {
     };
     if (claimed.keys.length === 0) return { ...outcome, run: null };
     this.logger.info('replay started', { runId: replayRunId, ...outcome, ofRun: request.runId });
-    const run = await this.repository.findRun(replayRunId);
-    if (run === undefined) throw new Error('inserted replay run vanished');
+    return { ...outcome, run: await this.startInsertedRun(job, replayRunId) };
+  }
+
+  /**
+   * Starts a keyed run that re-extracts exactly `keys` (`verify --repair`): fenced and counted like
+   * any run, never moving the watermark. Refused while the job has a run.
+   */
+  async startKeyedRun(request: {
+    job: string;
+    keys: string[][];
+    source: TriggerRequest['source'];
+  }): Promise<RunRecord> {
+    const job = this.jobs.find(request.job);
+    if (job === undefined)
+      throw new QuperSyncError('JOB_UNKNOWN', 'permanent', `unknown job "${request.job}"`);
+    const runId = randomUUID();
+    await this.database.withTransaction(async (client) => {
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`qupersync-job:${job.name}`]);
+      const active = await this.repository.activeRunOf(client, job.name);
+      if (active !== undefined)
+        throw new QuperSyncError(
+          'JOB_BUSY',
+          'permanent',
+          `job "${job.name}" has an active run ${active.id}; repair after it ends`,
+        );
+      await this.repository.insertRun(client, {
+        id: runId,
+        job: job.name,
+        mode: 'full',
+        triggerSource: request.source,
+        requestKey: null,
+        fromCursor: null,
+        keys: request.keys,
+      });
+    });
+    this.logger.info('keyed run started', { job: job.name, runId, keys: request.keys.length });
+    return this.startInsertedRun(job, runId);
+  }
+
+  /** Requests the extraction of a run inserted as pending (after its transaction committed). */
+  private async startInsertedRun(job: JobDefinition, runId: string): Promise<RunRecord> {
+    const run = await this.repository.findRun(runId);
+    if (run === undefined) throw new Error(`inserted run ${runId} vanished`);
     const problem = await this.targetUpsertProblem(job);
     if (problem === undefined) await this.requestExtraction(run);
     else await this.failRun(run.id, `target incompatible: ${problem}`);
-    return { ...outcome, run: (await this.repository.findRun(replayRunId)) ?? run };
+    return (await this.repository.findRun(runId)) ?? run;
   }
 
   /** The job's queued follow-up run, created on the first trigger that needs one. */
@@ -788,18 +829,20 @@ export function toHttpError(error: unknown): never {
       case 'MESSAGE_UNDECODABLE':
         throw new HttpException({ statusCode: 400, message: error.message }, HttpStatus.BAD_REQUEST);
       case 'JOB_BUSY':
+      case 'TARGET_INCOMPATIBLE':
         throw new HttpException({ statusCode: 409, message: error.message }, HttpStatus.CONFLICT);
-      case 'ROW_INVALID':
-      case 'ROW_TOO_LARGE':
-      case 'BATCH_INVALID':
+      // The source answered with an error (verify's statements): the operator needs its words.
       case 'SOURCE_STATEMENT_FAILED':
       case 'SOURCE_THROTTLED':
       case 'SOURCE_UNAVAILABLE':
+        throw new HttpException({ statusCode: 502, message: error.message }, HttpStatus.BAD_GATEWAY);
+      case 'ROW_INVALID':
+      case 'ROW_TOO_LARGE':
+      case 'BATCH_INVALID':
       case 'OBJECT_STORE_FAILED':
       case 'TARGET_UNAVAILABLE':
       case 'TARGET_ROW_REJECTED':
       case 'TARGET_WRITE_FAILED':
-      case 'TARGET_INCOMPATIBLE':
       case 'BROKER_REJECTED':
       case 'RUN_STALLED':
       case 'BATCH_STALE':

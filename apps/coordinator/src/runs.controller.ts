@@ -20,6 +20,7 @@ import { PipelineStatus, PipelineStatusService } from './pipeline-status.service
 import { ReplayOutcome, RunLifecycleService, toHttpError } from './run-lifecycle.service';
 import { BatchView, RunBatchesRepository, ThroughputView } from './run-batches.repository';
 import { RunStateRepository } from './run-state.repository';
+import { Verification, VerificationService } from './verify/verification.service';
 import { RunSummary, toRunSummary } from './run-summary.presenter';
 
 const triggerBodySchema = z
@@ -30,6 +31,8 @@ const triggerBodySchema = z
   .strict();
 
 const replayBodySchema = z.object({ runId: z.string().uuid().optional() }).strict();
+
+const verifyBodySchema = z.object({ repair: z.boolean().optional() }).strict();
 
 const resetBodySchema = z.object({ watermark: z.array(z.string()).min(1).nullable().optional() }).strict();
 
@@ -67,6 +70,7 @@ export class RunsController {
     private readonly pipelineStatus: PipelineStatusService,
     private readonly deadLetters: DeadLetterRepository,
     private readonly batches: RunBatchesRepository,
+    private readonly verification: VerificationService,
   ) {}
 
   /** Each service up or not, its consumer lag, and each job's last run (200 either way: see `healthy`). */
@@ -152,6 +156,21 @@ export class RunsController {
     try {
       const outcome = await this.lifecycle.replay({ job: name, runId: parsed.runId ?? null, source: 'http' });
       return { ...outcome, run: outcome.run === null ? null : toRunSummary(outcome.run, this.clock.nowMs()) };
+    } catch (error) {
+      return toHttpError(error);
+    }
+  }
+
+  /**
+   * Compares the job's target with its source (`{"repair": true}`: re-syncs the missing and
+   * different keys, then compares again). 200 with the report whether or not they are equal.
+   */
+  @Post('jobs/:name/verify')
+  @HttpCode(200)
+  async verify(@Param('name') name: string, @Body() body: unknown): Promise<Verification> {
+    const parsed = parseOrBadRequest(verifyBodySchema, body ?? {});
+    try {
+      return await this.verification.verify(name, parsed.repair ?? false);
     } catch (error) {
       return toHttpError(error);
     }

@@ -45,7 +45,7 @@ export class WarehousePool implements OnModuleInit, OnApplicationShutdown {
 
   /**
    * Redshift's GETDATE() (UTC, whole seconds), which PostgreSQL lacks: the extractor reads the
-   * warehouse's own clock with it (a job's settle window). Created once; a concurrent creator wins.
+   * warehouse's own clock with it (a job's settle window); and STRTOL (verify's checksums).
    */
   async onModuleInit(): Promise<void> {
     await this.createGetDate();
@@ -87,14 +87,32 @@ export class WarehousePool implements OnModuleInit, OnApplicationShutdown {
   }
 
   private async createGetDate(): Promise<void> {
+    await this.createFunction(
+      'public.getdate()',
+      "CREATE FUNCTION public.getdate() RETURNS timestamp LANGUAGE sql STABLE AS $$ SELECT date_trunc('second', now() AT TIME ZONE 'UTC') $$",
+    );
+    // Redshift's STRTOL(text, base) -> BIGINT, for base 16 (what `qupersync verify` sums: 15 hex
+    // digits of an MD5). Any other base is refused rather than answered wrong.
+    await this.createFunction(
+      'public.strtol(text, integer)',
+      `CREATE FUNCTION public.strtol(digits text, base integer) RETURNS bigint LANGUAGE plpgsql IMMUTABLE STRICT AS $$
+       BEGIN
+         IF base <> 16 OR digits !~ '^[0-9A-Fa-f]{1,15}$' THEN
+           RAISE EXCEPTION 'strtol: the local warehouse reads 1 to 15 hex digits in base 16, not % in base %', digits, base;
+         END IF;
+         RETURN ('x' || lpad(digits, 16, '0'))::bit(64)::bigint;
+       END $$`,
+    );
+  }
+
+  /** Creates a function of Redshift's that PostgreSQL lacks, once; a concurrent creator wins. */
+  private async createFunction(signature: string, definition: string): Promise<void> {
     const exists = async (): Promise<boolean> =>
-      (await this.pool.query<{ found: string | null }>("SELECT to_regprocedure('public.getdate()') AS found"))
+      (await this.pool.query<{ found: string | null }>('SELECT to_regprocedure($1) AS found', [signature]))
         .rows[0]?.found != null;
     if (await exists()) return;
     try {
-      await this.pool.query(
-        "CREATE FUNCTION public.getdate() RETURNS timestamp LANGUAGE sql STABLE AS $$ SELECT date_trunc('second', now() AT TIME ZONE 'UTC') $$",
-      );
+      await this.pool.query(definition);
     } catch (error) {
       if (!(await exists())) throw error;
     }

@@ -242,6 +242,7 @@ const jobSchema = z
     commit_per_batch: z.boolean().default(true),
     max_retries: z.number().int().min(0).max(100).default(3),
     max_rejected_rows: z.number().int().min(0).default(0),
+    deletes: z.enum(['none', 'hard']).default('none'),
     schedule: z
       .string()
       .min(1)
@@ -370,6 +371,11 @@ export interface JobDefinition {
    * default 0 fails the run on the first refused row: a run never succeeds over a silent gap.
    */
   readonly maxRejectedRows: number;
+  /**
+   * What may happen to target rows whose key the source no longer has: `none` keeps them; `hard`
+   * lets `verify --repair` delete them.
+   */
+  readonly deletes: 'none' | 'hard';
   readonly schedule: string | undefined;
   readonly numericAsFloat: readonly string[];
   /** Create the target table from the batch schema when it does not exist. */
@@ -433,6 +439,7 @@ function toJobDefinition(job: z.infer<typeof jobSchema>): JobDefinition {
     commitPerBatch: job.commit_per_batch,
     maxRetries: job.max_retries,
     maxRejectedRows: job.max_rejected_rows,
+    deletes: job.deletes,
     schedule: job.schedule,
     numericAsFloat: job.numeric_as_float.map(fold),
     createTarget: job.create_target,

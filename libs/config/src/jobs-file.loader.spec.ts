@@ -57,6 +57,12 @@ describe('parseJobsFile', () => {
     ).toThrow(/source\.extract/);
   });
 
+  it('reads deletes: none by default, hard when asked, and refuses anything else', () => {
+    expect(parseJobsFile(jobsYaml({}), 'jobs.yaml')[0]?.deletes).toBe('none');
+    expect(parseJobsFile(jobsYaml({ deletes: 'hard' }), 'jobs.yaml')[0]?.deletes).toBe('hard');
+    expect(() => parseJobsFile(jobsYaml({ deletes: 'soft' }), 'jobs.yaml')).toThrow(/deletes/);
+  });
+
   it('names the job and the field of every problem', () => {
     expect(() => parseJobsFile(jobsYaml({ batch_size: '0' }), 'jobs.yaml')).toThrow(
       /job orders, field batch_size/,

@@ -180,6 +180,12 @@ export const consoleScript = String.raw`'use strict';
               selectedRunId = replay.run.runId;
               return 'replaying ' + replay.letters + ' dead letter(s) of ' + job.name + ': ' + replay.keys + ' key(s) in run ' + shortId(replay.run.runId);
             }) }, 'Replay dead letters'),
+            el('button', { type: 'button', onclick: () => act('verify', async () => {
+              say('verifying ' + job.name + ' against its source ...', '');
+              const report = await api('POST', '/jobs/' + encodeURIComponent(job.name) + '/verify', {});
+              if (report.equal) return job.name + ': equal to the source, ' + number(report.rowsSource) + ' rows (' + report.seconds + ' s)';
+              throw new Error(job.name + ' differs from its source: ' + report.missing + ' missing, ' + report.extra + ' extra, ' + report.different + ' different (qupersync verify ' + job.name + ' --repair re-syncs them)');
+            }) }, 'Verify'),
           ),
         );
       }),

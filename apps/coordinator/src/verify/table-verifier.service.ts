@@ -1,0 +1,437 @@
+// `qupersync verify`: proves a job's target equal to its source, or finds exactly the keys that
+// differ, without copying the table. Both sides count rows and sum a 60-bit prefix of each row's
+// MD5 over their canonical text (row-checksum.sql.ts). Equal totals end it: one statement per
+// side. Otherwise rows are grouped in buckets of their key's MD5 prefix, buckets that differ are
+// split 16 ways until they hold a few dozen rows, and only those buckets' rows are fetched and
+// compared key by key, so the cost grows with the differences, not with the table. Statements
+// and memory stay bounded: at most `maxBucketsPerStatement` buckets per statement and per chunk.
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  JobCatalog,
+  JobDefinition,
+  QualifiedName,
+  quoteIdentifier,
+  quoteQualifiedName,
+} from '@qupersync/config';
+import { QuperSyncError } from '@qupersync/contracts';
+import { columnKindOf } from '@qupersync/entity';
+import { JsonLogger } from '@qupersync/observability';
+import { PostgresDatabase } from '@qupersync/postgres';
+import { RedshiftDataGateway, resolveStatementTarget, type SourceColumn } from '@qupersync/redshift';
+import type { RedshiftEnvironment, SourceValue } from '@qupersync/redshift';
+import {
+  checksumStatements,
+  ComparedColumn,
+  type ChecksumStatements,
+  uncomparedKinds,
+} from './row-checksum.sql';
+
+export const VERIFY_REDSHIFT_ENVIRONMENT = Symbol('VERIFY_REDSHIFT_ENVIRONMENT');
+
+/** Buckets per statement (the list travels as one text parameter) and per row comparison. */
+const maxBucketsPerStatement = 2_000;
+/** Rows per bucket the first bucketed pass aims at. */
+const firstLevelRows = 512;
+/** A differing bucket is split again while its rows average more than this. */
+const rowsPerFinalBucket = 32;
+const maxLevel = 8;
+const sampleSize = 20;
+
+export interface VerifyReport {
+  readonly job: string;
+  readonly equal: boolean;
+  readonly rowsSource: number;
+  readonly rowsTarget: number;
+  /** Keys in the source and not in the target. */
+  readonly missing: number;
+  /** Keys in the target and not in the source. */
+  readonly extra: number;
+  /** Keys on both sides whose rows differ in a compared column. */
+  readonly different: number;
+  /** Checksummed ranges (the whole table, then each bucket) compared. */
+  readonly rangesCompared: number;
+  /** Rows fetched and compared key by key, over both sides. */
+  readonly rowsCompared: number;
+  readonly statements: number;
+  readonly seconds: number;
+  /** Up to 20 differing keys (canonical text, in primary-key order). */
+  readonly sample: readonly (readonly string[])[];
+  readonly columnsCompared: readonly string[];
+  /** Columns left out, with why (a type without canonical text, a column the target lacks). */
+  readonly columnsSkipped: readonly string[];
+}
+
+export interface VerifyOutcome {
+  readonly report: VerifyReport;
+  /** Missing and different keys (up to `keyLimit`): what a repair re-extracts. */
+  readonly resyncKeys: string[][];
+  /** Extra keys (up to `keyLimit`). */
+  readonly extraKeys: string[][];
+}
+
+interface Bucket {
+  readonly rows: number;
+  readonly sum: string;
+}
+
+interface Side {
+  readonly statements: ChecksumStatements;
+  query(sql: string, list: string | null): Promise<SourceValue[][]>;
+}
+
+function text(value: SourceValue | undefined): string {
+  if (value === null || value === undefined) return '';
+  if (value instanceof Uint8Array) return Buffer.from(value).toString('hex');
+  return String(value);
+}
+
+@Injectable()
+export class TableVerifier {
+  private readonly logger = new JsonLogger(TableVerifier.name);
+
+  constructor(
+    private readonly jobs: JobCatalog,
+    private readonly gateway: RedshiftDataGateway,
+    @Inject(VERIFY_REDSHIFT_ENVIRONMENT) private readonly environment: RedshiftEnvironment,
+    private readonly database: PostgresDatabase,
+  ) {}
+
+  async verify(jobName: string, keyLimit: number): Promise<VerifyOutcome> {
+    const started = Date.now();
+    const job = this.jobs.find(jobName);
+    if (job === undefined) throw new QuperSyncError('JOB_UNKNOWN', 'permanent', `unknown job "${jobName}"`);
+    if (job.entity.className !== undefined || job.entity.rules.length > 0)
+      throw new QuperSyncError(
+        'MESSAGE_INVALID',
+        'permanent',
+        `job "${job.name}" changes rows on the way (entity ${job.entity.className === undefined ? 'rules' : 'class'}); verify compares jobs whose target rows are the source rows`,
+      );
+    let statements = 0;
+    const target = resolveStatementTarget(this.environment, {
+      ...(job.source.workgroupName === undefined ? {} : { workgroupName: job.source.workgroupName }),
+      ...(job.source.clusterIdentifier === undefined
+        ? {}
+        : { clusterIdentifier: job.source.clusterIdentifier }),
+      ...(job.source.database === undefined ? {} : { database: job.source.database }),
+      ...(job.source.secretArn === undefined ? {} : { secretArn: job.source.secretArn }),
+      ...(job.source.dbUser === undefined ? {} : { dbUser: job.source.dbUser }),
+    });
+    const resultFormat = job.source.resultFormat ?? this.environment.REDSHIFT_RESULT_FORMAT;
+    const sourceFrom =
+      job.source.sql !== undefined ? `(${job.source.sql})` : quoteQualifiedName(requireTable(job));
+    const runSource = async (sql: string, parameters: Record<string, string>): Promise<SourceValue[][]> => {
+      statements += 1;
+      const result = await this.gateway.runQuery({
+        sql,
+        parameters,
+        target,
+        statementName: `qupersync:verify:${job.name}`,
+        resultFormat,
+      });
+      const rows: SourceValue[][] = [];
+      for await (const page of result.pages()) rows.push(...page);
+      return rows;
+    };
+    const probe = await this.gateway.runQuery({
+      sql: `SELECT * FROM ${sourceFrom} AS q LIMIT 0`,
+      target,
+      statementName: `qupersync:verify:${job.name}:describe`,
+    });
+    for await (const _page of probe.pages()) {
+      // A LIMIT 0 statement has only column metadata.
+    }
+    statements += 1;
+    const targetTypes = await this.targetColumns(job.targetTable);
+    if (targetTypes.size === 0)
+      throw new QuperSyncError(
+        'TARGET_INCOMPATIBLE',
+        'permanent',
+        `target table ${quoteQualifiedName(job.targetTable)} of job "${job.name}" does not exist; run the job first`,
+      );
+    const { sourceColumns, targetColumns, key, targetKey, skipped } = compared(
+      job,
+      probe.columns,
+      targetTypes,
+    );
+    const source: Side = {
+      statements: checksumStatements({
+        dialect: 'redshift',
+        source: sourceFrom,
+        key: key,
+        columns: sourceColumns,
+      }),
+      query: (sql, list) => runSource(sql, list === null ? {} : { list }),
+    };
+    const targetSide: Side = {
+      statements: checksumStatements({
+        dialect: 'postgres',
+        source: quoteQualifiedName(job.targetTable),
+        key: targetKey,
+        columns: targetColumns,
+      }),
+      query: async (sql, list) => {
+        statements += 1;
+        const rows = await this.database.query<Record<string, unknown>>(sql, list === null ? [] : [list]);
+        // pg returns COUNT, NUMERIC and every text as strings; columns come in the SELECT's order.
+        return rows.map((row) =>
+          Object.values(row).map((value) =>
+            value === null || typeof value === 'string' ? value : JSON.stringify(value),
+          ),
+        );
+      },
+    };
+    const parameter = { source: ':list', target: '$1' };
+
+    const [sourceTotal, targetTotal] = await Promise.all([
+      source.query(source.statements.total, null),
+      targetSide.query(targetSide.statements.total, null),
+    ]);
+    const rowsSource = Number(text(sourceTotal[0]?.[0]) || 0);
+    const rowsTarget = Number(text(targetTotal[0]?.[0]) || 0);
+    let rangesCompared = 1;
+    let rowsCompared = 0;
+    let missing = 0;
+    let extra = 0;
+    let different = 0;
+    const sample: string[][] = [];
+    const resyncKeys: string[][] = [];
+    const extraKeys: string[][] = [];
+    const equalTotals =
+      rowsSource === rowsTarget && text(sourceTotal[0]?.[1] ?? '0') === text(targetTotal[0]?.[1] ?? '0');
+    if (!equalTotals) {
+      let level = Math.min(
+        6,
+        Math.max(1, Math.ceil(Math.log(Math.max(rowsSource, rowsTarget) / firstLevelRows) / Math.log(16))),
+      );
+      const bucketsAt = async (
+        side: Side,
+        name: 'source' | 'target',
+        parents: readonly string[] | null,
+      ): Promise<Map<string, Bucket>> => {
+        const found = new Map<string, Bucket>();
+        for (const chunk of parents === null ? [null] : chunks(parents, maxBucketsPerStatement)) {
+          const rows = await side.query(
+            side.statements.bucketed(level, chunk === null ? null : parameter[name]),
+            chunk === null ? null : `,${chunk.join(',')},`,
+          );
+          for (const row of rows) found.set(text(row[0]), { rows: Number(text(row[1])), sum: text(row[2]) });
+        }
+        return found;
+      };
+      let parents: string[] | null = null;
+      let differing: { bucket: string; rows: number }[] = [];
+      for (;;) {
+        const [fromSource, fromTarget] = await Promise.all([
+          bucketsAt(source, 'source', parents),
+          bucketsAt(targetSide, 'target', parents),
+        ]);
+        const names = new Set([...fromSource.keys(), ...fromTarget.keys()]);
+        rangesCompared += names.size;
+        differing = [...names]
+          .filter((name) => {
+            const a = fromSource.get(name);
+            const b = fromTarget.get(name);
+            return a === undefined || b === undefined || a.rows !== b.rows || a.sum !== b.sum;
+          })
+          .map((name) => ({
+            bucket: name,
+            rows: Math.max(fromSource.get(name)?.rows ?? 0, fromTarget.get(name)?.rows ?? 0),
+          }));
+        const average =
+          differing.reduce((total, bucket) => total + bucket.rows, 0) / Math.max(1, differing.length);
+        if (differing.length === 0 || average <= rowsPerFinalBucket || level >= maxLevel) break;
+        parents = differing.map((bucket) => bucket.bucket);
+        level += 1;
+      }
+      for (const chunk of chunks(
+        differing.map((bucket) => bucket.bucket),
+        maxBucketsPerStatement,
+      )) {
+        const list = `,${chunk.join(',')},`;
+        const [fromSource, fromTarget] = await Promise.all([
+          source.query(source.statements.rows(level, parameter.source), list),
+          targetSide.query(targetSide.statements.rows(level, parameter.target), list),
+        ]);
+        rowsCompared += fromSource.length + fromTarget.length;
+        const byKey = (rows: SourceValue[][]): Map<string, { key: string[]; hash: string }> =>
+          new Map(
+            rows.map((row) => {
+              const keyValues = row.slice(0, key.length).map(text);
+              return [JSON.stringify(keyValues), { key: keyValues, hash: text(row[key.length]) }];
+            }),
+          );
+        const sourceRows = byKey(fromSource);
+        const targetRows = byKey(fromTarget);
+        const note = (keyValues: string[], into: string[][] | null): void => {
+          if (sample.length < sampleSize) sample.push(keyValues);
+          if (into !== null && into.length < keyLimit) into.push(keyValues);
+        };
+        for (const [id, row] of sourceRows) {
+          const other = targetRows.get(id);
+          if (other === undefined) {
+            missing += 1;
+            note(row.key, resyncKeys);
+          } else if (other.hash !== row.hash) {
+            different += 1;
+            note(row.key, resyncKeys);
+          }
+        }
+        for (const [id, row] of targetRows) {
+          if (!sourceRows.has(id)) {
+            extra += 1;
+            note(row.key, extraKeys);
+          }
+        }
+      }
+    }
+    const report: VerifyReport = {
+      job: job.name,
+      equal: missing + extra + different === 0 && (equalTotals || rowsSource === rowsTarget),
+      rowsSource,
+      rowsTarget,
+      missing,
+      extra,
+      different,
+      rangesCompared,
+      rowsCompared,
+      statements,
+      seconds: Math.round((Date.now() - started) / 10) / 100,
+      sample,
+      columnsCompared: targetColumns.map((column) => column.name),
+      columnsSkipped: skipped,
+    };
+    this.logger.info('verified', { ...report, sample: undefined });
+    return { report, resyncKeys, extraKeys };
+  }
+
+  /**
+   * Deletes target rows by key (canonical key texts, as `verify` reports them), at most
+   * `maxBucketsPerStatement` keys per statement; returns how many went. Only for deletes: hard.
+   */
+  async deleteKeys(jobName: string, keys: readonly (readonly string[])[]): Promise<number> {
+    const job = this.jobs.find(jobName);
+    if (job === undefined) throw new QuperSyncError('JOB_UNKNOWN', 'permanent', `unknown job "${jobName}"`);
+    if (job.deletes !== 'hard')
+      throw new QuperSyncError('MESSAGE_INVALID', 'permanent', `job "${job.name}" does not allow deletes`);
+    const types = await this.targetColumns(job.targetTable);
+    const columns = job.primaryKey.map((name) => {
+      const targetName = job.entity.rename[name] ?? name;
+      const type = types.get(targetName);
+      if (type === undefined)
+        throw new QuperSyncError(
+          'TARGET_INCOMPATIBLE',
+          'permanent',
+          `target has no key column ${targetName}`,
+        );
+      return { name: targetName, type };
+    });
+    let deleted = 0;
+    for (const chunk of chunks(keys, maxBucketsPerStatement)) {
+      // The canonical text of a timestamptz key is its UTC instant without an offset.
+      const values = columns.map((column, index) =>
+        chunk.map((key) => {
+          const value = key[index] ?? '';
+          return column.type === 'timestamp with time zone' ? `${value}+00` : value;
+        }),
+      );
+      const rows = await this.database.query<{ deleted: string }>(
+        `WITH gone AS (
+           DELETE FROM ${quoteQualifiedName(job.targetTable)}
+            WHERE (${columns.map((column) => quoteIdentifier(column.name)).join(', ')}) IN (
+              SELECT * FROM unnest(${columns.map((column, index) => `$${index + 1}::${column.type}[]`).join(', ')}))
+            RETURNING 1)
+         SELECT count(*)::text AS deleted FROM gone`,
+        values,
+      );
+      deleted += Number(rows[0]?.deleted ?? 0);
+    }
+    return deleted;
+  }
+
+  /** The target table's columns and their types, empty when it does not exist. */
+  private async targetColumns(table: QualifiedName): Promise<Map<string, string>> {
+    const rows = await this.database.query<{ name: string; type: string }>(
+      `SELECT a.attname AS name, format_type(a.atttypid, a.atttypmod) AS type
+         FROM pg_attribute a
+        WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 AND NOT a.attisdropped`,
+      [quoteQualifiedName(table)],
+    );
+    return new Map(rows.map((row) => [row.name, row.type]));
+  }
+}
+
+function chunks<Item>(items: readonly Item[], size: number): Item[][] {
+  const result: Item[][] = [];
+  for (let start = 0; start < items.length; start += size) result.push(items.slice(start, start + size));
+  return result;
+}
+
+function requireTable(job: JobDefinition): QualifiedName {
+  if (job.source.table === undefined)
+    throw new QuperSyncError('MESSAGE_INVALID', 'permanent', `job ${job.name} has no source table`);
+  return job.source.table;
+}
+
+const blankPaddedTypes: ReadonlySet<string> = new Set(['bpchar', 'char', 'character', 'nchar']);
+
+/**
+ * The columns both sides compare, in the source's order: the source's (after source.columns and
+ * entity.columns), named as the target names them (entity.rename), that the target has and whose
+ * type has one canonical text. Every key column must be among them.
+ */
+function compared(
+  job: JobDefinition,
+  columns: readonly SourceColumn[],
+  targetTypes: ReadonlyMap<string, string>,
+): {
+  sourceColumns: ComparedColumn[];
+  targetColumns: ComparedColumn[];
+  key: ComparedColumn[];
+  targetKey: ComparedColumn[];
+  skipped: string[];
+} {
+  const sourceColumns: ComparedColumn[] = [];
+  const targetColumns: ComparedColumn[] = [];
+  const skipped: string[] = [];
+  for (const column of columns) {
+    const handling = job.source.columns[column.name];
+    if (handling === 'exclude') continue;
+    if (job.entity.columns !== undefined && !job.entity.columns.includes(column.name)) continue;
+    const targetName = job.entity.rename[column.name] ?? column.name;
+    if (handling === 'text') {
+      skipped.push(`${column.name} (read as text)`);
+      continue;
+    }
+    if (!targetTypes.has(targetName)) {
+      skipped.push(`${column.name} (not in the target)`);
+      continue;
+    }
+    let kind: ComparedColumn['kind'];
+    try {
+      kind = columnKindOf(column.typeName);
+    } catch {
+      skipped.push(`${column.name} (${column.typeName})`);
+      continue;
+    }
+    if (uncomparedKinds.has(kind)) {
+      skipped.push(`${column.name} (${column.typeName}: no canonical text on both sides)`);
+      continue;
+    }
+    const blankPadded = blankPaddedTypes.has(column.typeName.toLowerCase());
+    sourceColumns.push({ name: column.name, kind, blankPadded });
+    targetColumns.push({ name: targetName, kind, blankPadded });
+  }
+  const key = job.primaryKey.map((name) => sourceColumns.find((column) => column.name === name));
+  const targetKey = job.primaryKey.map((name) =>
+    targetColumns.find((column) => column.name === (job.entity.rename[name] ?? name)),
+  );
+  const presentKey = key.filter((column): column is ComparedColumn => column !== undefined);
+  const presentTargetKey = targetKey.filter((column): column is ComparedColumn => column !== undefined);
+  if (presentKey.length !== job.primaryKey.length || presentTargetKey.length !== job.primaryKey.length)
+    throw new QuperSyncError(
+      'TARGET_INCOMPATIBLE',
+      'permanent',
+      `job "${job.name}": every primary-key column (${job.primaryKey.join(', ')}) must be on both sides to verify`,
+    );
+  return { sourceColumns, targetColumns, key: presentKey, targetKey: presentTargetKey, skipped };
+}

@@ -1,0 +1,100 @@
+// verify and verify --repair (issue 15): a verify reports the differences; a repair re-syncs
+// exactly the missing and different keys through keyed runs (fenced and counted like any run, at
+// most maxKeysPerRun keys each, one after the other), deletes the extra target keys when the job
+// says `deletes: hard` (kept and reported otherwise), and then verifies again.
+import { Injectable } from '@nestjs/common';
+import { JobCatalog } from '@qupersync/config';
+import { maxKeysPerRun } from '@qupersync/contracts';
+import { JsonLogger } from '@qupersync/observability';
+import { RunLifecycleService } from '../run-lifecycle.service';
+import { RunStateRepository } from '../run-state.repository';
+import { TableVerifier, VerifyReport } from './table-verifier.service';
+
+/** Keys one repair re-syncs at most; a larger difference is repaired by running it again. */
+const maxRepairKeys = 100_000;
+const runPollMs = 250;
+const runDeadlineMs = 60 * 60_000;
+
+export interface RepairRun {
+  readonly runId: string;
+  readonly status: string;
+  readonly keys: number;
+  readonly rowsLoaded: number;
+  readonly error: string | null;
+}
+
+export interface Verification extends VerifyReport {
+  /** What --repair did: the verify before it, its keyed runs, and the extra keys it kept. */
+  readonly repair: {
+    readonly before: VerifyReport;
+    readonly runs: readonly RepairRun[];
+    readonly keysResynced: number;
+    /** Extra target keys deleted (deletes: hard). */
+    readonly extraDeleted: number;
+    readonly extraKept: number;
+  } | null;
+}
+
+@Injectable()
+export class VerificationService {
+  private readonly logger = new JsonLogger(VerificationService.name);
+
+  constructor(
+    private readonly verifier: TableVerifier,
+    private readonly lifecycle: RunLifecycleService,
+    private readonly repository: RunStateRepository,
+    private readonly jobs: JobCatalog,
+  ) {}
+
+  async verify(job: string, repair: boolean): Promise<Verification> {
+    const first = await this.verifier.verify(job, repair ? maxRepairKeys : 0);
+    if (!repair || first.report.equal) return { ...first.report, repair: null };
+    const deletesAllowed = this.jobs.find(job)?.deletes === 'hard';
+    const extraDeleted =
+      deletesAllowed && first.extraKeys.length > 0 ? await this.verifier.deleteKeys(job, first.extraKeys) : 0;
+    const runs: RepairRun[] = [];
+    for (let start = 0; start < first.resyncKeys.length; start += maxKeysPerRun) {
+      const keys = first.resyncKeys.slice(start, start + maxKeysPerRun);
+      const run = await this.lifecycle.startKeyedRun({ job, keys, source: 'http' });
+      const ended = await this.waitForEnd(run.id);
+      runs.push({
+        runId: ended.id,
+        status: ended.status,
+        keys: keys.length,
+        rowsLoaded: ended.rowsLoaded,
+        error: ended.error,
+      });
+      if (ended.status !== 'succeeded') break;
+    }
+    this.logger.info('repaired', { job, runs: runs.length, keys: first.resyncKeys.length });
+    const after = await this.verifier.verify(job, 0);
+    return {
+      ...after.report,
+      repair: {
+        before: first.report,
+        runs,
+        keysResynced: runs
+          .filter((run) => run.status === 'succeeded')
+          .reduce((total, run) => total + run.keys, 0),
+        extraDeleted,
+        extraKept: after.report.extra,
+      },
+    };
+  }
+
+  private async waitForEnd(
+    runId: string,
+  ): Promise<{ id: string; status: string; rowsLoaded: number; error: string | null }> {
+    const deadline = Date.now() + runDeadlineMs;
+    for (;;) {
+      const run = await this.repository.findRun(runId);
+      if (
+        run !== undefined &&
+        (run.status === 'succeeded' || run.status === 'failed' || run.status === 'cancelled')
+      )
+        return run;
+      if (Date.now() > deadline) throw new Error(`repair run ${runId} did not end within an hour`);
+      await new Promise((resolve) => setTimeout(resolve, runPollMs));
+    }
+  }
+}
