@@ -138,6 +138,8 @@ class BenchScenario {
     const resync = await this.step('full re-sync of unchanged rows', () => this.measureResync(rows));
     log(`  ${formatCount(resync.written)} row versions written (pg_stat ins+upd ${resync.statWrites})`);
 
+    const verification = await this.measureVerify(rows);
+
     const loader = await this.step('loader alone vs plain COPY (target database)', async () => {
       const env = this.requireEnvironment();
       const timing = await measureLoader(env.WAREHOUSE_DATABASE_URL, env.DATABASE_URL, log);
@@ -197,6 +199,7 @@ class BenchScenario {
       resync_row_versions_written: resync.written,
       resync_pg_stat_writes: resync.statWrites,
       peak_rss_mb: peakRss,
+      ...verification,
       e2e_cpu_seconds: cpuSeconds,
       stage_rows_per_cpu_s: rowsPerCpuSecond({ rows, e2e_cpu_seconds: cpuSeconds }),
       cpu_seconds_per_million_rows: cpuSecondsPerMillionRows({ rows, e2e_cpu_seconds: cpuSeconds }),
@@ -375,6 +378,73 @@ class BenchScenario {
         `DATA MISMATCH: source ${source.rows} rows md5 ${source.digest}, target ${target.rows} rows md5 ${target.digest}`,
       );
     log(`  ${formatCount(Number(source.rows))} rows, md5 ${source.digest} on both sides`);
+  }
+
+  /**
+   * `qupersync verify` on the synced table (issue 15): equal, then after 1 % of the target's rows
+   * were deleted, 0.1 % changed and 500 added behind QuperSync's back (the counts must come out
+   * exactly), then `--repair`, which must leave the target md5-equal to the source.
+   */
+  private async measureVerify(rows: number): Promise<Partial<BenchResult>> {
+    const coordinator = this.requireCoordinator();
+    const timed = async <Result>(
+      work: () => Promise<Result>,
+    ): Promise<{ result: Result; seconds: number }> => {
+      const started = process.hrtime.bigint();
+      const result = await work();
+      return { result, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+    };
+    const equal = await this.step('verify: an equal table', () =>
+      timed(() => coordinator.verify(benchJob, false)),
+    );
+    if (!equal.result.equal)
+      throw new BenchAbort(`verify found the synced table unequal: ${JSON.stringify(equal.result)}`);
+    log(`  ${equal.seconds.toFixed(2)} s, ${equal.result.statements} statements`);
+    const expected = await this.withDatabase('target', async (client) => {
+      const deleted = await client.query(`DELETE FROM ${benchTable} WHERE id % 100 = 7`);
+      const changed = await client.query(
+        `UPDATE ${benchTable} SET quantity = quantity + 1 WHERE id % 1000 = 3`,
+      );
+      await client.query(
+        `INSERT INTO ${benchTable} (id, updated_at) SELECT ${rows} + g, now() FROM generate_series(1, 500) g`,
+      );
+      return { missing: deleted.rowCount ?? 0, different: changed.rowCount ?? 0, extra: 500 };
+    });
+    const differs = await this.step(
+      `verify: ${formatCount(expected.missing)} rows deleted, ${formatCount(expected.different)} changed, 500 added`,
+      () => timed(() => coordinator.verify(benchJob, false)),
+    );
+    const found = {
+      missing: differs.result.missing,
+      extra: differs.result.extra,
+      different: differs.result.different,
+    };
+    if (
+      JSON.stringify(found) !==
+      JSON.stringify({ missing: expected.missing, extra: expected.extra, different: expected.different })
+    )
+      throw new BenchAbort(`verify counted ${JSON.stringify(found)}, expected ${JSON.stringify(expected)}`);
+    log(
+      `  ${differs.seconds.toFixed(2)} s, ${formatCount(differs.result.rowsCompared)} rows compared in ${differs.result.statements} statements`,
+    );
+    const repaired = await this.step('verify --repair', () =>
+      timed(() => coordinator.verify(benchJob, true)),
+    );
+    if (!repaired.result.equal)
+      throw new BenchAbort(`verify --repair left differences: ${JSON.stringify(repaired.result)}`);
+    log(`  ${repaired.seconds.toFixed(2)} s`);
+    await this.step('verify the repair: target == source (count, md5 over all rows by id)', () =>
+      this.verifyTarget(),
+    );
+    return {
+      verify_equal_seconds: round(equal.seconds),
+      verify_equal_statements: equal.result.statements,
+      verify_differences_seconds: round(differs.seconds),
+      verify_differences: found,
+      verify_differences_rows_compared: differs.result.rowsCompared,
+      verify_differences_statements: differs.result.statements,
+      verify_repair_seconds: round(repaired.seconds),
+    };
   }
 
   /**

@@ -78,6 +78,16 @@ export interface BenchResult {
    * every process but the warehouse's stand-ins and the databases). Absent in older files.
    */
   cpu_seconds_per_million_rows?: Record<string, number>;
+  /** `qupersync verify` of the equal table: wall seconds and statements (absent before verify). */
+  verify_equal_seconds?: number;
+  verify_equal_statements?: number;
+  /** verify after 1 % of the target's rows were deleted, 0.1 % changed and 500 added. */
+  verify_differences_seconds?: number;
+  verify_differences?: { missing: number; extra: number; different: number };
+  verify_differences_rows_compared?: number;
+  verify_differences_statements?: number;
+  /** verify --repair of those differences (keyed runs, deletes), ending equal by md5. */
+  verify_repair_seconds?: number;
 }
 
 export type TargetOutcome = 'pass' | 'FAIL' | 'n/a';
@@ -102,6 +112,8 @@ export const targets = {
   loaderUpdateRatio: 0.5,
   incrementalNoopSeconds: 2,
   memoryTolerance: 0.2,
+  /** Issue 15: a verify of an equal 1,000,000-row table (reladiff needed 35 s for a diff here). */
+  verifyEqualSeconds: 30,
 } as const;
 
 /**
@@ -168,6 +180,13 @@ export function evaluateTargets(result: BenchResult, reference?: MemoryReference
       outcome: result.resync_row_versions_written === 0 ? 'pass' : 'FAIL',
     },
   ];
+  if (result.verify_equal_seconds !== undefined)
+    checks.push({
+      metric: 'verify_equal_seconds',
+      value: `${result.verify_equal_seconds.toFixed(2)} s (${result.verify_equal_statements ?? '?'} statements)`,
+      target: `< ${targets.verifyEqualSeconds} s`,
+      outcome: result.verify_equal_seconds < targets.verifyEqualSeconds ? 'pass' : 'FAIL',
+    });
   for (const [service, megabytes] of Object.entries(result.peak_rss_mb)) {
     checks.push(memoryCheck(service, megabytes, reference));
   }
@@ -234,6 +253,18 @@ function measurementRows(result: BenchResult): string[][] {
       `${rate(result.loader_update_rows_per_s, result.loader_update_seconds)}, ${result.loader_update_ratio.toFixed(2)} of COPY (every row changed)`,
     ],
     ['incremental_first_seconds', `${result.incremental_first_seconds.toFixed(2)} s (re-reads every row)`],
+    ...(result.verify_differences_seconds === undefined || result.verify_differences === undefined
+      ? []
+      : [
+          [
+            'verify_differences_seconds',
+            `${result.verify_differences_seconds.toFixed(2)} s: ${formatCount(result.verify_differences.missing)} missing, ${formatCount(result.verify_differences.extra)} extra, ${formatCount(result.verify_differences.different)} different (${formatCount(result.verify_differences_rows_compared ?? 0)} rows compared, ${result.verify_differences_statements ?? '?'} statements)`,
+          ],
+          [
+            'verify_repair_seconds',
+            `${(result.verify_repair_seconds ?? 0).toFixed(2)} s (repaired to md5-equal)`,
+          ],
+        ]),
     [
       'resync_seconds',
       `${result.resync_seconds.toFixed(2)} s (pg_stat ins+upd: ${formatCount(result.resync_pg_stat_writes)})`,

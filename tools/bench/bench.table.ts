@@ -152,6 +152,8 @@ export function renderBenchJobsFile(): string {
     `    batch_size: ${benchBatchSize}`,
     '    commit_per_batch: true',
     '    max_retries: 3',
+    // The verify phase repairs rows added behind QuperSync's back by deleting them.
+    '    deletes: hard',
   ];
   return [
     '# Written by `npm run bench` (tools/bench): the jobs of the bench stack.',
