@@ -113,6 +113,7 @@ export const verificationViewSchema = verifyReportViewSchema.extend({
       keysResynced: count,
       extraDeleted: count,
       extraKept: count,
+      stoppedBecause: z.string().nullable().default(null),
     })
     .nullable(),
 });

@@ -252,7 +252,7 @@ async function replay(
   const unreplayable =
     outcome.notReplayable === 0
       ? ''
-      : `; ${outcome.notReplayable} letter(s) have no key to re-extract (a poison message, a NULL key)`;
+      : `; ${outcome.notReplayable} letter(s) have no key to re-extract (a poison message, a NULL key, a key the entity's rules may have rewritten)`;
   if (outcome.run === null) {
     io.stdout(command.json ? formatJson(outcome) : `nothing to replay for ${outcome.job}${unreplayable}\n`);
     return 0;
@@ -291,7 +291,12 @@ export function formatVerification(verification: VerificationView): string {
     );
     if (repair.extraDeleted > 0) lines.push(`  ${repair.extraDeleted} extra keys deleted (deletes: hard)`);
     if (repair.extraKept > 0)
-      lines.push(`  ${repair.extraKept} extra keys kept: the job does not allow deletes`);
+      lines.push(
+        repair.extraDeleted > 0
+          ? `  ${repair.extraKept} extra keys remain`
+          : `  ${repair.extraKept} extra keys kept: the job does not allow deletes (deletes: hard)`,
+      );
+    if (repair.stoppedBecause !== null) lines.push(`  the repair stopped early: ${repair.stoppedBecause}`);
   }
   lines.push(
     verification.equal

@@ -156,7 +156,7 @@ class DemoScenario {
       this.options.stackDirectory === undefined
         ? 'Try `npx qupersync runs`, then `npm run stack -- down`.'
         : `Try \`COORDINATOR_URL=${coordinator} npx qupersync runs\`; stop it with downStack('${this.stackDirectory}') from tools/stack.`;
-    return `\nThe stack is still running (--keep); its endpoints are in ${environmentFile}.\n${hint}\n`;
+    return `\nThe stack is still running (--keep); its endpoints are in ${environmentFile}.\nThe web console: ${coordinator}/ (sign in with COORDINATOR_API_TOKEN from that file).\n${hint}\n`;
   }
 
   private async startStack(): Promise<string> {

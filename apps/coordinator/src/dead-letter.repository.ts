@@ -32,7 +32,10 @@ export interface DeadLetterView {
 export interface ReplayClaim {
   readonly keys: string[][];
   readonly letters: number;
-  /** Unreplayed letters without a usable key (a poison message, a NULL key): replay cannot help them. */
+  /**
+   * Unreplayed letters without a usable key (a poison message, a NULL key, a loader's letter whose
+   * key the entity's rules may have rewritten): replay cannot help them.
+   */
   readonly notReplayable: number;
   /** Replayable letters left for a later replay, beyond the keys one run carries. */
   readonly remaining: number;
@@ -173,37 +176,52 @@ export class DeadLetterRepository {
       runId: string | null;
       replayRunId: string;
       primaryKey: readonly string[];
+      /**
+       * The key's names in the target (entity.rename), when the entity keeps rows as they are: a
+       * loader's letter names its key there. Null when rules or a class may rewrite keys: such a
+       * letter's key may not be the source's, so it is not replayable.
+       */
+      targetKeyNames: readonly string[] | null;
       maxKeys: number;
     },
   ): Promise<ReplayClaim> {
     const filter = `job = $1 AND ($2::text IS NULL OR run_id = $2) AND replayed_at IS NULL`;
+    // Bounded: a few more candidates than one replay takes, for keys that turn out unusable.
     const candidates = (
-      await client.query<{ row_key: string }>(
-        `SELECT DISTINCT row_key FROM qupersync_dead_letters WHERE ${filter} AND row_key IS NOT NULL
-          ORDER BY row_key`,
-        [claim.job, claim.runId],
+      await client.query<{ row_key: string; stage: string }>(
+        `SELECT DISTINCT row_key, stage FROM qupersync_dead_letters WHERE ${filter} AND row_key IS NOT NULL
+          ORDER BY row_key, stage LIMIT $3`,
+        [claim.job, claim.runId, claim.maxKeys * 2],
       )
     ).rows;
     const keys: string[][] = [];
+    const seen = new Set<string>();
     const rowKeys: string[] = [];
     let unusable = 0;
-    let remaining = 0;
-    for (const { row_key: rowKey } of candidates) {
-      const tuple = keyTupleOf(rowKey, claim.primaryKey);
-      if (tuple === undefined) unusable += 1;
-      else if (keys.length >= claim.maxKeys) remaining += 1;
-      else {
+    for (const { row_key: rowKey, stage } of candidates) {
+      if (keys.length >= claim.maxKeys) break;
+      // A transformer's letter holds the raw row's key (source names, source values).
+      const names = stage === 'transformer' ? claim.primaryKey : claim.targetKeyNames;
+      const tuple = names === null ? undefined : keyTupleOf(rowKey, names);
+      if (tuple === undefined) {
+        unusable += 1;
+        continue;
+      }
+      rowKeys.push(rowKey);
+      const id = JSON.stringify(tuple);
+      if (!seen.has(id)) {
+        seen.add(id);
         keys.push(tuple);
-        rowKeys.push(rowKey);
       }
     }
     const counts = (
-      await client.query<{ claimed: string; keyless: string }>(
+      await client.query<{ claimed: string; keyless: string; candidates: string }>(
         `WITH claimed AS (
            UPDATE qupersync_dead_letters SET replay_run_id = $3
             WHERE ${filter} AND row_key = ANY($4::text[]) RETURNING 1)
          SELECT (SELECT count(*) FROM claimed)::text AS claimed,
-                (SELECT count(*) FROM qupersync_dead_letters WHERE ${filter} AND row_key IS NULL)::text AS keyless`,
+                (SELECT count(*) FROM qupersync_dead_letters WHERE ${filter} AND row_key IS NULL)::text AS keyless,
+                (SELECT count(DISTINCT row_key) FROM qupersync_dead_letters WHERE ${filter})::text AS candidates`,
         [claim.job, claim.runId, claim.replayRunId, rowKeys],
       )
     ).rows[0];
@@ -211,7 +229,8 @@ export class DeadLetterRepository {
       keys,
       letters: Number(counts?.claimed ?? 0),
       notReplayable: Number(counts?.keyless ?? 0) + unusable,
-      remaining,
+      // Distinct row keys neither claimed nor found unusable (counted before this claim).
+      remaining: Math.max(0, Number(counts?.candidates ?? 0) - new Set(rowKeys).size - unusable),
     };
   }
 

@@ -233,6 +233,10 @@ export class RunLifecycleService {
         runId: request.runId,
         replayRunId,
         primaryKey: job.primaryKey,
+        targetKeyNames:
+          job.entity.className === undefined && job.entity.rules.length === 0
+            ? job.primaryKey.map((name) => job.entity.rename[name] ?? name)
+            : null,
         maxKeys: maxKeysPerRun,
       });
       if (claim.keys.length > 0)

@@ -92,25 +92,29 @@ export class WarehousePool implements OnModuleInit, OnApplicationShutdown {
       "CREATE FUNCTION public.getdate() RETURNS timestamp LANGUAGE sql STABLE AS $$ SELECT date_trunc('second', now() AT TIME ZONE 'UTC') $$",
     );
     // Redshift's STRTOL(text, base) -> BIGINT, for base 16 (what `qupersync verify` sums: 15 hex
-    // digits of an MD5). Any other base is refused rather than answered wrong.
+    // digits of an MD5). A SQL function, so the planner inlines it (verify calls it per row); any
+    // other base fails with a cast error that says why, rather than an answer that is wrong.
+    // (The error's text depends on `base`, so it is never folded into a failure at plan time.)
+    // CREATE OR REPLACE: a warehouse created by an earlier version gets this definition too.
     await this.createFunction(
       'public.strtol(text, integer)',
-      `CREATE FUNCTION public.strtol(digits text, base integer) RETURNS bigint LANGUAGE plpgsql IMMUTABLE STRICT AS $$
-       BEGIN
-         IF base <> 16 OR digits !~ '^[0-9A-Fa-f]{1,15}$' THEN
-           RAISE EXCEPTION 'strtol: the local warehouse reads 1 to 15 hex digits in base 16, not % in base %', digits, base;
-         END IF;
-         RETURN ('x' || lpad(digits, 16, '0'))::bit(64)::bigint;
-       END $$`,
+      `CREATE OR REPLACE FUNCTION public.strtol(digits text, base integer) RETURNS bigint LANGUAGE sql IMMUTABLE AS $$
+         SELECT CASE WHEN base = 16 THEN ('x' || lpad(digits, 16, '0'))::bit(64)::bigint
+                ELSE CAST('strtol: the local warehouse reads base 16 only, not base ' || base AS bigint) END $$`,
+      { replace: true },
     );
   }
 
   /** Creates a function of Redshift's that PostgreSQL lacks, once; a concurrent creator wins. */
-  private async createFunction(signature: string, definition: string): Promise<void> {
+  private async createFunction(
+    signature: string,
+    definition: string,
+    options: { replace?: boolean } = {},
+  ): Promise<void> {
     const exists = async (): Promise<boolean> =>
       (await this.pool.query<{ found: string | null }>('SELECT to_regprocedure($1) AS found', [signature]))
         .rows[0]?.found != null;
-    if (await exists()) return;
+    if (options.replace !== true && (await exists())) return;
     try {
       await this.pool.query(definition);
     } catch (error) {

@@ -1,4 +1,5 @@
-import { groupIntoParts, prefetched } from './extraction.service';
+import { buildKeyListStatement } from './keyset-statement.builder';
+import { groupIntoParts, keysFittingStatement, prefetched } from './extraction.service';
 
 describe('prefetched', () => {
   it('yields every item in order and asks for the next page before the current one is processed', async () => {
@@ -44,5 +45,21 @@ describe('groupIntoParts', () => {
     expect(parts.map((part) => part.length).sort()).toEqual([2, 2, 3, 3]);
     expect(groupIntoParts(files, 2000)).toEqual(files.map((file) => [file]));
     expect(groupIntoParts([], 4)).toEqual([]);
+  });
+});
+
+describe('keysFittingStatement', () => {
+  it('fits 500 short keys, and fewer wide composite keys, under the Data API SQL limit', () => {
+    const build =
+      (primaryKey: string[], castTypes: Record<string, string>) => (keys: readonly (readonly string[])[]) =>
+        buildKeyListStatement({ source: '"t"', castTypes, projection: ['q."id"'], primaryKey, keys });
+    expect(keysFittingStatement([['1']], build(['id'], { id: 'BIGINT' }))).toBe(500);
+    const wide = ['tenant_identifier', 'order_identifier', 'line_number_of_order', 'region_code_name'];
+    const types = Object.fromEntries(wide.map((name) => [name, 'VARCHAR(256)']));
+    const keys = Array.from({ length: 500 }, (_, index) => wide.map((name) => `${name}-${index}`));
+    const fitting = keysFittingStatement(keys, build(wide, types));
+    expect(fitting).toBeLessThan(500);
+    expect(build(wide, types)(keys.slice(0, fitting)).sql.length).toBeLessThanOrEqual(90_000);
+    expect(build(wide, types)(keys.slice(0, fitting + 40)).sql.length).toBeGreaterThan(90_000);
   });
 });

@@ -235,20 +235,25 @@ export class ExtractionService {
           'permanent',
           `job ${job.name}: a keyed run reads in full mode`,
         );
-      const keysPerStatement = new StatementSizePlanner(
-        { maxRows: maxKeysPerStatement, maxResultBytes: this.environment.REDSHIFT_MAX_RESULT_BYTES },
-        declaredRowBytes(schema.columns),
-      ).rows;
-      let statements = 0;
-      for (let start = 0; start < request.keys.length; start += keysPerStatement) {
-        const statement = buildKeyListStatement({
+      const keyList = (keys: readonly (readonly string[])[]): ReturnType<typeof buildKeyListStatement> =>
+        buildKeyListStatement({
           source,
           castTypes,
           projection: converter.projection,
           primaryKey: job.primaryKey,
-          keys: request.keys.slice(start, start + keysPerStatement),
+          keys,
           caseInsensitiveColumns,
         });
+      const keysPerStatement = Math.min(
+        new StatementSizePlanner(
+          { maxRows: maxKeysPerStatement, maxResultBytes: this.environment.REDSHIFT_MAX_RESULT_BYTES },
+          declaredRowBytes(schema.columns),
+        ).rows,
+        keysFittingStatement(request.keys, keyList),
+      );
+      let statements = 0;
+      for (let start = 0; start < request.keys.length; start += keysPerStatement) {
+        const statement = keyList(request.keys.slice(start, start + keysPerStatement));
         statements += 1;
         const result = await runQuery({
           signal: statementDeadline(job, progress.signal),
@@ -1013,8 +1018,37 @@ const maxBatchesInFlight = 4;
  */
 const singleScanMaxRows = 10_000_000;
 
-/** Keys per statement of a keyed run: each is a bound parameter, and the SQL stays far below 100,000 characters. */
+/** Keys per statement of a keyed run at most (each is a bound parameter). */
 const maxKeysPerStatement = 500;
+
+/** SQL characters a keyed statement may take: the Data API refuses more than 100,000. */
+const maxKeyedSqlLength = 90_000;
+
+/**
+ * Keys per statement that keep its SQL under maxKeyedSqlLength (wide composite keys and long
+ * column lists spend more characters per key, and parameter names lengthen with the index):
+ * estimated from one and two keys, then checked on the run's own keys and cut until it fits.
+ */
+export function keysFittingStatement(
+  keys: readonly (readonly string[])[],
+  build: (keys: readonly (readonly string[])[]) => { sql: string },
+): number {
+  const first = keys[0];
+  if (first === undefined) return 1;
+  const one = build([first]).sql.length;
+  const perKey = Math.max(1, build([first, first]).sql.length - one);
+  let fitting = Math.max(
+    1,
+    Math.min(maxKeysPerStatement, Math.floor((maxKeyedSqlLength - (one - perKey)) / perKey)),
+  );
+  const sample = Array.from(
+    { length: maxKeysPerStatement },
+    (_, index) => keys[index % keys.length] ?? first,
+  );
+  while (fitting > 1 && build(sample.slice(0, fitting)).sql.length > maxKeyedSqlLength)
+    fitting = Math.floor(fitting * 0.95);
+  return fitting;
+}
 
 /**
  * The job's statement_timeout as an abort signal: the gateway stops waiting, cancels the

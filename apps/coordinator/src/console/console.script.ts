@@ -127,28 +127,47 @@ export const consoleScript = String.raw`'use strict';
     return el('span', { class: 'badge bad', title: lastRun.error || '' }, lastRun.status);
   }
 
-  function confirmButton(label, confirmLabel, onConfirm) {
-    const button = el('button', { type: 'button' }, label);
-    let armed = null;
+  /**
+   * A button that acts on a second click within 4 s. Its armed state lives here, by key, not in
+   * the element: the tables are redrawn while the operator reads the confirmation.
+   */
+  const armed = new Map();
+  function confirmButton(key, label, confirmLabel, onConfirm) {
+    const button = el('button', { type: 'button', class: armed.has(key) ? 'armed' : '', 'data-confirm': key },
+      armed.has(key) ? confirmLabel : label);
     button.addEventListener('click', () => {
-      if (armed === null) {
-        button.textContent = confirmLabel;
-        button.classList.add('armed');
-        armed = setTimeout(() => {
-          armed = null;
-          button.textContent = label;
-          button.classList.remove('armed');
-        }, 4000);
+      if (armed.has(key)) {
+        clearTimeout(armed.get(key));
+        armed.delete(key);
+        onConfirm();
         return;
       }
-      clearTimeout(armed);
-      armed = null;
-      onConfirm();
+      armed.set(key, setTimeout(() => {
+        armed.delete(key);
+        for (const shown of document.querySelectorAll('button[data-confirm]'))
+          if (shown.dataset.confirm === key) {
+            shown.textContent = label;
+            shown.classList.remove('armed');
+          }
+      }, 4000));
+      button.textContent = confirmLabel;
+      button.classList.add('armed');
     });
     return button;
   }
 
+  /** Redraws a table only when what it shows changed, so a click is never lost to a redraw. */
+  const drawn = new Map();
+  function changed(table, value) {
+    const signature = JSON.stringify(value);
+    if (drawn.get(table) === signature) return false;
+    drawn.set(table, signature);
+    return true;
+  }
+
   function renderJobs(jobs, lastRuns) {
+    // Only what the rows show, so the "ago" texts do not force a redraw every poll.
+    if (!changed('jobs', [jobs, [...lastRuns].map(([job, run]) => [job, run.runId, run.status])])) return;
     const body = $('jobs-body');
     body.replaceChildren(
       ...jobs.map((job) => {
@@ -160,7 +179,7 @@ export const consoleScript = String.raw`'use strict';
           el('td', {}, job.mode),
           el('td', {}, job.schedule || '—'),
           el('td', { class: 'mono small' }, job.watermark || '—'),
-          el('td', {}, lastRun ? el('a', { href: '#', onclick: (event) => { event.preventDefault(); select(lastRun.runId); } }, lastRun.status + ' ' + ago(lastRun.finishedAt || lastRun.createdAt)) : '—'),
+          el('td', {}, lastRun ? el('a', { href: '#', onclick: (event) => { event.preventDefault(); select(lastRun.runId); } }, lastRun.status + ' at ' + new Date(lastRun.finishedAt || lastRun.createdAt).toLocaleTimeString()) : '—'),
           el('td', {}, health(job, lastRun)),
           el(
             'td',
@@ -170,7 +189,7 @@ export const consoleScript = String.raw`'use strict';
               selectedRunId = run.runId;
               return (run.coalesced ? 'joined run ' : 'started run ') + shortId(run.runId) + ' of ' + job.name;
             }) }, 'Trigger'),
-            confirmButton('Reset watermark', 'Confirm reset', () => act('reset', async () => {
+            confirmButton('reset:' + job.name, 'Reset watermark', 'Confirm reset', () => act('reset', async () => {
               await api('POST', '/jobs/' + encodeURIComponent(job.name) + '/reset', {});
               return 'watermark of ' + job.name + ' cleared: its next incremental run reads every row';
             })),
@@ -196,6 +215,7 @@ export const consoleScript = String.raw`'use strict';
   function renderRuns(runs, jobs) {
     const known = new Set(jobs.map((job) => job.name));
     const shown = $('all-jobs').checked ? runs : runs.filter((run) => known.has(run.job));
+    if (!changed('runs', [shown, selectedRunId])) return;
     $('runs-body').replaceChildren(
       ...shown.map((run) =>
         el(

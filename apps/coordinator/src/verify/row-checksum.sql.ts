@@ -52,15 +52,19 @@ export function canonicalText(column: ComparedColumn): string {
 }
 
 /**
- * Columns as one text: each value length-prefixed (`5:hello`, so `a|b`+`c` never equals
- * `a`+`b|c`), NULL as `N`, joined with `|`.
+ * Columns as one text, joined with `|`, NULL as `N`. A text value is length-prefixed (`5:hello`),
+ * so `a|b`+`c` never equals `a`+`b|c`; other kinds print only digits, signs, `-`, `:`, `.`, ` `,
+ * `t` or `f`, which can neither hold a `|` nor read as `N`, so they go as they are (half the work
+ * per value: the database does not reuse a repeated expression).
  */
 export function canonicalRow(columns: readonly ComparedColumn[]): string {
   if (columns.length === 0) throw new Error('a canonical row needs at least one column');
   return columns
     .map((column) => {
       const text = canonicalText(column);
-      return `COALESCE(CAST(LENGTH(${text}) AS VARCHAR) || ':' || ${text}, 'N')`;
+      return column.kind === 'text'
+        ? `COALESCE(CAST(LENGTH(${text}) AS VARCHAR) || ':' || ${text}, 'N')`
+        : `COALESCE(${text}, 'N')`;
     })
     .join(" || '|' || ");
 }
@@ -82,28 +86,40 @@ export interface ChecksumInput {
 }
 
 export interface ChecksumStatements {
-  /** `n`, `s` over the whole table. */
-  readonly total: string;
   /**
-   * `b` (bucket at `level`), `n`, `s` per bucket; restricted to the buckets under the parents
-   * in the parameter `parents` (`,a1,b7,` at level - 1) unless null.
+   * `b` (bucket at `level`), `n`, `s` per bucket; only under `parents` (buckets at level - 1)
+   * unless null.
    */
-  bucketed(level: number, parentsParameter: string | null): string;
-  /** Each row of the buckets in the parameter `buckets` (`,a1f,` at `level`): `k0..kN`, `h`. */
-  rows(level: number, bucketsParameter: string): string;
+  bucketed(level: number, parents: readonly string[] | null): string;
+  /** Each row of `buckets` (at `level`): `k0..kN` (the key's canonical texts), `h` (row MD5). */
+  rows(level: number, buckets: readonly string[]): string;
 }
 
-/** Builds one side's statements; `parameter(name)` spells a bound parameter (`:name` or `$1`). */
+/**
+ * Bucket names are hex digits this code made, so they go into the SQL as literals: an IN list of
+ * constants is a hash lookup per row on both sides, where a long text parameter searched with
+ * STRPOS costs its length per row.
+ */
+function bucketList(buckets: readonly string[]): string {
+  if (buckets.length === 0) throw new Error('an empty bucket list');
+  return buckets
+    .map((bucket) => {
+      if (!/^[0-9a-f]{1,8}$/.test(bucket)) throw new Error(`not a bucket name: ${JSON.stringify(bucket)}`);
+      return `'${bucket}'`;
+    })
+    .join(', ');
+}
+
+/** Builds one side's statements. */
 export function checksumStatements(input: ChecksumInput): ChecksumStatements {
   const keyText = canonicalRow(input.key);
   const rowText = canonicalRow(input.columns);
   const keyHash = `MD5(${keyText})`;
   const sum = `SUM(${hash60(input.dialect, rowText)})`;
   const from = `FROM ${input.source} AS q`;
-  const within = (level: number, parameter: string): string =>
-    `STRPOS(${parameter}, ',' || SUBSTRING(${keyHash}, 1, ${level}) || ',') > 0`;
+  const within = (level: number, buckets: readonly string[]): string =>
+    `SUBSTRING(${keyHash}, 1, ${level}) IN (${bucketList(buckets)})`;
   return {
-    total: `SELECT COUNT(*) AS n, ${sum} AS s ${from}`,
     bucketed: (level, parents) =>
       `SELECT SUBSTRING(${keyHash}, 1, ${level}) AS b, COUNT(*) AS n, ${sum} AS s ${from}` +
       (parents === null ? '' : ` WHERE ${within(level - 1, parents)}`) +

@@ -4,10 +4,10 @@
 // says `deletes: hard` (kept and reported otherwise), and then verifies again.
 import { Injectable } from '@nestjs/common';
 import { JobCatalog } from '@qupersync/config';
-import { maxKeysPerRun } from '@qupersync/contracts';
+import { maxKeysPerRun, QuperSyncError } from '@qupersync/contracts';
 import { JsonLogger } from '@qupersync/observability';
 import { RunLifecycleService } from '../run-lifecycle.service';
-import { RunStateRepository } from '../run-state.repository';
+import { RunRecord, RunStateRepository } from '../run-state.repository';
 import { TableVerifier, VerifyReport } from './table-verifier.service';
 
 /** Keys one repair re-syncs at most; a larger difference is repaired by running it again. */
@@ -32,6 +32,8 @@ export interface Verification extends VerifyReport {
     /** Extra target keys deleted (deletes: hard). */
     readonly extraDeleted: number;
     readonly extraKept: number;
+    /** Why the repair stopped before its last keyed run (a run failed, a trigger got in), or null. */
+    readonly stoppedBecause: string | null;
   } | null;
 }
 
@@ -47,15 +49,27 @@ export class VerificationService {
   ) {}
 
   async verify(job: string, repair: boolean): Promise<Verification> {
+    // A run loading meanwhile would show its rows as differences, and a repair would act on them.
+    if (repair) await this.requireIdle(job);
     const first = await this.verifier.verify(job, repair ? maxRepairKeys : 0);
     if (!repair || first.report.equal) return { ...first.report, repair: null };
+    await this.requireIdle(job);
     const deletesAllowed = this.jobs.find(job)?.deletes === 'hard';
     const extraDeleted =
       deletesAllowed && first.extraKeys.length > 0 ? await this.verifier.deleteKeys(job, first.extraKeys) : 0;
     const runs: RepairRun[] = [];
+    let stoppedBecause: string | null = null;
     for (let start = 0; start < first.resyncKeys.length; start += maxKeysPerRun) {
       const keys = first.resyncKeys.slice(start, start + maxKeysPerRun);
-      const run = await this.lifecycle.startKeyedRun({ job, keys, source: 'http' });
+      let run: RunRecord;
+      try {
+        run = await this.lifecycle.startKeyedRun({ job, keys, source: 'http' });
+      } catch (error) {
+        // A trigger's run got in between two repair runs: report what was done so far.
+        if (!(error instanceof QuperSyncError) || error.code !== 'JOB_BUSY') throw error;
+        stoppedBecause = error.message;
+        break;
+      }
       const ended = await this.waitForEnd(run.id);
       runs.push({
         runId: ended.id,
@@ -64,7 +78,10 @@ export class VerificationService {
         rowsLoaded: ended.rowsLoaded,
         error: ended.error,
       });
-      if (ended.status !== 'succeeded') break;
+      if (ended.status !== 'succeeded') {
+        stoppedBecause = `repair run ${ended.id} ${ended.status}`;
+        break;
+      }
     }
     this.logger.info('repaired', { job, runs: runs.length, keys: first.resyncKeys.length });
     const after = await this.verifier.verify(job, 0);
@@ -78,8 +95,19 @@ export class VerificationService {
           .reduce((total, run) => total + run.keys, 0),
         extraDeleted,
         extraKept: after.report.extra,
+        stoppedBecause,
       },
     };
+  }
+
+  private async requireIdle(job: string): Promise<void> {
+    const active = (await this.repository.activeRuns()).find((run) => run.job === job);
+    if (active !== undefined)
+      throw new QuperSyncError(
+        'JOB_BUSY',
+        'permanent',
+        `job "${job}" has an active run ${active.id}; repair after it ends`,
+      );
   }
 
   private async waitForEnd(
