@@ -50,6 +50,7 @@ runMain('coordinator', async () => {
     httpPort: service.HTTP_PORT,
     httpHost: service.HTTP_HOST,
     logLevel: service.LOG_LEVEL,
+    otlpEndpoint: service.OTEL_EXPORTER_OTLP_ENDPOINT,
     // Triggers and batch events of different runs proceed side by side; one run's events share a partition.
     transport: {
       settings: kafka,

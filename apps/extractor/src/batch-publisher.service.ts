@@ -16,7 +16,7 @@ import {
   TopicNames,
 } from '@qupersync/contracts';
 import { KafkaGateway } from '@qupersync/kafka';
-import { JsonLogger, PipelineMetrics } from '@qupersync/observability';
+import { JsonLogger, PipelineMetrics, SpanExporter } from '@qupersync/observability';
 
 export interface PreparedBatch {
   readonly identity: BatchIdentity;
@@ -40,6 +40,7 @@ export class BatchPublisher {
   constructor(
     private readonly kafka: KafkaGateway,
     private readonly metrics: PipelineMetrics,
+    private readonly spans: SpanExporter,
   ) {}
 
   /**
@@ -83,6 +84,7 @@ export class BatchPublisher {
     for (const { identity, encoded } of prepared) {
       // Each batch starts a trace; the transformer and the loader continue it (traceparent header).
       const trace = continueTrace();
+      const startMs = Date.now();
       await this.kafka.send(TopicNames.batchExtracted, [
         {
           key: `${identity.runId}:${identity.sequence}`,
@@ -97,6 +99,20 @@ export class BatchPublisher {
         rows: identity.rowCount,
         bytes: encoded.length,
         ...traceFields(trace),
+      });
+      this.spans.record({
+        name: 'publish batch',
+        traceId: trace.traceId,
+        spanId: trace.spanId,
+        parentSpanId: trace.parentSpanId,
+        startMs,
+        endMs: Date.now(),
+        attributes: {
+          'qupersync.job': identity.job,
+          'qupersync.run_id': identity.runId,
+          'qupersync.sequence': identity.sequence,
+          'qupersync.rows': identity.rowCount,
+        },
       });
       await this.sendEvent({
         eventId: batchEventId(identity, 'batch_extracted'),

@@ -28,6 +28,7 @@ runMain('extractor', async () => {
     httpPort: service.HTTP_PORT,
     httpHost: service.HTTP_HOST,
     logLevel: service.LOG_LEVEL,
+    otlpEndpoint: service.OTEL_EXPORTER_OTLP_ENDPOINT,
     // Extractions run detached from their handler (see ExtractRequestConsumer); they heartbeat
     // between batches all the same.
     transport: {

@@ -30,6 +30,7 @@ runMain('loader', async () => {
     httpPort: service.HTTP_PORT,
     httpHost: service.HTTP_HOST,
     logLevel: service.LOG_LEVEL,
+    otlpEndpoint: service.OTEL_EXPORTER_OTLP_ENDPOINT,
     transport: {
       settings: kafka,
       groupId: consumerGroups.loader,

@@ -28,7 +28,13 @@ import {
 } from '@qupersync/contracts';
 import { KafkaGateway } from '@qupersync/kafka';
 import type { KafkaRecord, KafkaRecordContext, OutgoingMessage } from '@qupersync/kafka';
-import { backoffDelayMs, JsonLogger, PipelineMetrics, SystemClock } from '@qupersync/observability';
+import {
+  backoffDelayMs,
+  JsonLogger,
+  PipelineMetrics,
+  SpanExporter,
+  SystemClock,
+} from '@qupersync/observability';
 import { isDatabaseUnavailable } from '@qupersync/postgres';
 import {
   BatchFence,
@@ -73,6 +79,7 @@ export class TransformedBatchConsumer {
     private readonly kafka: KafkaGateway,
     private readonly metrics: PipelineMetrics,
     private readonly clock: SystemClock,
+    private readonly spans: SpanExporter,
   ) {}
 
   @EventPattern(TopicNames.batchTransformed, { groupedRecords: batchesPerPoll })
@@ -267,13 +274,29 @@ export class TransformedBatchConsumer {
   }
 
   private countLoaded(item: LoadItem, rows: number, started: bigint): void {
+    const trace = continueTrace(item.record.headers[traceparentHeader]);
     this.logger.info('batch loaded', {
       job: item.identity.job,
       runId: item.identity.runId,
       sequence: item.identity.sequence,
       rows,
       offset: item.record.offset,
-      ...traceFields(continueTrace(item.record.headers[traceparentHeader])),
+      ...traceFields(trace),
+    });
+    const endMs = Date.now();
+    this.spans.record({
+      name: 'load batch',
+      traceId: trace.traceId,
+      spanId: trace.spanId,
+      parentSpanId: trace.parentSpanId,
+      startMs: endMs - Number(process.hrtime.bigint() - started) / 1e6,
+      endMs,
+      attributes: {
+        'qupersync.job': item.identity.job,
+        'qupersync.run_id': item.identity.runId,
+        'qupersync.sequence': item.identity.sequence,
+        'qupersync.rows': rows,
+      },
     });
     this.metrics.rows.inc({ phase: 'load', job: item.job.name }, rows);
     this.metrics.batches.inc({ phase: 'load', job: item.job.name, outcome: 'loaded' });

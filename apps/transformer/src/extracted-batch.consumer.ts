@@ -25,7 +25,7 @@ import {
 } from '@qupersync/contracts';
 import { KafkaGateway } from '@qupersync/kafka';
 import type { KafkaRecord, KafkaRecordContext } from '@qupersync/kafka';
-import { JsonLogger, PipelineMetrics } from '@qupersync/observability';
+import { JsonLogger, PipelineMetrics, SpanExporter } from '@qupersync/observability';
 import { BatchTransformer, encodeDeadLetterRow, TransformOutcome } from './batch-transformer.service';
 
 @Controller()
@@ -36,11 +36,13 @@ export class ExtractedBatchConsumer {
     private readonly transformer: BatchTransformer,
     private readonly kafka: KafkaGateway,
     private readonly metrics: PipelineMetrics,
+    private readonly spans: SpanExporter,
   ) {}
 
   @EventPattern(TopicNames.batchExtracted)
   async onExtractedBatch(@Payload() record: KafkaRecord, @Ctx() _context: KafkaRecordContext): Promise<void> {
     const started = process.hrtime.bigint();
+    const startMs = Date.now();
     const identity = parseBatchHeaders(record.headers);
     if (typeof identity === 'string')
       throw new QuperSyncError('MESSAGE_INVALID', 'permanent', `batch headers: ${identity}`);
@@ -151,6 +153,21 @@ export class ExtractedBatchConsumer {
       passedThrough: outcome.container === record.value,
       offset: record.offset,
       ...traceFields(trace),
+    });
+    this.spans.record({
+      name: 'transform batch',
+      traceId: trace.traceId,
+      spanId: trace.spanId,
+      parentSpanId: trace.parentSpanId,
+      startMs,
+      endMs: Date.now(),
+      attributes: {
+        'qupersync.job': identity.job,
+        'qupersync.run_id': identity.runId,
+        'qupersync.sequence': identity.sequence,
+        'qupersync.rows': outcome.validRows,
+        'qupersync.invalid_rows': outcome.invalid.length,
+      },
     });
     this.metrics.rows.inc({ phase: 'transform', job: identity.job }, outcome.validRows);
     this.metrics.batches.inc({

@@ -39,6 +39,7 @@ runMain('transformer', async () => {
     httpPort: service.HTTP_PORT,
     httpHost: service.HTTP_HOST,
     logLevel: service.LOG_LEVEL,
+    otlpEndpoint: service.OTEL_EXPORTER_OTLP_ENDPOINT,
     transport: {
       settings: kafka,
       groupId: consumerGroups.transformer,

@@ -95,6 +95,8 @@ export const serviceEnvironmentSchema = z.object({
   HTTP_HOST: httpHost,
   LOG_LEVEL: logLevel,
   QUPERSYNC_JOBS_FILE: z.string().min(1),
+  /** An OTLP/HTTP collector (`http://host:4318`): batch spans go to its /v1/traces; unset, none are sent. */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.string().url().optional(),
 });
 
 export const databaseEnvironmentSchema = z.object({

@@ -16,6 +16,7 @@ import {
   LogLevel,
   NestJsonLogger,
   PipelineMetrics,
+  SpanExporter,
 } from '@qupersync/observability';
 import { KafkaRecordTransport, KafkaRecordTransportOptions } from './kafka-record.transport';
 import { KafkaSettings } from './kafka.settings';
@@ -79,6 +80,8 @@ export interface ServiceStartOptions {
   /** HTTP_HOST: loopback by default; containers bind 0.0.0.0. */
   readonly httpHost: string;
   readonly logLevel: LogLevel;
+  /** OTEL_EXPORTER_OTLP_ENDPOINT: where the batch spans go (none when undefined). */
+  readonly otlpEndpoint?: string | undefined;
   readonly transport?: KafkaRecordTransportOptions;
   /** Runs after the module is built and before anything consumes or listens (migrations, topics). */
   readonly beforeListen?: (app: INestApplication) => Promise<void>;
@@ -88,6 +91,7 @@ export async function startService(options: ServiceStartOptions): Promise<INestA
   configureLogging({ service: options.name, level: options.logLevel });
   const app = await NestFactory.create(options.module, { logger: new NestJsonLogger() });
   app.enableShutdownHooks();
+  app.get(SpanExporter).configure(options.name, options.otlpEndpoint);
   await options.beforeListen?.(app);
   if (options.transport !== undefined) {
     const metrics = app.get(PipelineMetrics);

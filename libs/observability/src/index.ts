@@ -4,3 +4,4 @@ export * from './health.controller';
 export * from './observability.module';
 export * from './system.clock';
 export * from './exponential.backoff';
+export * from './span.exporter';
