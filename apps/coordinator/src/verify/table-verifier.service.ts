@@ -1,10 +1,10 @@
 // `qupersync verify`: proves a job's target equal to its source, or finds exactly the keys that
 // differ, without copying the table. Both sides count rows and sum a 60-bit prefix of each row's
-// MD5 over their canonical text (row-checksum.sql.ts). Equal totals end it: one statement per
-// side. Otherwise rows are grouped in buckets of their key's MD5 prefix, buckets that differ are
-// split 16 ways until they hold a few dozen rows, and only those buckets' rows are fetched and
-// compared key by key, so the cost grows with the differences, not with the table. Statements
-// and memory stay bounded: at most `maxBucketsPerStatement` buckets per statement and per chunk.
+// MD5 over their canonical text (row-checksum.sql.ts), per bucket of their key's MD5 prefix
+// (4,096 buckets at most). Equal buckets end it: one statement per side. Otherwise buckets that
+// differ are split 16 ways until they hold a few dozen rows, and only those buckets' rows are
+// fetched and compared key by key, so the cost grows with the differences, not with the table.
+// Statements and memory stay bounded: at most `maxBucketsPerStatement` buckets per statement.
 import { Inject, Injectable } from '@nestjs/common';
 import {
   JobCatalog,
