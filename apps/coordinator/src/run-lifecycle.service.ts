@@ -188,14 +188,7 @@ export class RunLifecycleService {
       );
     }
     await this.database.withTransaction(async (client) => {
-      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`qupersync-job:${job.name}`]);
-      const active = await this.repository.activeRunOf(client, job.name);
-      if (active !== undefined)
-        throw new QuperSyncError(
-          'JOB_BUSY',
-          'permanent',
-          `job "${job.name}" has an active run ${active.id}; wait for it to end before a reset`,
-        );
+      await this.lockIdleJob(client, job.name, 'wait for it to end before a reset');
       if (watermark === null) await this.repository.clearWatermark(client, job.name);
       else await this.repository.advanceWatermark(client, job.name, null, watermark, columns);
     });
@@ -220,14 +213,7 @@ export class RunLifecycleService {
       throw new QuperSyncError('JOB_UNKNOWN', 'permanent', `unknown job "${request.job}"`);
     const replayRunId = randomUUID();
     const claimed = await this.database.withTransaction(async (client) => {
-      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`qupersync-job:${job.name}`]);
-      const active = await this.repository.activeRunOf(client, job.name);
-      if (active !== undefined)
-        throw new QuperSyncError(
-          'JOB_BUSY',
-          'permanent',
-          `job "${job.name}" has an active run ${active.id}; replay after it ends`,
-        );
+      await this.lockIdleJob(client, job.name, 'replay after it ends');
       const claim = await this.deadLetters.claimForReplay(client, {
         job: job.name,
         runId: request.runId,
@@ -277,14 +263,7 @@ export class RunLifecycleService {
       throw new QuperSyncError('JOB_UNKNOWN', 'permanent', `unknown job "${request.job}"`);
     const runId = randomUUID();
     await this.database.withTransaction(async (client) => {
-      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`qupersync-job:${job.name}`]);
-      const active = await this.repository.activeRunOf(client, job.name);
-      if (active !== undefined)
-        throw new QuperSyncError(
-          'JOB_BUSY',
-          'permanent',
-          `job "${job.name}" has an active run ${active.id}; repair after it ends`,
-        );
+      await this.lockIdleJob(client, job.name, 'repair after it ends');
       await this.repository.insertRun(client, {
         id: runId,
         job: job.name,
@@ -307,6 +286,21 @@ export class RunLifecycleService {
     if (problem === undefined) await this.requestExtraction(run);
     else await this.failRun(run.id, `target incompatible: ${problem}`);
     return (await this.repository.findRun(runId)) ?? run;
+  }
+
+  /**
+   * Takes the job's lock for the caller's transaction (triggers take it too, so no run can start
+   * meanwhile) and refuses (JOB_BUSY, 409) while the job has an active run; `then` says what to do.
+   */
+  private async lockIdleJob(client: PoolClient, job: string, then: string): Promise<void> {
+    await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`qupersync-job:${job}`]);
+    const active = await this.repository.activeRunOf(client, job);
+    if (active !== undefined)
+      throw new QuperSyncError(
+        'JOB_BUSY',
+        'permanent',
+        `job "${job}" has an active run ${active.id}; ${then}`,
+      );
   }
 
   /** The job's queued follow-up run, created on the first trigger that needs one. */

@@ -25,7 +25,7 @@ import { JsonLogger, PipelineMetrics } from '@qupersync/observability';
 import {
   type QueryResult,
   RedshiftDataGateway,
-  resolveStatementTarget,
+  resolveJobStatementTarget,
   SourceColumn,
   StatementTarget,
 } from '@qupersync/redshift';
@@ -115,15 +115,7 @@ export class ExtractionService {
         if (result.redshiftQueryId !== null) queryIds.push(result.redshiftQueryId);
         return result;
       });
-    const target = resolveStatementTarget(this.environment, {
-      ...(job.source.workgroupName === undefined ? {} : { workgroupName: job.source.workgroupName }),
-      ...(job.source.clusterIdentifier === undefined
-        ? {}
-        : { clusterIdentifier: job.source.clusterIdentifier }),
-      ...(job.source.database === undefined ? {} : { database: job.source.database }),
-      ...(job.source.secretArn === undefined ? {} : { secretArn: job.source.secretArn }),
-      ...(job.source.dbUser === undefined ? {} : { dbUser: job.source.dbUser }),
-    });
+    const target = resolveJobStatementTarget(this.environment, job.source);
     const source =
       job.source.sql !== undefined ? `(${job.source.sql})` : quoteQualifiedName(requireTable(job));
     const statementName = `qupersync:${job.name}:${request.runId}`;

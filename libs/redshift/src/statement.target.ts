@@ -1,7 +1,7 @@
 // Where a Data API statement runs and as whom. A job may name its own target; whatever it
 // leaves out comes from the extractor's environment (REDSHIFT_* variables).
 import type { z } from 'zod';
-import type { redshiftEnvironmentSchema } from '@qupersync/config';
+import type { JobDefinition, redshiftEnvironmentSchema } from '@qupersync/config';
 import { QuperSyncError } from '@qupersync/contracts';
 
 export type RedshiftEnvironment = z.infer<typeof redshiftEnvironmentSchema>;
@@ -15,6 +15,20 @@ export interface StatementTarget {
   /** Secrets Manager credentials; otherwise temporary credentials for dbUser (clusters only). */
   readonly secretArn?: string;
   readonly dbUser?: string;
+}
+
+/** Where a job's statements run: its source's own settings, the environment's for the rest. */
+export function resolveJobStatementTarget(
+  environment: RedshiftEnvironment,
+  source: JobDefinition['source'],
+): StatementTarget {
+  return resolveStatementTarget(environment, {
+    ...(source.workgroupName === undefined ? {} : { workgroupName: source.workgroupName }),
+    ...(source.clusterIdentifier === undefined ? {} : { clusterIdentifier: source.clusterIdentifier }),
+    ...(source.database === undefined ? {} : { database: source.database }),
+    ...(source.secretArn === undefined ? {} : { secretArn: source.secretArn }),
+    ...(source.dbUser === undefined ? {} : { dbUser: source.dbUser }),
+  });
 }
 
 /** Fills what `overrides` leaves out from the environment; fails if no compute target results. */

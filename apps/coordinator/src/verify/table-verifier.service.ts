@@ -17,7 +17,7 @@ import { QuperSyncError } from '@qupersync/contracts';
 import { columnKindOf } from '@qupersync/entity';
 import { JsonLogger } from '@qupersync/observability';
 import { PostgresDatabase } from '@qupersync/postgres';
-import { RedshiftDataGateway, resolveStatementTarget, type SourceColumn } from '@qupersync/redshift';
+import { RedshiftDataGateway, resolveJobStatementTarget, type SourceColumn } from '@qupersync/redshift';
 import type { RedshiftEnvironment, SourceValue } from '@qupersync/redshift';
 import {
   checksumStatements,
@@ -113,15 +113,7 @@ export class TableVerifier {
         `job "${job.name}" changes rows on the way (entity ${job.entity.className === undefined ? 'rules' : 'class'}); verify compares jobs whose target rows are the source rows`,
       );
     let statements = 0;
-    const target = resolveStatementTarget(this.environment, {
-      ...(job.source.workgroupName === undefined ? {} : { workgroupName: job.source.workgroupName }),
-      ...(job.source.clusterIdentifier === undefined
-        ? {}
-        : { clusterIdentifier: job.source.clusterIdentifier }),
-      ...(job.source.database === undefined ? {} : { database: job.source.database }),
-      ...(job.source.secretArn === undefined ? {} : { secretArn: job.source.secretArn }),
-      ...(job.source.dbUser === undefined ? {} : { dbUser: job.source.dbUser }),
-    });
+    const target = resolveJobStatementTarget(this.environment, job.source);
     const resultFormat = job.source.resultFormat ?? this.environment.REDSHIFT_RESULT_FORMAT;
     const sourceFrom =
       job.source.sql !== undefined ? `(${job.source.sql})` : quoteQualifiedName(requireTable(job));
