@@ -100,19 +100,11 @@ export class BatchPublisher {
         bytes: encoded.length,
         ...traceFields(trace),
       });
-      this.spans.record({
-        name: 'publish batch',
-        traceId: trace.traceId,
-        spanId: trace.spanId,
-        parentSpanId: trace.parentSpanId,
-        startMs,
-        endMs: Date.now(),
-        attributes: {
-          'qupersync.job': identity.job,
-          'qupersync.run_id': identity.runId,
-          'qupersync.sequence': identity.sequence,
-          'qupersync.rows': identity.rowCount,
-        },
+      this.spans.recordEnded('publish batch', trace, startMs, {
+        'qupersync.job': identity.job,
+        'qupersync.run_id': identity.runId,
+        'qupersync.sequence': identity.sequence,
+        'qupersync.rows': identity.rowCount,
       });
       await this.sendEvent({
         eventId: batchEventId(identity, 'batch_extracted'),

@@ -283,21 +283,17 @@ export class TransformedBatchConsumer {
       offset: item.record.offset,
       ...traceFields(trace),
     });
-    const endMs = Date.now();
-    this.spans.record({
-      name: 'load batch',
-      traceId: trace.traceId,
-      spanId: trace.spanId,
-      parentSpanId: trace.parentSpanId,
-      startMs: endMs - Number(process.hrtime.bigint() - started) / 1e6,
-      endMs,
-      attributes: {
+    this.spans.recordEnded(
+      'load batch',
+      trace,
+      Date.now() - Number(process.hrtime.bigint() - started) / 1e6,
+      {
         'qupersync.job': item.identity.job,
         'qupersync.run_id': item.identity.runId,
         'qupersync.sequence': item.identity.sequence,
         'qupersync.rows': rows,
       },
-    });
+    );
     this.metrics.rows.inc({ phase: 'load', job: item.job.name }, rows);
     this.metrics.batches.inc({ phase: 'load', job: item.job.name, outcome: 'loaded' });
     this.metrics.batchSeconds.observe({ phase: 'load' }, Number(process.hrtime.bigint() - started) / 1e9);

@@ -154,20 +154,12 @@ export class ExtractedBatchConsumer {
       offset: record.offset,
       ...traceFields(trace),
     });
-    this.spans.record({
-      name: 'transform batch',
-      traceId: trace.traceId,
-      spanId: trace.spanId,
-      parentSpanId: trace.parentSpanId,
-      startMs,
-      endMs: Date.now(),
-      attributes: {
-        'qupersync.job': identity.job,
-        'qupersync.run_id': identity.runId,
-        'qupersync.sequence': identity.sequence,
-        'qupersync.rows': outcome.validRows,
-        'qupersync.invalid_rows': outcome.invalid.length,
-      },
+    this.spans.recordEnded('transform batch', trace, startMs, {
+      'qupersync.job': identity.job,
+      'qupersync.run_id': identity.runId,
+      'qupersync.sequence': identity.sequence,
+      'qupersync.rows': outcome.validRows,
+      'qupersync.invalid_rows': outcome.invalid.length,
     });
     this.metrics.rows.inc({ phase: 'transform', job: identity.job }, outcome.validRows);
     this.metrics.batches.inc({

@@ -64,6 +64,27 @@ export class SpanExporter implements OnApplicationShutdown {
     return this.endpoint !== null;
   }
 
+  /**
+   * Records a span of `trace` (a TraceContext: trace, span and parent ids) that began at `startMs`
+   * and ends now.
+   */
+  recordEnded(
+    name: string,
+    trace: Pick<BatchSpan, 'traceId' | 'spanId' | 'parentSpanId'>,
+    startMs: number,
+    attributes: BatchSpan['attributes'],
+  ): void {
+    this.record({
+      name,
+      traceId: trace.traceId,
+      spanId: trace.spanId,
+      parentSpanId: trace.parentSpanId,
+      startMs,
+      endMs: Date.now(),
+      attributes,
+    });
+  }
+
   record(span: BatchSpan): void {
     if (this.endpoint === null) return;
     if (this.buffer.length >= maxBufferedSpans) {
