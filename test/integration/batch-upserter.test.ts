@@ -161,7 +161,12 @@ it('writes no row versions for a re-sync of unchanged rows', async () => {
 
 it('shares one transaction between batches that take the COPY path and the upsert path', async () => {
   const target = { schema: 'public', name: `upsert_together_${suffix}` };
-  const policy = { createTarget: true, schemaEvolution: 'add_columns' as const };
+  const policy = {
+    createTarget: true,
+    schemaEvolution: 'add_columns' as const,
+    softDeletes: false,
+    deletedFlag: undefined,
+  };
   await upserter.upsert(target, schema, [row(1, 'seed', '2024-01-01 00:00:00')]);
   const written = await upserter.upsertTogether([
     // New keys only: straight COPY. Then two batches over existing keys: the staging upsert,

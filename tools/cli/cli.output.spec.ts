@@ -34,6 +34,7 @@ const run: RunView = {
   scanPlan: null,
   rowsScanned: null,
   keys: null,
+  rowsDeleted: 0,
   createdAt: '2025-01-01T00:00:00.000Z',
   finishedAt: null,
 };
@@ -129,6 +130,7 @@ describe('cli output', () => {
       rowsInvalid: 0,
       rowsRejected: 0,
       rowsStale: 0,
+      rowsDeleted: 0,
       batches: 3,
       failedBatches: 0,
       durationMs: 900,

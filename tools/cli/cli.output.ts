@@ -195,6 +195,7 @@ export function formatProgress(run: RunView, elapsedMs: number): string {
   ];
   if (run.rowsInvalid > 0) parts.push(`${formatCount(run.rowsInvalid)} invalid`);
   if (run.rowsRejected > 0) parts.push(`${formatCount(run.rowsRejected)} rejected`);
+  if (run.rowsDeleted > 0) parts.push(`${formatCount(run.rowsDeleted)} deleted`);
   if (run.failedBatches > 0) parts.push(`${run.failedBatches} failed batches`);
   parts.push(formatDuration(elapsedMs));
   return parts.join('  ');
@@ -205,7 +206,8 @@ export function formatRunOutcome(run: RunView): string {
   const rows =
     `${formatCount(run.rowsExtracted)} rows extracted, ${formatCount(run.rowsLoaded)} loaded, ` +
     `${formatCount(run.rowsInvalid)} invalid, ${formatCount(run.rowsRejected)} rejected` +
-    (run.rowsStale > 0 ? `, ${formatCount(run.rowsStale)} stale` : '');
+    (run.rowsStale > 0 ? `, ${formatCount(run.rowsStale)} stale` : '') +
+    (run.rowsDeleted > 0 ? `, ${formatCount(run.rowsDeleted)} deleted` : '');
   const batches = `${formatBatches(run)} batches, ${run.failedBatches} failed`;
   const outcome = `run ${run.runId} of ${run.job} ${run.status} in ${formatDuration(run.durationMs)}: ${rows}; ${batches}`;
   const warnings = run.warnings.map((warning) => `warning: ${warning}\n`).join('');

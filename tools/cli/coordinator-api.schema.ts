@@ -10,6 +10,7 @@ export const runStatusSchema = z.enum([
   'pending',
   'extracting',
   'loading',
+  'deleting',
   'succeeded',
   'failed',
   'cancelled',
@@ -64,6 +65,8 @@ export const runViewSchema = z.object({
   rowsScanned: count.nullable().default(null),
   // A replay's re-extracted keys; absent from coordinators older than replay.
   keys: count.nullable().default(null),
+  // Target rows deleted or stamped because the source lacks their key; absent before deletes.
+  rowsDeleted: count.default(0),
   createdAt: z.string(),
   finishedAt: z.string().nullable(),
 });
@@ -199,6 +202,8 @@ export interface RunSummary {
   rowsInvalid: number;
   rowsRejected: number;
   rowsStale: number;
+  /** Target rows deleted or stamped because the source lacks their key (deletes: hard | soft). */
+  rowsDeleted: number;
   batches: number | null;
   failedBatches: number;
   durationMs: number | null;
@@ -215,6 +220,7 @@ export function toRunSummary(run: RunView): RunSummary {
     rowsInvalid: run.rowsInvalid,
     rowsRejected: run.rowsRejected,
     rowsStale: run.rowsStale,
+    rowsDeleted: run.rowsDeleted,
     batches: run.batches,
     failedBatches: run.failedBatches,
     durationMs: run.durationMs,

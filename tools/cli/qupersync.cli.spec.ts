@@ -32,6 +32,7 @@ function runView(overrides: Partial<RunView>): RunView {
     scanPlan: null,
     rowsScanned: null,
     keys: null,
+    rowsDeleted: 0,
     createdAt: '2025-01-01T00:00:00Z',
     finishedAt: null,
     ...overrides,

@@ -289,12 +289,13 @@ export function formatVerification(verification: VerificationView): string {
           `  run ${run.runId}: ${run.status}, ${run.keys} keys, ${run.rowsLoaded} rows loaded${run.error === null ? '' : ` (${run.error})`}`,
       ),
     );
-    if (repair.extraDeleted > 0) lines.push(`  ${repair.extraDeleted} extra keys deleted (deletes: hard)`);
+    if (repair.extraDeleted > 0)
+      lines.push(`  ${repair.extraDeleted} extra keys deleted (or stamped, under deletes: soft)`);
     if (repair.extraKept > 0)
       lines.push(
         repair.extraDeleted > 0
           ? `  ${repair.extraKept} extra keys remain`
-          : `  ${repair.extraKept} extra keys kept: the job does not allow deletes (deletes: hard)`,
+          : `  ${repair.extraKept} extra keys kept: the job does not allow deletes (deletes: hard or soft)`,
       );
     if (repair.stoppedBecause !== null) lines.push(`  the repair stopped early: ${repair.stoppedBecause}`);
   }

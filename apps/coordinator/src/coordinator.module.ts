@@ -11,6 +11,7 @@ import { ConsoleController } from './console/console.controller';
 import { CoordinatorEventsConsumer } from './coordinator-events.consumer';
 import { COORDINATOR_SETTINGS, CoordinatorSettings } from './coordinator.settings';
 import { DeadLetterRepository } from './dead-letter.repository';
+import { TargetDeletes } from './deletes/target-deletes.service';
 import { PipelineStatusService } from './pipeline-status.service';
 import { RunLifecycleService } from './run-lifecycle.service';
 import { RunBatchesRepository } from './run-batches.repository';
@@ -54,6 +55,7 @@ export class CoordinatorModule {
         { provide: VERIFY_REDSHIFT_ENVIRONMENT, useValue: options.redshift },
         TableVerifier,
         VerificationService,
+        TargetDeletes,
       ],
     };
   }

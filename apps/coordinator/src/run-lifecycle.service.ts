@@ -2,7 +2,8 @@
 // is coalesced into it) or its request key was seen (then it returns the same run). Batch events
 // move batches forward idempotently; when extraction has ended and every batch is loaded or
 // failed, the run ends — and only a run without failed batches advances the watermark, in the
-// same transaction that marks it succeeded.
+// same transaction that marks it succeeded. A full run of a job with deletes passes through
+// `deleting` first (deletes/target-deletes.service.ts) and succeeds only once they are done.
 import { randomUUID } from 'node:crypto';
 import { HttpException, HttpStatus, Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
@@ -21,6 +22,7 @@ import { KafkaGateway } from '@qupersync/kafka';
 import { JsonLogger, PipelineMetrics } from '@qupersync/observability';
 import { PostgresDatabase, upsertKeyProblem } from '@qupersync/postgres';
 import { DeadLetterRepository } from './dead-letter.repository';
+import { TargetDeletes } from './deletes/target-deletes.service';
 import { RunMode, RunRecord, RunStateRepository } from './run-state.repository';
 
 export interface TriggerRequest {
@@ -50,6 +52,8 @@ export interface ReplayOutcome {
 @Injectable()
 export class RunLifecycleService {
   private readonly logger = new JsonLogger(RunLifecycleService.name);
+  /** Runs whose deletes this process is carrying out now. */
+  private readonly deletingRuns = new Set<string>();
 
   constructor(
     private readonly database: PostgresDatabase,
@@ -58,6 +62,7 @@ export class RunLifecycleService {
     private readonly kafka: KafkaGateway,
     private readonly metrics: PipelineMetrics,
     private readonly deadLetters: DeadLetterRepository,
+    private readonly targetDeletes: TargetDeletes,
   ) {}
 
   async trigger(request: TriggerRequest): Promise<TriggerOutcome> {
@@ -407,9 +412,56 @@ export class RunLifecycleService {
       }
       await this.applyToOpenRun(client, run, event);
       const after = await this.repository.findRun(run.id, client);
-      return after !== undefined && isTerminal(after.status) ? after : undefined;
+      return after !== undefined && (isTerminal(after.status) || after.status === 'deleting')
+        ? after
+        : undefined;
     });
-    if (ended !== undefined) await this.afterRunEnded(ended);
+    if (ended === undefined) return;
+    // The deletes run apart from the event handler: a large table's comparison takes seconds.
+    if (ended.status === 'deleting') this.startDeletes(ended);
+    else await this.afterRunEnded(ended);
+  }
+
+  /**
+   * Carries out a deleting run's deletes in the background, once per process (the supervisor
+   * calls this again for runs found deleting at start-up). The run succeeds when they are done
+   * and fails, with the reason, when they cannot be.
+   */
+  startDeletes(run: RunRecord): void {
+    if (this.deletingRuns.has(run.id)) return;
+    this.deletingRuns.add(run.id);
+    void this.finishDeletes(run).finally(() => this.deletingRuns.delete(run.id));
+  }
+
+  private async finishDeletes(run: RunRecord): Promise<void> {
+    try {
+      const outcome = await this.targetDeletes.apply(run);
+      if (!outcome.completed) return;
+      const ended = await this.database.withTransaction(async (client) => {
+        const current = await this.repository.lockRun(client, run.id);
+        if (current?.status !== 'deleting') return undefined;
+        await this.endRun(client, current, 'succeeded', null);
+        return this.repository.findRun(run.id, client);
+      });
+      if (ended === undefined) return;
+      this.logger.info('run succeeded', {
+        job: ended.job,
+        runId: ended.id,
+        rowsLoaded: ended.rowsLoaded,
+        rowsDeleted: ended.rowsDeleted,
+      });
+      await this.afterRunEnded(ended);
+    } catch (error) {
+      this.logger.error('deletes failed; the run fails', {
+        job: run.job,
+        runId: run.id,
+        error: describeError(error),
+      });
+      await this.failRun(run.id, `deletes failed: ${describeError(error)}`).catch((failure: unknown) =>
+        // The supervisor fails the run as stalled if even this is impossible (the database away).
+        this.logger.warn('could not fail the run', { runId: run.id, error: describeError(failure) }),
+      );
+    }
   }
 
   /**
@@ -657,7 +709,7 @@ export class RunLifecycleService {
   async completeIfDone(client: PoolClient, runId: string): Promise<void> {
     const run = await this.repository.findRun(runId, client);
     if (run === undefined || run.totalBatches === null) return;
-    if (isTerminal(run.status)) return;
+    if (isTerminal(run.status) || run.status === 'deleting') return;
     if (run.batchesLoaded + run.batchesFailed < run.totalBatches) return;
     if (run.batchesFailed > 0) {
       await this.endRun(client, run, 'failed', `${run.batchesFailed} of ${run.totalBatches} batches failed`);
@@ -690,6 +742,19 @@ export class RunLifecycleService {
         job: run.job,
         runId: run.id,
         rowsRejected: run.rowsRejected,
+      });
+      return;
+    }
+    const deletes = this.jobs.find(run.job)?.deletes ?? 'none';
+    if (run.mode === 'full' && run.keys === null && deletes !== 'none') {
+      // No batch may write after the keys are compared: the fence closes now, the job stays held.
+      await this.repository.setRunStatus(client, run.id, 'deleting');
+      await this.repository.closeFence(client, run.id);
+      this.logger.info('run loaded; deleting target rows whose key the source lacks', {
+        job: run.job,
+        runId: run.id,
+        rowsLoaded: run.rowsLoaded,
+        deletes,
       });
       return;
     }

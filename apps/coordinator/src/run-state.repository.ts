@@ -4,9 +4,15 @@ import { Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import { PostgresDatabase } from '@qupersync/postgres';
 
-/** queued: a follow-up run waiting for its job's active run to end. */
+/**
+ * queued: a follow-up run waiting for its job's active run to end. deleting: every batch loaded,
+ * target rows whose key the source lacks being deleted (deletes: hard | soft) before success.
+ */
 export type RunStatus =
-  'queued' | 'pending' | 'extracting' | 'loading' | 'succeeded' | 'failed' | 'cancelled';
+  'queued' | 'pending' | 'extracting' | 'loading' | 'deleting' | 'succeeded' | 'failed' | 'cancelled';
+
+/** The statuses of a run that holds its job: at most one per job (a unique index says so too). */
+export const activeRunStatuses: readonly RunStatus[] = ['pending', 'extracting', 'loading', 'deleting'];
 export type RunMode = 'full' | 'incremental';
 export type BatchStatus = 'extracted' | 'transformed' | 'loaded' | 'failed';
 
@@ -39,6 +45,8 @@ export interface RunRecord {
   /** How the completing attempt read the source, and the rows the warehouse scanned for it. */
   readonly scanPlan: string | null;
   readonly rowsScanned: number | null;
+  /** Target rows deleted (or stamped, deletes: soft) because the source no longer has their key. */
+  readonly rowsDeleted: number;
   /** The extraction attempt that reported completion; null while extracting. */
   readonly extractionId: string | null;
   /** What the run should tell the operator without failing (a target column the source lacks). */
@@ -71,6 +79,7 @@ interface RunRow {
   rows_reported: string | null;
   scan_plan: string | null;
   rows_scanned: string | null;
+  rows_deleted: string;
   extraction_id: string | null;
   warnings: string[];
   error: string | null;
@@ -121,6 +130,7 @@ function toRunRecord(row: RunRow): RunRecord {
     rowsReported: row.rows_reported === null ? null : Number(row.rows_reported),
     scanPlan: row.scan_plan,
     rowsScanned: row.rows_scanned === null ? null : Number(row.rows_scanned),
+    rowsDeleted: Number(row.rows_deleted),
     extractionId: row.extraction_id,
     warnings: row.warnings,
     error: row.error,
@@ -159,14 +169,15 @@ export class RunStateRepository {
 
   async activeRuns(): Promise<RunRecord[]> {
     const rows = await this.database.query<RunRow>(
-      "SELECT * FROM qupersync_runs WHERE status IN ('pending', 'extracting', 'loading') ORDER BY created_at",
+      'SELECT * FROM qupersync_runs WHERE status = ANY($1::text[]) ORDER BY created_at',
+      [activeRunStatuses],
     );
     return rows.map(toRunRecord);
   }
 
   /** Active runs without progress for longer than `timeoutMs`, by the database's clock (one clock for every coordinator). */
   stalledRuns(timeoutMs: number): Promise<RunRecord[]> {
-    return this.runsIdleFor(['pending', 'extracting', 'loading'], timeoutMs);
+    return this.runsIdleFor(activeRunStatuses, timeoutMs);
   }
 
   /** Runs still `pending` after `olderThanMs`: their extract request never went out (a failed send). */
@@ -195,8 +206,8 @@ export class RunStateRepository {
   async activeRunOf(client: PoolClient, job: string): Promise<RunRecord | undefined> {
     const row = (
       await client.query<RunRow>(
-        "SELECT * FROM qupersync_runs WHERE job = $1 AND status IN ('pending', 'extracting', 'loading') FOR UPDATE",
-        [job],
+        'SELECT * FROM qupersync_runs WHERE job = $1 AND status = ANY($2::text[]) FOR UPDATE',
+        [job, activeRunStatuses],
       )
     ).rows[0];
     return row === undefined ? undefined : toRunRecord(row);
@@ -209,7 +220,8 @@ export class RunStateRepository {
          from_cursor = CASE WHEN q.mode = 'incremental'
            THEN (SELECT s.watermark FROM qupersync_state s WHERE s.job = q.job AND s.kind = 'watermark') END
        WHERE q.status = 'queued' AND NOT EXISTS (
-         SELECT 1 FROM qupersync_runs a WHERE a.job = q.job AND a.status IN ('pending', 'extracting', 'loading'))`,
+         SELECT 1 FROM qupersync_runs a WHERE a.job = q.job AND a.status = ANY($1::text[]))`,
+      [activeRunStatuses],
     );
   }
 
@@ -335,6 +347,19 @@ export class RunStateRepository {
   /** Rows of a batch fenced as stale by a loader; applied once per event (claimEvent). */
   async addStaleRows(client: PoolClient, runId: string, rows: number): Promise<void> {
     await client.query('UPDATE qupersync_runs SET rows_stale = rows_stale + $2 WHERE id = $1', [runId, rows]);
+  }
+
+  /** Counts target rows a deleting run removed, as progress (the stall clock restarts). */
+  async addRowsDeleted(client: PoolClient, runId: string, rows: number): Promise<void> {
+    await client.query(
+      'UPDATE qupersync_runs SET rows_deleted = rows_deleted + $2, last_progress_at = now() WHERE id = $1',
+      [runId, rows],
+    );
+  }
+
+  /** A deleting run's statements are progress too: a large table's key comparison takes a while. */
+  async touchRun(runId: string): Promise<void> {
+    await this.database.query('UPDATE qupersync_runs SET last_progress_at = now() WHERE id = $1', [runId]);
   }
 
   async setRunStatus(

@@ -26,6 +26,8 @@ export interface RunSummary {
   /** How the extraction read the source (issue 11 point 7) and the rows the warehouse scanned. */
   readonly scanPlan: string | null;
   readonly rowsScanned: number | null;
+  /** Target rows deleted (or stamped, deletes: soft) because the source no longer has their key. */
+  readonly rowsDeleted: number;
   readonly createdAt: string;
   readonly finishedAt: string | null;
 }
@@ -53,6 +55,7 @@ export function toRunSummary(run: RunRecord, nowMs: number): RunSummary {
     warnings: run.warnings,
     scanPlan: run.scanPlan,
     rowsScanned: run.rowsScanned,
+    rowsDeleted: run.rowsDeleted,
     createdAt: run.createdAt.toISOString(),
     finishedAt: run.finishedAt?.toISOString() ?? null,
   };

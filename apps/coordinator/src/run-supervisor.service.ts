@@ -51,6 +51,9 @@ export class RunSupervisorService implements OnApplicationBootstrap, OnModuleDes
       if (run.status === 'pending') {
         this.logger.info('resuming run: re-requesting extraction', { job: run.job, runId: run.id });
         await this.lifecycle.requestExtraction(run);
+      } else if (run.status === 'deleting') {
+        this.logger.info('resuming run: carrying out its deletes', { job: run.job, runId: run.id });
+        this.lifecycle.startDeletes(run);
       } else {
         await this.database.withTransaction((client) => this.lifecycle.completeIfDone(client, run.id));
         await this.lifecycle.startPromotedRun(run.job);

@@ -8,7 +8,7 @@
 import { Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { QualifiedName, quoteIdentifier, quoteQualifiedName } from '@qupersync/config';
+import { QualifiedName, quoteIdentifier, quoteQualifiedName, softDeletedColumn } from '@qupersync/config';
 import { QuperSyncError } from '@qupersync/contracts';
 import type { BatchRow, BatchSchema } from '@qupersync/contracts';
 import {
@@ -36,11 +36,23 @@ export interface UpsertOutcome {
 export interface TargetTablePolicy {
   readonly createTarget: boolean;
   readonly schemaEvolution: 'add_columns' | 'widen' | 'fail';
+  /**
+   * deletes: soft: the target has `_qupersync_deleted_at`, and a row the source has again (any
+   * row a batch writes) gets NULL back there.
+   */
+  readonly softDeletes: boolean;
+  /**
+   * source.deleted_flag as the target names it: a row with it true is deleted (or stamped under
+   * soft deletes) instead of upserted.
+   */
+  readonly deletedFlag: string | undefined;
 }
 
 export const defaultTargetTablePolicy: TargetTablePolicy = {
   createTarget: true,
   schemaEvolution: 'add_columns',
+  softDeletes: false,
+  deletedFlag: undefined,
 };
 
 /** What one transaction did with staging tables: created (remember after commit), holding rows. */
@@ -103,7 +115,7 @@ export class BatchUpserter {
     const { policy = defaultTargetTablePolicy, maxRejectedRows = Number.POSITIVE_INFINITY, fence } = options;
     if (rows.length === 0) return { rowsWritten: 0, rejected: [] };
     await this.prepareTarget(target, schema, policy);
-    const statements = this.statementsFor(target, schema);
+    const statements = this.statementsFor(target, schema, policy);
     try {
       return {
         rowsWritten: await this.inTransaction(async (client, staging) => {
@@ -147,7 +159,7 @@ export class BatchUpserter {
         const counts: number[] = [];
         for (const write of writes) {
           await claimFence(client, write.fence);
-          const statements = this.statementsFor(write.target, write.schema);
+          const statements = this.statementsFor(write.target, write.schema, write.policy);
           counts.push(
             write.rows.length === 0
               ? 0
@@ -228,7 +240,10 @@ export class BatchUpserter {
     rows: readonly BatchRow[],
     staging: TransactionStaging,
   ): Promise<number> {
-    if (await this.keysAreNew(client, statements, schema, rows)) {
+    const flagged =
+      statements.deletedFlag !== null && rows.some((row) => row[statements.deletedFlag ?? ''] === true);
+    // A flagged row is deleted or stamped, which a COPY cannot do.
+    if (!flagged && (await this.keysAreNew(client, statements, schema, rows))) {
       // No committed row shares a key with the batch, so the upsert could only insert: COPY
       // does that at full speed. A loader racing us into the same keys (or a key twice in the
       // batch) makes it fail; the savepoint undoes it and the upsert below takes over.
@@ -251,7 +266,9 @@ export class BatchUpserter {
     await copyRows(client, statements.copyIntoStaging, schema, rows);
     staging.filled.add(statements);
     const result = await client.query(statements.upsert);
-    return result.rowCount ?? 0;
+    const deleted =
+      flagged && statements.deleteFlagged !== null ? await client.query(statements.deleteFlagged) : null;
+    return (result.rowCount ?? 0) + (deleted?.rowCount ?? 0);
   }
 
   /**
@@ -294,11 +311,18 @@ export class BatchUpserter {
     this.stagingTablesOf(client).add(statements.stagingTable);
   }
 
-  private statementsFor(target: QualifiedName, schema: BatchSchema): UpsertStatements {
-    const key = `${quoteQualifiedName(target)}|${JSON.stringify(schema)}`;
+  private statementsFor(
+    target: QualifiedName,
+    schema: BatchSchema,
+    policy: TargetTablePolicy,
+  ): UpsertStatements {
+    const key = `${quoteQualifiedName(target)}|${String(policy.softDeletes)}|${policy.deletedFlag ?? ''}|${JSON.stringify(schema)}`;
     let statements = this.statements.get(key);
     if (statements === undefined) {
-      statements = buildUpsertStatements(target, schema);
+      statements = buildUpsertStatements(target, schema, {
+        softDeletes: policy.softDeletes,
+        ...(policy.deletedFlag === undefined ? {} : { deletedFlag: policy.deletedFlag }),
+      });
       if (this.statements.size > 200) this.statements.clear();
       this.statements.set(key, statements);
     }
@@ -324,9 +348,20 @@ export class BatchUpserter {
     policy: TargetTablePolicy = defaultTargetTablePolicy,
   ): Promise<readonly string[]> {
     const name = quoteQualifiedName(target);
-    const key = `${name}|${policy.schemaEvolution}|${schema.primaryKey.join(',')}|${schema.columns.map((column) => `${column.name}:${postgresTypeOf(column)}`).join(',')}`;
+    const key = `${name}|${policy.schemaEvolution}|${String(policy.softDeletes)}|${policy.deletedFlag ?? ''}|${schema.primaryKey.join(',')}|${schema.columns.map((column) => `${column.name}:${postgresTypeOf(column)}`).join(',')}`;
     const cached = this.preparedTables.get(key);
     if (cached !== undefined) return cached;
+    if (policy.deletedFlag !== undefined) {
+      const flag = schema.columns.find((column) => column.name === policy.deletedFlag);
+      if (flag?.kind !== 'boolean')
+        throw new QuperSyncError(
+          'TARGET_INCOMPATIBLE',
+          'permanent',
+          flag === undefined
+            ? `source.deleted_flag column ${policy.deletedFlag} is not among the batch's columns`
+            : `source.deleted_flag column ${policy.deletedFlag} must be BOOLEAN, not ${flag.sqlType}`,
+        );
+    }
     const warnings: string[] = [];
     const existing = await this.existingColumns(target);
     if (existing === undefined) {
@@ -337,7 +372,7 @@ export class BatchUpserter {
           `target table ${name} does not exist and create_target is false`,
         );
       }
-      await this.createTable(target, schema);
+      await this.createTable(target, schema, policy.softDeletes);
     } else {
       const missing = schema.columns.filter((column) => !existing.has(column.name));
       if (missing.length > 0 && policy.schemaEvolution === 'fail') {
@@ -350,7 +385,16 @@ export class BatchUpserter {
       await this.requireUpsertKey(target, schema);
       await this.requireExactColumns(target, schema, existing, policy);
       const sourceNames = new Set(schema.columns.map((column) => column.name));
-      const dropped = [...existing.keys()].filter((column) => !sourceNames.has(column));
+      // _qupersync_deleted_at is QuperSync's own column, never the source's.
+      const dropped = [...existing.keys()].filter(
+        (column) => !sourceNames.has(column) && column !== softDeletedColumn,
+      );
+      if (policy.softDeletes && !existing.has(softDeletedColumn)) {
+        await this.database.query(
+          `ALTER TABLE ${name} ADD COLUMN IF NOT EXISTS ${quoteIdentifier(softDeletedColumn)} timestamptz`,
+        );
+        this.logger.info('soft-delete column added', { table: name, column: softDeletedColumn });
+      }
       if (dropped.length > 0) {
         const message = `target table ${name} has column(s) ${dropped.join(', ')} that the source no longer has (dropped there?); they keep their values`;
         if (policy.schemaEvolution === 'fail')
@@ -435,11 +479,12 @@ export class BatchUpserter {
     }
   }
 
-  private async createTable(target: QualifiedName, schema: BatchSchema): Promise<void> {
+  private async createTable(target: QualifiedName, schema: BatchSchema, softDeletes: boolean): Promise<void> {
     const name = quoteQualifiedName(target);
     const columns = schema.columns.map(
       (column) => `${quoteIdentifier(column.name)} ${postgresTypeOf(column)}`,
     );
+    if (softDeletes) columns.push(`${quoteIdentifier(softDeletedColumn)} timestamptz`);
     const key = schema.primaryKey.map(quoteIdentifier).join(', ');
     if (target.schema !== undefined)
       await this.database.query(`CREATE SCHEMA IF NOT EXISTS ${quoteIdentifier(target.schema)}`);

@@ -66,7 +66,15 @@ function fenceOf(identity: BatchIdentity): BatchFence {
 }
 
 function policyOf(job: JobDefinition): TargetTablePolicy {
-  return { createTarget: job.createTarget, schemaEvolution: job.schemaEvolution };
+  return {
+    createTarget: job.createTarget,
+    schemaEvolution: job.schemaEvolution,
+    softDeletes: job.deletes === 'soft',
+    deletedFlag:
+      job.source.deletedFlag === undefined
+        ? undefined
+        : (job.entity.rename[job.source.deletedFlag] ?? job.source.deletedFlag),
+  };
 }
 
 @Controller()

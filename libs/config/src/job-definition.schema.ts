@@ -66,6 +66,11 @@ const sourceSchema = z
      * when an S3 location and IAM role are configured.
      */
     extract: z.enum(['data_api', 'unload', 'auto']).default('auto'),
+    /**
+     * A BOOLEAN source column that says a row is deleted (a soft delete at the source): rows that
+     * arrive with it true are deleted from the target (deletes: hard) or stamped (soft).
+     */
+    deleted_flag: identifier.optional(),
     unload: z
       .object({
         s3_uri: s3UriSchema.optional(),
@@ -160,6 +165,21 @@ const ruleSchema = z.discriminatedUnion('type', [
     .strict(),
 ]);
 
+/** The columns an entity rule writes. */
+function columnsWrittenBy(rule: z.infer<typeof ruleSchema>): string[] {
+  switch (rule.type) {
+    case 'trim':
+    case 'case':
+      return rule.columns;
+    case 'default':
+    case 'truncate_date':
+    case 'computed':
+      return [rule.column];
+    case 'currency':
+      return [rule.target_column ?? rule.amount_column];
+  }
+}
+
 /** Checks a discriminated union cannot express (zod allows no refinements inside one). */
 function refineRule(
   rule: z.infer<typeof ruleSchema>,
@@ -242,7 +262,7 @@ const jobSchema = z
     commit_per_batch: z.boolean().default(true),
     max_retries: z.number().int().min(0).max(100).default(3),
     max_rejected_rows: z.number().int().min(0).default(0),
-    deletes: z.enum(['none', 'hard']).default('none'),
+    deletes: z.enum(['none', 'hard', 'soft']).default('none'),
     schedule: z
       .string()
       .min(1)
@@ -283,6 +303,39 @@ const jobSchema = z
         });
       }
     }
+    const flag = job.source.deleted_flag;
+    if (flag !== undefined) {
+      const problem =
+        job.deletes === 'none'
+          ? 'needs deletes: hard or soft (what to do with a flagged row)'
+          : job.primary_key.includes(flag)
+            ? 'cannot be a primary key column'
+            : Object.keys(job.source.columns).some((column) => column.toLowerCase() === flag.toLowerCase())
+              ? 'cannot be read as text or excluded'
+              : job.entity.columns !== undefined && !job.entity.columns.includes(flag)
+                ? 'must be among entity.columns'
+                : undefined;
+      if (problem !== undefined)
+        context.addIssue({ code: z.ZodIssueCode.custom, path: ['source', 'deleted_flag'], message: problem });
+    }
+    if (job.deletes !== 'none') {
+      // Deletes find target keys the source lacks by comparing keys: a key must arrive as it left.
+      if (job.entity.class !== undefined)
+        context.addIssue({
+          code: z.ZodIssueCode.custom,
+          path: ['deletes'],
+          message: `deletes: ${job.deletes} needs target keys equal to source keys, which an entity.class may change; use deletes: none`,
+        });
+      for (const rule of job.entity.rules) {
+        const written = columnsWrittenBy(rule).filter((column) => job.primary_key.includes(column));
+        if (written.length > 0)
+          context.addIssue({
+            code: z.ZodIssueCode.custom,
+            path: ['deletes'],
+            message: `deletes: ${job.deletes} needs target keys equal to source keys, but a ${rule.type} rule writes key column ${written.join(', ')}`,
+          });
+      }
+    }
     const columns = new Set(job.primary_key);
     if (columns.size !== job.primary_key.length) {
       context.addIssue({
@@ -315,6 +368,11 @@ export type EntityRuleType = EntityRule['type'];
 export type CurrencyRule = Extract<EntityRule, { type: 'currency' }>;
 export type RatesTableReference = z.infer<typeof ratesTableSchema>;
 
+export type JobDeletes = 'none' | 'hard' | 'soft';
+
+/** The target column a soft delete stamps; a row the source has again gets NULL back. */
+export const softDeletedColumn = '_qupersync_deleted_at';
+
 export interface JobSource {
   readonly table: QualifiedName | undefined;
   readonly sql: string | undefined;
@@ -329,6 +387,8 @@ export interface JobSource {
   readonly statementTimeoutMs: number;
   /** source.columns: columns read as text or left out, by (folded) source name. */
   readonly columns: Readonly<Record<string, 'text' | 'exclude'>>;
+  /** source.deleted_flag: a BOOLEAN column, true for a row deleted at the source (folded name). */
+  readonly deletedFlag: string | undefined;
   /** source.extract: the Data API's result pages, UNLOAD to S3, or auto (by table size). */
   readonly extract: 'data_api' | 'unload' | 'auto';
   /** source.unload: overrides of REDSHIFT_UNLOAD_S3_URI / _IAM_ROLE / _FORMAT for this job. */
@@ -372,10 +432,11 @@ export interface JobDefinition {
    */
   readonly maxRejectedRows: number;
   /**
-   * What may happen to target rows whose key the source no longer has: `none` keeps them; `hard`
-   * lets `verify --repair` delete them.
+   * What happens to target rows whose key the source no longer has: `none` keeps them; `hard`
+   * deletes them and `soft` stamps `_qupersync_deleted_at`, after every fully successful full run,
+   * in `verify --repair`, and for rows that arrive with source.deleted_flag true.
    */
-  readonly deletes: 'none' | 'hard';
+  readonly deletes: JobDeletes;
   readonly schedule: string | undefined;
   readonly numericAsFloat: readonly string[];
   /** Create the target table from the batch schema when it does not exist. */
@@ -422,6 +483,7 @@ function toJobDefinition(job: z.infer<typeof jobSchema>): JobDefinition {
       columns: Object.fromEntries(
         Object.entries(job.source.columns).map(([name, handling]) => [fold(name), handling.as]),
       ),
+      deletedFlag: job.source.deleted_flag === undefined ? undefined : fold(job.source.deleted_flag),
       extract: job.source.extract,
       unload: {
         s3Uri: job.source.unload.s3_uri,

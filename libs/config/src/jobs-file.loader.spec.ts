@@ -57,10 +57,58 @@ describe('parseJobsFile', () => {
     ).toThrow(/source\.extract/);
   });
 
-  it('reads deletes: none by default, hard when asked, and refuses anything else', () => {
+  it('reads deletes: none by default, hard or soft when asked, and refuses anything else', () => {
     expect(parseJobsFile(jobsYaml({}), 'jobs.yaml')[0]?.deletes).toBe('none');
     expect(parseJobsFile(jobsYaml({ deletes: 'hard' }), 'jobs.yaml')[0]?.deletes).toBe('hard');
-    expect(() => parseJobsFile(jobsYaml({ deletes: 'soft' }), 'jobs.yaml')).toThrow(/deletes/);
+    expect(parseJobsFile(jobsYaml({ deletes: 'soft' }), 'jobs.yaml')[0]?.deletes).toBe('soft');
+    expect(() => parseJobsFile(jobsYaml({ deletes: 'purge' }), 'jobs.yaml')).toThrow(/deletes/);
+  });
+
+  it('reads source.deleted_flag for jobs with deletes, and refuses it where it cannot work', () => {
+    expect(
+      parseJobsFile(
+        jobsYaml({ deletes: 'soft', source: '{ table: public.orders, deleted_flag: Is_Deleted }' }),
+        'jobs.yaml',
+      )[0]?.source.deletedFlag,
+    ).toBe('is_deleted');
+    expect(() =>
+      parseJobsFile(jobsYaml({ source: '{ table: public.orders, deleted_flag: is_deleted }' }), 'jobs.yaml'),
+    ).toThrow(/field source\.deleted_flag: needs deletes: hard or soft/);
+    expect(() =>
+      parseJobsFile(
+        jobsYaml({ deletes: 'hard', source: '{ table: public.orders, deleted_flag: id }' }),
+        'jobs.yaml',
+      ),
+    ).toThrow(/field source\.deleted_flag: cannot be a primary key column/);
+    expect(() =>
+      parseJobsFile(
+        jobsYaml({
+          deletes: 'hard',
+          source: '{ table: public.orders, deleted_flag: gone, columns: { gone: { as: exclude } } }',
+        }),
+        'jobs.yaml',
+      ),
+    ).toThrow(/field source\.deleted_flag: cannot be read as text or excluded/);
+  });
+
+  it('refuses deletes when the entity may change a key on the way', () => {
+    expect(() =>
+      parseJobsFile(
+        jobsYaml({ deletes: 'hard', entity: '{ rules: [{ type: trim, columns: [note, id] }] }' }),
+        'jobs.yaml',
+      ),
+    ).toThrow(
+      /field deletes: deletes: hard needs target keys equal to source keys, but a trim rule writes key column id/,
+    );
+    expect(() =>
+      parseJobsFile(jobsYaml({ deletes: 'soft', entity: '{ class: OrderEntity }' }), 'jobs.yaml'),
+    ).toThrow(/field deletes: .*entity\.class/);
+    expect(
+      parseJobsFile(
+        jobsYaml({ deletes: 'hard', entity: '{ rules: [{ type: trim, columns: [note] }] }' }),
+        'jobs.yaml',
+      )[0]?.deletes,
+    ).toBe('hard');
   });
 
   it('names the job and the field of every problem', () => {

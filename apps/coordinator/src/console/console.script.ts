@@ -312,6 +312,7 @@ export const consoleScript = String.raw`'use strict';
       ['rows loaded', number(run.rowsLoaded)],
       ['invalid / rejected', number(run.rowsInvalid) + ' / ' + number(run.rowsRejected)],
       ['stale', number(run.rowsStale)],
+      ['deleted at the target', number(run.rowsDeleted || 0)],
       ['batches', number(run.batchesLoaded) + ' loaded, ' + number(run.failedBatches) + ' failed of ' + number(run.batches)],
       ['rows/s', number(rowsPerSecond(run))],
       ['duration', duration(run.durationMs)],

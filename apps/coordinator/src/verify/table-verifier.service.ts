@@ -12,7 +12,9 @@ import {
   QualifiedName,
   quoteIdentifier,
   quoteQualifiedName,
+  softDeletedColumn,
 } from '@qupersync/config';
+import type { PoolClient } from 'pg';
 import { QuperSyncError } from '@qupersync/contracts';
 import { columnKindOf } from '@qupersync/entity';
 import { JsonLogger } from '@qupersync/observability';
@@ -102,11 +104,21 @@ export class TableVerifier {
     private readonly database: PostgresDatabase,
   ) {}
 
-  async verify(jobName: string, keyLimit: number): Promise<VerifyOutcome> {
+  /**
+   * Compares the job's target with its source. With `keysOnly` only the keys are compared (what
+   * deletes need: which target keys the source lacks); the jobs file has made sure no entity rule
+   * changes a key of a job with deletes. Soft-deleted target rows count as absent.
+   */
+  async verify(
+    jobName: string,
+    keyLimit: number,
+    options: { keysOnly?: boolean } = {},
+  ): Promise<VerifyOutcome> {
     const started = Date.now();
+    const keysOnly = options.keysOnly ?? false;
     const job = this.jobs.find(jobName);
     if (job === undefined) throw new QuperSyncError('JOB_UNKNOWN', 'permanent', `unknown job "${jobName}"`);
-    if (job.entity.className !== undefined || job.entity.rules.length > 0)
+    if (!keysOnly && (job.entity.className !== undefined || job.entity.rules.length > 0))
       throw new QuperSyncError(
         'MESSAGE_INVALID',
         'permanent',
@@ -115,8 +127,13 @@ export class TableVerifier {
     let statements = 0;
     const target = resolveJobStatementTarget(this.environment, job.source);
     const resultFormat = job.source.resultFormat ?? this.environment.REDSHIFT_RESULT_FORMAT;
-    const sourceFrom =
+    const sourceTable =
       job.source.sql !== undefined ? `(${job.source.sql})` : quoteQualifiedName(requireTable(job));
+    // A row the source flags deleted is not one the target should have (source.deleted_flag).
+    const sourceFrom =
+      job.source.deletedFlag === undefined
+        ? sourceTable
+        : `(SELECT * FROM ${sourceTable} AS f WHERE f.${quoteIdentifier(job.source.deletedFlag)} IS NOT TRUE)`;
     const runSource = async (sql: string): Promise<SourceValue[][]> => {
       statements += 1;
       const result = await this.gateway.runQuery({
@@ -149,7 +166,12 @@ export class TableVerifier {
       job,
       probe.columns,
       targetTypes,
+      keysOnly,
     );
+    // Soft-deleted rows are not the source's rows any more: the target side leaves them out.
+    const targetFrom = targetTypes.has(softDeletedColumn)
+      ? `(SELECT * FROM ${quoteQualifiedName(job.targetTable)} WHERE ${quoteIdentifier(softDeletedColumn)} IS NULL)`
+      : quoteQualifiedName(job.targetTable);
     const source: Side = {
       statements: checksumStatements({
         dialect: 'redshift',
@@ -162,7 +184,7 @@ export class TableVerifier {
     const targetSide: Side = {
       statements: checksumStatements({
         dialect: 'postgres',
-        source: quoteQualifiedName(job.targetTable),
+        source: targetFrom,
         key: targetKey,
         columns: targetColumns,
       }),
@@ -293,14 +315,22 @@ export class TableVerifier {
   }
 
   /**
-   * Deletes target rows by key (canonical key texts, as `verify` reports them), at most
-   * `maxBucketsPerStatement` keys per statement; returns how many went. Only for deletes: hard.
+   * Deletes target rows by key (canonical key texts, as `verify` reports them), or stamps
+   * `_qupersync_deleted_at` on them under deletes: soft, at most `maxBucketsPerStatement` keys per
+   * statement; returns how many rows went (a stamped row is not stamped again). In `client`'s
+   * transaction when given. Only for jobs with deletes.
    */
-  async deleteKeys(jobName: string, keys: readonly (readonly string[])[]): Promise<number> {
+  async deleteKeys(
+    jobName: string,
+    keys: readonly (readonly string[])[],
+    client?: PoolClient,
+  ): Promise<number> {
     const job = this.jobs.find(jobName);
     if (job === undefined) throw new QuperSyncError('JOB_UNKNOWN', 'permanent', `unknown job "${jobName}"`);
-    if (job.deletes !== 'hard')
+    if (job.deletes === 'none')
       throw new QuperSyncError('MESSAGE_INVALID', 'permanent', `job "${job.name}" does not allow deletes`);
+    const table = quoteQualifiedName(job.targetTable);
+    if (job.deletes === 'soft') await this.ensureSoftDeleteColumn(job.targetTable);
     const types = await this.targetColumns(job.targetTable);
     const columns = job.primaryKey.map((name) => {
       const targetName = job.entity.rename[name] ?? name;
@@ -313,6 +343,14 @@ export class TableVerifier {
         );
       return { name: targetName, type };
     });
+    const matches = `(${columns.map((column) => quoteIdentifier(column.name)).join(', ')}) IN (
+              SELECT * FROM unnest(${columns.map((column, index) => `$${index + 1}::${column.type}[]`).join(', ')}))`;
+    const stamp = quoteIdentifier(softDeletedColumn);
+    const statement =
+      job.deletes === 'hard'
+        ? `WITH gone AS (DELETE FROM ${table} WHERE ${matches} RETURNING 1) SELECT count(*)::text AS deleted FROM gone`
+        : `WITH gone AS (UPDATE ${table} SET ${stamp} = now() WHERE ${matches} AND ${stamp} IS NULL RETURNING 1)
+           SELECT count(*)::text AS deleted FROM gone`;
     let deleted = 0;
     for (const chunk of chunks(keys, maxBucketsPerStatement)) {
       // The canonical text of a timestamptz key is its UTC instant without an offset.
@@ -322,18 +360,21 @@ export class TableVerifier {
           return /with time zone$/.test(column.type) ? `${value}+00` : value;
         }),
       );
-      const rows = await this.database.query<{ deleted: string }>(
-        `WITH gone AS (
-           DELETE FROM ${quoteQualifiedName(job.targetTable)}
-            WHERE (${columns.map((column) => quoteIdentifier(column.name)).join(', ')}) IN (
-              SELECT * FROM unnest(${columns.map((column, index) => `$${index + 1}::${column.type}[]`).join(', ')}))
-            RETURNING 1)
-         SELECT count(*)::text AS deleted FROM gone`,
-        values,
-      );
+      const rows =
+        client === undefined
+          ? await this.database.query<{ deleted: string }>(statement, values)
+          : (await client.query<{ deleted: string }>(statement, values)).rows;
       deleted += Number(rows[0]?.deleted ?? 0);
     }
     return deleted;
+  }
+
+  /** deletes: soft needs its stamp column; the loader adds it too, this covers a target it never touched. */
+  private async ensureSoftDeleteColumn(table: QualifiedName): Promise<void> {
+    if ((await this.targetColumns(table)).has(softDeletedColumn)) return;
+    await this.database.query(
+      `ALTER TABLE ${quoteQualifiedName(table)} ADD COLUMN IF NOT EXISTS ${quoteIdentifier(softDeletedColumn)} timestamptz`,
+    );
   }
 
   /** The target table's columns and their types, empty when it does not exist. */
@@ -371,6 +412,7 @@ function compared(
   job: JobDefinition,
   columns: readonly SourceColumn[],
   targetTypes: ReadonlyMap<string, string>,
+  keysOnly: boolean,
 ): {
   sourceColumns: ComparedColumn[];
   targetColumns: ComparedColumn[];
@@ -382,6 +424,7 @@ function compared(
   const targetColumns: ComparedColumn[] = [];
   const skipped: string[] = [];
   for (const column of columns) {
+    if (keysOnly && !job.primaryKey.includes(column.name)) continue;
     const handling = job.source.columns[column.name];
     if (handling === 'exclude') continue;
     if (job.entity.columns !== undefined && !job.entity.columns.includes(column.name)) continue;

@@ -1,7 +1,8 @@
 // verify and verify --repair (issue 15): a verify reports the differences; a repair re-syncs
 // exactly the missing and different keys through keyed runs (fenced and counted like any run, at
 // most maxKeysPerRun keys each, one after the other), deletes the extra target keys when the job
-// says `deletes: hard` (kept and reported otherwise), and then verifies again.
+// says `deletes: hard` (stamps them under `soft`, keeps and reports them under `none`), and then
+// verifies again.
 import { Injectable } from '@nestjs/common';
 import { JobCatalog } from '@qupersync/config';
 import { maxKeysPerRun, QuperSyncError } from '@qupersync/contracts';
@@ -29,7 +30,7 @@ export interface Verification extends VerifyReport {
     readonly before: VerifyReport;
     readonly runs: readonly RepairRun[];
     readonly keysResynced: number;
-    /** Extra target keys deleted (deletes: hard). */
+    /** Extra target keys deleted (deletes: hard) or stamped deleted (deletes: soft). */
     readonly extraDeleted: number;
     readonly extraKept: number;
     /** Why the repair stopped before its last keyed run (a run failed, a trigger got in), or null. */
@@ -54,7 +55,8 @@ export class VerificationService {
     const first = await this.verifier.verify(job, repair ? maxRepairKeys : 0);
     if (!repair || first.report.equal) return { ...first.report, repair: null };
     await this.requireIdle(job);
-    const deletesAllowed = this.jobs.find(job)?.deletes === 'hard';
+    const deletes = this.jobs.find(job)?.deletes ?? 'none';
+    const deletesAllowed = deletes !== 'none';
     const extraDeleted =
       deletesAllowed && first.extraKeys.length > 0 ? await this.verifier.deleteKeys(job, first.extraKeys) : 0;
     const runs: RepairRun[] = [];

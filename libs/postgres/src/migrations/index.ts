@@ -10,6 +10,7 @@ import { scanPlanMigration } from './0009-scan-plan.migration';
 import { runCancelMigration } from './0010-run-cancel.migration';
 import { deadLettersMigration } from './0011-dead-letters.migration';
 import { keyedRunsMigration } from './0012-keyed-runs.migration';
+import { runDeletesMigration } from './0013-run-deletes.migration';
 import { StateMigration } from './state-migration';
 
 export type { StateMigration } from './state-migration';
@@ -28,4 +29,5 @@ export const stateMigrations: readonly StateMigration[] = [
   runCancelMigration,
   deadLettersMigration,
   keyedRunsMigration,
+  runDeletesMigration,
 ];

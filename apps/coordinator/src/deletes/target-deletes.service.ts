@@ -1,0 +1,78 @@
+// Carries deletes to the target after a full run (issue 15, `deletes: hard | soft`). Once every
+// batch of a full run is loaded the run enters `deleting`: its fence is closed (no batch writes
+// any more) and it still holds its job (no other run starts). A key-only verify then finds the
+// target keys the source no longer has, and they are deleted (or stamped `_qupersync_deleted_at`)
+// in bounded statements, each in a transaction that holds the run's row, so a cancel waits for
+// the statement in flight and the next one sees the run ended and stops. Only then does the run
+// succeed; a failed run never deletes. A coordinator that dies here resumes the pass at start-up:
+// deleting is idempotent.
+import { Injectable } from '@nestjs/common';
+import { JobCatalog } from '@qupersync/config';
+import { QuperSyncError } from '@qupersync/contracts';
+import { JsonLogger } from '@qupersync/observability';
+import { PostgresDatabase } from '@qupersync/postgres';
+import { RunRecord, RunStateRepository } from '../run-state.repository';
+import { TableVerifier } from '../verify/table-verifier.service';
+
+/** Keys one comparison hands over at most; more are found by comparing again after they went. */
+const keysPerPass = 100_000;
+/** Keys per transaction: a cancel waits for at most one of these. */
+const keysPerTransaction = 5_000;
+
+export interface DeletesOutcome {
+  readonly rowsDeleted: number;
+  /** False when the run ended (cancelled, failed) while deleting: the rest was left alone. */
+  readonly completed: boolean;
+}
+
+@Injectable()
+export class TargetDeletes {
+  private readonly logger = new JsonLogger(TargetDeletes.name);
+
+  constructor(
+    private readonly jobs: JobCatalog,
+    private readonly verifier: TableVerifier,
+    private readonly repository: RunStateRepository,
+    private readonly database: PostgresDatabase,
+  ) {}
+
+  /** Deletes the target rows whose key the source lacks, for a run in `deleting`. */
+  async apply(run: RunRecord): Promise<DeletesOutcome> {
+    const job = this.jobs.find(run.job);
+    if (job === undefined)
+      throw new QuperSyncError('JOB_UNKNOWN', 'permanent', `job "${run.job}" is no longer in the jobs file`);
+    let rowsDeleted = 0;
+    for (;;) {
+      const { report, extraKeys } = await this.verifier.verify(job.name, keysPerPass, { keysOnly: true });
+      await this.repository.touchRun(run.id);
+      this.logger.info('target keys the source lacks', {
+        job: job.name,
+        runId: run.id,
+        extra: report.extra,
+        rowsSource: report.rowsSource,
+        rowsTarget: report.rowsTarget,
+        seconds: report.seconds,
+      });
+      for (let start = 0; start < extraKeys.length; start += keysPerTransaction) {
+        const keys = extraKeys.slice(start, start + keysPerTransaction);
+        const still = await this.database.withTransaction(async (client) => {
+          const current = await this.repository.lockRun(client, run.id);
+          if (current?.status !== 'deleting') return false;
+          const deleted = await this.verifier.deleteKeys(job.name, keys, client);
+          await this.repository.addRowsDeleted(client, run.id, deleted);
+          rowsDeleted += deleted;
+          return true;
+        });
+        if (!still) {
+          this.logger.warn('run ended while deleting; the remaining keys were left alone', {
+            job: job.name,
+            runId: run.id,
+            rowsDeleted,
+          });
+          return { rowsDeleted, completed: false };
+        }
+      }
+      if (report.extra <= extraKeys.length) return { rowsDeleted, completed: true };
+    }
+  }
+}
