@@ -36,6 +36,9 @@ export interface RunSummary {
   warnings: string[];
   scanPlan: string | null;
   rowsScanned: number | null;
+  rowsDeleted: number;
+  createdAt: string;
+  finishedAt: string | null;
 }
 
 export interface JobSpec {

@@ -35,6 +35,7 @@ const run: RunView = {
   rowsScanned: null,
   keys: null,
   rowsDeleted: 0,
+  verifyReport: null,
   createdAt: '2025-01-01T00:00:00.000Z',
   finishedAt: null,
 };

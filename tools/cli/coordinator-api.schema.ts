@@ -11,6 +11,7 @@ export const runStatusSchema = z.enum([
   'extracting',
   'loading',
   'deleting',
+  'verifying',
   'succeeded',
   'failed',
   'cancelled',
@@ -67,6 +68,19 @@ export const runViewSchema = z.object({
   keys: count.nullable().default(null),
   // Target rows deleted or stamped because the source lacks their key; absent before deletes.
   rowsDeleted: count.default(0),
+  // A verify run's counts; absent before scheduled verification.
+  verifyReport: z
+    .object({
+      equal: z.boolean(),
+      rowsSource: count,
+      rowsTarget: count,
+      missing: count,
+      extra: count,
+      different: count,
+    })
+    .passthrough()
+    .nullable()
+    .default(null),
   createdAt: z.string(),
   finishedAt: z.string().nullable(),
 });

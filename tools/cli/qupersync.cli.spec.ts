@@ -33,6 +33,7 @@ function runView(overrides: Partial<RunView>): RunView {
     rowsScanned: null,
     keys: null,
     rowsDeleted: 0,
+    verifyReport: null,
     createdAt: '2025-01-01T00:00:00Z',
     finishedAt: null,
     ...overrides,

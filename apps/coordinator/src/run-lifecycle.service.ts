@@ -23,6 +23,7 @@ import { JsonLogger, PipelineMetrics } from '@qupersync/observability';
 import { PostgresDatabase, upsertKeyProblem } from '@qupersync/postgres';
 import { DeadLetterRepository } from './dead-letter.repository';
 import { TargetDeletes } from './deletes/target-deletes.service';
+import { TableVerifier, VerifyReport } from './verify/table-verifier.service';
 import { RunMode, RunRecord, RunStateRepository } from './run-state.repository';
 
 export interface TriggerRequest {
@@ -52,8 +53,8 @@ export interface ReplayOutcome {
 @Injectable()
 export class RunLifecycleService {
   private readonly logger = new JsonLogger(RunLifecycleService.name);
-  /** Runs whose deletes this process is carrying out now. */
-  private readonly deletingRuns = new Set<string>();
+  /** Runs whose deletes or verify this process is carrying out now. */
+  private readonly checkingRuns = new Set<string>();
 
   constructor(
     private readonly database: PostgresDatabase,
@@ -63,6 +64,7 @@ export class RunLifecycleService {
     private readonly metrics: PipelineMetrics,
     private readonly deadLetters: DeadLetterRepository,
     private readonly targetDeletes: TargetDeletes,
+    private readonly verifier: TableVerifier,
   ) {}
 
   async trigger(request: TriggerRequest): Promise<TriggerOutcome> {
@@ -362,6 +364,8 @@ export class RunLifecycleService {
    * `pending`, and the supervisor sends it again.
    */
   async requestExtraction(run: RunRecord): Promise<void> {
+    const mode = run.mode;
+    if (mode !== 'full' && mode !== 'incremental') throw new Error(`a ${mode} run extracts nothing`);
     await this.database.query(
       "UPDATE qupersync_runs SET status = 'extracting', last_progress_at = now() WHERE id = $1 AND status = 'pending'",
       [run.id],
@@ -373,7 +377,7 @@ export class RunLifecycleService {
           value: extractRequestCodec.encode({
             runId: run.id,
             job: run.job,
-            mode: run.mode,
+            mode,
             fromCursor: run.fromCursor === null ? null : JSON.stringify(run.fromCursor),
             requestedAtMs: Date.now(),
             keys: run.keys,
@@ -423,14 +427,103 @@ export class RunLifecycleService {
   }
 
   /**
+   * Starts a scheduled check of a job, recorded like a run: `verify` compares both sides and
+   * succeeds only when they are equal; `reconcile` deletes (or stamps) the keys the source lost.
+   * It holds the job while it runs. `busy` when the job has a run (the schedule tries again),
+   * `seen` when this request key already started one (another coordinator, a restart).
+   */
+  async startCheckRun(
+    job: string,
+    kind: 'verify' | 'reconcile',
+    requestKey: string,
+  ): Promise<'started' | 'busy' | 'seen'> {
+    const outcome = await retryOnActiveRunRace(() =>
+      this.database.withTransaction(async (client): Promise<RunRecord | 'busy' | 'seen'> => {
+        await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`qupersync-job:${job}`]);
+        if ((await this.repository.findTriggerRequest(client, job, requestKey)) !== undefined) return 'seen';
+        if ((await this.repository.activeRunOf(client, job)) !== undefined) return 'busy';
+        const runId = randomUUID();
+        await this.repository.insertRun(client, {
+          id: runId,
+          job,
+          mode: kind,
+          triggerSource: 'schedule',
+          requestKey,
+          fromCursor: null,
+          status: kind === 'verify' ? 'verifying' : 'deleting',
+        });
+        await this.repository.recordTriggerRequest(client, requestKey, job, runId, false);
+        const run = await this.repository.findRun(runId, client);
+        if (run === undefined) throw new Error('inserted run vanished');
+        return run;
+      }),
+    );
+    if (outcome === 'busy' || outcome === 'seen') return outcome;
+    this.logger.info('check run started', { job, runId: outcome.id, mode: kind });
+    if (kind === 'verify') this.startVerify(outcome);
+    else this.startDeletes(outcome);
+    return 'started';
+  }
+
+  /** Carries out a verify run in the background (again for one found verifying at start-up). */
+  startVerify(run: RunRecord): void {
+    if (this.checkingRuns.has(run.id)) return;
+    this.checkingRuns.add(run.id);
+    void this.finishVerify(run).finally(() => this.checkingRuns.delete(run.id));
+  }
+
+  private async finishVerify(run: RunRecord): Promise<void> {
+    try {
+      const { report } = await this.verifier.verify(run.job, 0);
+      this.recordVerifyDifferences(report);
+      const ended = await this.database.withTransaction(async (client) => {
+        const current = await this.repository.lockRun(client, run.id);
+        if (current?.status !== 'verifying') return undefined;
+        await this.repository.setVerifyReport(client, run.id, {
+          equal: report.equal,
+          rowsSource: report.rowsSource,
+          rowsTarget: report.rowsTarget,
+          missing: report.missing,
+          extra: report.extra,
+          different: report.different,
+          rangesCompared: report.rangesCompared,
+          seconds: report.seconds,
+        });
+        await this.endRun(
+          client,
+          current,
+          report.equal ? 'succeeded' : 'failed',
+          report.equal
+            ? null
+            : `not equal to the source: ${report.missing} missing, ${report.extra} extra, ${report.different} different (${report.rowsSource} source rows, ${report.rowsTarget} target rows)`,
+        );
+        return this.repository.findRun(run.id, client);
+      });
+      if (ended !== undefined) await this.afterRunEnded(ended);
+    } catch (error) {
+      this.logger.error('verify run failed', { job: run.job, runId: run.id, error: describeError(error) });
+      await this.failRun(run.id, `verify failed: ${describeError(error)}`).catch((failure: unknown) =>
+        this.logger.warn('could not fail the run', { runId: run.id, error: describeError(failure) }),
+      );
+    }
+  }
+
+  /** qupersync_verify_differences: what the job's last verify found, per kind of difference. */
+  recordVerifyDifferences(report: VerifyReport): void {
+    this.metrics.verifyDifferences.set({ job: report.job, kind: 'missing' }, report.missing);
+    this.metrics.verifyDifferences.set({ job: report.job, kind: 'extra' }, report.extra);
+    this.metrics.verifyDifferences.set({ job: report.job, kind: 'different' }, report.different);
+  }
+
+  /**
    * Carries out a deleting run's deletes in the background, once per process (the supervisor
    * calls this again for runs found deleting at start-up). The run succeeds when they are done
    * and fails, with the reason, when they cannot be.
    */
   startDeletes(run: RunRecord): void {
-    if (this.deletingRuns.has(run.id)) return;
-    this.deletingRuns.add(run.id);
-    void this.finishDeletes(run).finally(() => this.deletingRuns.delete(run.id));
+    if (this.checkingRuns.has(run.id)) return;
+    this.checkingRuns.add(run.id);
+    void this.finishDeletes(run).finally(() => this.checkingRuns.delete(run.id));
   }
 
   private async finishDeletes(run: RunRecord): Promise<void> {

@@ -5,15 +5,43 @@ import type { PoolClient } from 'pg';
 import { PostgresDatabase } from '@qupersync/postgres';
 
 /**
- * queued: a follow-up run waiting for its job's active run to end. deleting: every batch loaded,
- * target rows whose key the source lacks being deleted (deletes: hard | soft) before success.
+ * queued: a follow-up run waiting for its job's active run to end. deleting: every batch loaded
+ * (or a reconcile run), target rows whose key the source lacks being deleted (deletes: hard |
+ * soft) before success. verifying: a scheduled verify comparing the two sides.
  */
 export type RunStatus =
-  'queued' | 'pending' | 'extracting' | 'loading' | 'deleting' | 'succeeded' | 'failed' | 'cancelled';
+  | 'queued'
+  | 'pending'
+  | 'extracting'
+  | 'loading'
+  | 'deleting'
+  | 'verifying'
+  | 'succeeded'
+  | 'failed'
+  | 'cancelled';
 
 /** The statuses of a run that holds its job: at most one per job (a unique index says so too). */
-export const activeRunStatuses: readonly RunStatus[] = ['pending', 'extracting', 'loading', 'deleting'];
-export type RunMode = 'full' | 'incremental';
+export const activeRunStatuses: readonly RunStatus[] = [
+  'pending',
+  'extracting',
+  'loading',
+  'deleting',
+  'verifying',
+];
+
+/** What a verify run keeps of its report (the counts; the sample is in the coordinator's log). */
+export interface VerifyCounts {
+  readonly equal: boolean;
+  readonly rowsSource: number;
+  readonly rowsTarget: number;
+  readonly missing: number;
+  readonly extra: number;
+  readonly different: number;
+  readonly rangesCompared: number;
+  readonly seconds: number;
+}
+/** verify and reconcile runs read no batches: scheduled checks recorded like runs. */
+export type RunMode = 'full' | 'incremental' | 'verify' | 'reconcile';
 export type BatchStatus = 'extracted' | 'transformed' | 'loaded' | 'failed';
 
 export interface RunRecord {
@@ -47,6 +75,8 @@ export interface RunRecord {
   readonly rowsScanned: number | null;
   /** Target rows deleted (or stamped, deletes: soft) because the source no longer has their key. */
   readonly rowsDeleted: number;
+  /** A verify run's counts; null for any other run and while it runs. */
+  readonly verifyReport: VerifyCounts | null;
   /** The extraction attempt that reported completion; null while extracting. */
   readonly extractionId: string | null;
   /** What the run should tell the operator without failing (a target column the source lacks). */
@@ -80,6 +110,7 @@ interface RunRow {
   scan_plan: string | null;
   rows_scanned: string | null;
   rows_deleted: string;
+  verify_report: VerifyCounts | null;
   extraction_id: string | null;
   warnings: string[];
   error: string | null;
@@ -131,6 +162,7 @@ function toRunRecord(row: RunRow): RunRecord {
     scanPlan: row.scan_plan,
     rowsScanned: row.rows_scanned === null ? null : Number(row.rows_scanned),
     rowsDeleted: Number(row.rows_deleted),
+    verifyReport: row.verify_report,
     extractionId: row.extraction_id,
     warnings: row.warnings,
     error: row.error,
@@ -290,7 +322,7 @@ export class RunStateRepository {
       triggerSource: string;
       requestKey: string | null;
       fromCursor: string[] | null;
-      status?: 'pending' | 'queued';
+      status?: 'pending' | 'queued' | 'deleting' | 'verifying';
       keys?: string[][];
     },
   ): Promise<void> {
@@ -347,6 +379,13 @@ export class RunStateRepository {
   /** Rows of a batch fenced as stale by a loader; applied once per event (claimEvent). */
   async addStaleRows(client: PoolClient, runId: string, rows: number): Promise<void> {
     await client.query('UPDATE qupersync_runs SET rows_stale = rows_stale + $2 WHERE id = $1', [runId, rows]);
+  }
+
+  async setVerifyReport(client: PoolClient, runId: string, report: VerifyCounts): Promise<void> {
+    await client.query('UPDATE qupersync_runs SET verify_report = $2 WHERE id = $1', [
+      runId,
+      JSON.stringify(report),
+    ]);
   }
 
   /** Counts target rows a deleting run removed, as progress (the stall clock restarts). */

@@ -1,5 +1,5 @@
 // The run summary that the API and the CLI show (DESIGN.md section 8).
-import { RunRecord } from './run-state.repository';
+import { RunRecord, VerifyCounts } from './run-state.repository';
 
 export interface RunSummary {
   readonly runId: string;
@@ -28,6 +28,8 @@ export interface RunSummary {
   readonly rowsScanned: number | null;
   /** Target rows deleted (or stamped, deletes: soft) because the source no longer has their key. */
   readonly rowsDeleted: number;
+  /** A verify run's counts (mode verify), null otherwise. */
+  readonly verifyReport: VerifyCounts | null;
   readonly createdAt: string;
   readonly finishedAt: string | null;
 }
@@ -56,6 +58,7 @@ export function toRunSummary(run: RunRecord, nowMs: number): RunSummary {
     scanPlan: run.scanPlan,
     rowsScanned: run.rowsScanned,
     rowsDeleted: run.rowsDeleted,
+    verifyReport: run.verifyReport,
     createdAt: run.createdAt.toISOString(),
     finishedAt: run.finishedAt?.toISOString() ?? null,
   };

@@ -1,6 +1,6 @@
 // Keeps runs moving: on start-up it resumes open runs from the database (re-publishing extract
-// requests of runs that never got one out), fails runs with no progress for too long, and fires
-// cron schedules. Schedule triggers use a request key per fire time, so two coordinators or a
+// requests of runs that never got one out, carrying out deletes and verifies again), fails runs
+// with no progress for too long, and fires cron schedules (triggers, verify and reconcile runs). Schedule triggers use a request key per fire time, so two coordinators or a
 // restart never start the same scheduled run twice. Both stall detection and schedules go by the
 // database's clock, not this process's: a coordinator whose clock runs ahead neither fails
 // healthy runs nor fires schedules early. A scheduled trigger that fails (the database away, say)
@@ -54,6 +54,9 @@ export class RunSupervisorService implements OnApplicationBootstrap, OnModuleDes
       } else if (run.status === 'deleting') {
         this.logger.info('resuming run: carrying out its deletes', { job: run.job, runId: run.id });
         this.lifecycle.startDeletes(run);
+      } else if (run.status === 'verifying') {
+        this.logger.info('resuming run: verifying again', { job: run.job, runId: run.id });
+        this.lifecycle.startVerify(run);
       } else {
         await this.database.withTransaction((client) => this.lifecycle.completeIfDone(client, run.id));
         await this.lifecycle.startPromotedRun(run.job);
@@ -106,6 +109,7 @@ export class RunSupervisorService implements OnApplicationBootstrap, OnModuleDes
   /** Fires every schedule that is due by the database's clock. */
   async fireSchedules(): Promise<void> {
     const now = await this.repository.databaseNow();
+    await this.fireCheckSchedules(now);
     for (const job of this.jobs.jobs) {
       if (job.schedule === undefined) continue;
       const due = this.schedules.dueAt(job.name, job.schedule, now);
@@ -127,6 +131,42 @@ export class RunSupervisorService implements OnApplicationBootstrap, OnModuleDes
         continue;
       }
       this.schedules.fired(job.name, job.schedule, now);
+    }
+  }
+
+  /**
+   * verify_schedule and reconcile_schedule: a due check starts a run of its own, keyed by its fire
+   * time. While the job has a run the check stays due and is tried on the next tick: comparing
+   * while batches load would report their rows as differences.
+   */
+  private async fireCheckSchedules(now: Date): Promise<void> {
+    for (const job of this.jobs.jobs) {
+      for (const [kind, schedule] of [
+        ['verify', job.verifySchedule],
+        ['reconcile', job.reconcileSchedule],
+      ] as const) {
+        if (schedule === undefined) continue;
+        const bookKey = `${kind}:${job.name}`;
+        const due = this.schedules.dueAt(bookKey, schedule, now);
+        if (due === undefined) continue;
+        let outcome: 'started' | 'busy' | 'seen';
+        try {
+          outcome = await this.lifecycle.startCheckRun(
+            job.name,
+            kind,
+            `${kind}-schedule:${job.name}:${due.toISOString()}`,
+          );
+        } catch (error) {
+          this.logger.warn('scheduled check failed to start; retrying on the next tick', {
+            job: job.name,
+            kind,
+            due: due.toISOString(),
+            error: describeError(error),
+          });
+          continue;
+        }
+        if (outcome !== 'busy') this.schedules.fired(bookKey, schedule, now);
+      }
     }
   }
 }

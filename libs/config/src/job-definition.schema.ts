@@ -268,6 +268,21 @@ const jobSchema = z
       .min(1)
       .nullish()
       .transform((value) => value ?? undefined),
+    /** A cron on which the coordinator verifies the job, recorded like a run (mode verify). */
+    verify_schedule: z
+      .string()
+      .min(1)
+      .nullish()
+      .transform((value) => value ?? undefined),
+    /**
+     * A cron on which the coordinator deletes (or stamps) target keys the source lost, by a
+     * key-only comparison, recorded like a run (mode reconcile); needs deletes: hard or soft.
+     */
+    reconcile_schedule: z
+      .string()
+      .min(1)
+      .nullish()
+      .transform((value) => value ?? undefined),
     numeric_as_float: z.array(identifier).default([]),
     create_target: z.boolean().default(true),
     schema_evolution: z.enum(['add_columns', 'widen', 'fail']).default('add_columns'),
@@ -291,18 +306,26 @@ const jobSchema = z
         message: 'required for incremental mode',
       });
     }
-    if (job.schedule !== undefined) {
+    for (const field of ['schedule', 'verify_schedule', 'reconcile_schedule'] as const) {
+      const cron = job[field];
+      if (cron === undefined) continue;
       try {
-        CronExpressionParser.parse(job.schedule, { tz: 'UTC' });
+        CronExpressionParser.parse(cron, { tz: 'UTC' });
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
         context.addIssue({
           code: z.ZodIssueCode.custom,
-          path: ['schedule'],
+          path: [field],
           message: `not a cron expression: ${reason}`,
         });
       }
     }
+    if (job.reconcile_schedule !== undefined && job.deletes === 'none')
+      context.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['reconcile_schedule'],
+        message: 'needs deletes: hard or soft (what to do with the keys the source lost)',
+      });
     const flag = job.source.deleted_flag;
     if (flag !== undefined) {
       const problem =
@@ -438,6 +461,10 @@ export interface JobDefinition {
    */
   readonly deletes: JobDeletes;
   readonly schedule: string | undefined;
+  /** verify_schedule: cron of the recorded verifications (runs of mode verify). */
+  readonly verifySchedule: string | undefined;
+  /** reconcile_schedule: cron of the key-only deletes (runs of mode reconcile). */
+  readonly reconcileSchedule: string | undefined;
   readonly numericAsFloat: readonly string[];
   /** Create the target table from the batch schema when it does not exist. */
   readonly createTarget: boolean;
@@ -503,6 +530,8 @@ function toJobDefinition(job: z.infer<typeof jobSchema>): JobDefinition {
     maxRejectedRows: job.max_rejected_rows,
     deletes: job.deletes,
     schedule: job.schedule,
+    verifySchedule: job.verify_schedule,
+    reconcileSchedule: job.reconcile_schedule,
     numericAsFloat: job.numeric_as_float.map(fold),
     createTarget: job.create_target,
     schemaEvolution: job.schema_evolution,

@@ -91,6 +91,20 @@ describe('parseJobsFile', () => {
     ).toThrow(/field source\.deleted_flag: cannot be read as text or excluded/);
   });
 
+  it('reads verify_schedule and reconcile_schedule, and refuses a bad cron or a reconcile without deletes', () => {
+    const [job] = parseJobsFile(
+      jobsYaml({ deletes: 'soft', verify_schedule: "'0 3 * * *'", reconcile_schedule: "'30 * * * *'" }),
+      'jobs.yaml',
+    );
+    expect(job).toMatchObject({ verifySchedule: '0 3 * * *', reconcileSchedule: '30 * * * *' });
+    expect(() => parseJobsFile(jobsYaml({ verify_schedule: 'nightly' }), 'jobs.yaml')).toThrow(
+      /field verify_schedule: not a cron expression/,
+    );
+    expect(() => parseJobsFile(jobsYaml({ reconcile_schedule: "'0 * * * *'" }), 'jobs.yaml')).toThrow(
+      /field reconcile_schedule: needs deletes: hard or soft/,
+    );
+  });
+
   it('refuses deletes when the entity may change a key on the way', () => {
     expect(() =>
       parseJobsFile(

@@ -68,6 +68,12 @@ export class PipelineMetrics {
     help: 'Data API statements asked for again with fewer rows because their result was too large',
     registers: [this.registry],
   });
+  readonly verifyDifferences = new Gauge({
+    name: 'qupersync_verify_differences',
+    help: "Keys the job's last verify found missing, extra or different in the target",
+    labelNames: ['job', 'kind'],
+    registers: [this.registry],
+  });
   readonly consumerLag = new Gauge({
     name: 'qupersync_consumer_lag_messages',
     help: 'Messages between the last consumed offset and the partition high watermark',

@@ -91,6 +91,12 @@ export const consoleScript = String.raw`'use strict';
   }
 
   function progressCell(run) {
+    // Scheduled checks read no batches: their outcome is the whole story.
+    if (run.mode === 'verify' || run.mode === 'reconcile')
+      return el('td', { class: 'progress' }, el('span', { class: 'muted' },
+        run.mode === 'verify'
+          ? (run.verifyReport ? (run.verifyReport.equal ? 'equal to the source' : 'differs from the source') : 'comparing')
+          : number(run.rowsDeleted || 0) + ' deleted'));
     const percent = progressOf(run);
     if (percent === null)
       return el('td', { class: 'progress' }, el('span', { class: 'muted' },

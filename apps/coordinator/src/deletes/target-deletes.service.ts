@@ -7,7 +7,7 @@
 // succeed; a failed run never deletes. A coordinator that dies here resumes the pass at start-up:
 // deleting is idempotent.
 import { Injectable } from '@nestjs/common';
-import { JobCatalog } from '@qupersync/config';
+import { JobCatalog, quoteQualifiedName } from '@qupersync/config';
 import { QuperSyncError } from '@qupersync/contracts';
 import { JsonLogger } from '@qupersync/observability';
 import { PostgresDatabase } from '@qupersync/postgres';
@@ -41,6 +41,12 @@ export class TargetDeletes {
     const job = this.jobs.find(run.job);
     if (job === undefined)
       throw new QuperSyncError('JOB_UNKNOWN', 'permanent', `job "${run.job}" is no longer in the jobs file`);
+    // A target no run has created yet has nothing to delete (a reconcile schedule before the first sync).
+    const [target] = await this.database.query<{ exists: boolean }>(
+      'SELECT to_regclass($1) IS NOT NULL AS exists',
+      [quoteQualifiedName(job.targetTable)],
+    );
+    if (target?.exists !== true) return { rowsDeleted: 0, completed: true };
     let rowsDeleted = 0;
     for (;;) {
       const { report, extraKeys } = await this.verifier.verify(job.name, keysPerPass, { keysOnly: true });

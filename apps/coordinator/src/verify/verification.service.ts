@@ -53,6 +53,7 @@ export class VerificationService {
     // A run loading meanwhile would show its rows as differences, and a repair would act on them.
     if (repair) await this.requireIdle(job);
     const first = await this.verifier.verify(job, repair ? maxRepairKeys : 0);
+    this.lifecycle.recordVerifyDifferences(first.report);
     if (!repair || first.report.equal) return { ...first.report, repair: null };
     await this.requireIdle(job);
     const deletes = this.jobs.find(job)?.deletes ?? 'none';
@@ -87,6 +88,7 @@ export class VerificationService {
     }
     this.logger.info('repaired', { job, runs: runs.length, keys: first.resyncKeys.length });
     const after = await this.verifier.verify(job, 0);
+    this.lifecycle.recordVerifyDifferences(after.report);
     return {
       ...after.report,
       repair: {

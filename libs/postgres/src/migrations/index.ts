@@ -11,6 +11,7 @@ import { runCancelMigration } from './0010-run-cancel.migration';
 import { deadLettersMigration } from './0011-dead-letters.migration';
 import { keyedRunsMigration } from './0012-keyed-runs.migration';
 import { runDeletesMigration } from './0013-run-deletes.migration';
+import { checkRunsMigration } from './0014-check-runs.migration';
 import { StateMigration } from './state-migration';
 
 export type { StateMigration } from './state-migration';
@@ -30,4 +31,5 @@ export const stateMigrations: readonly StateMigration[] = [
   deadLettersMigration,
   keyedRunsMigration,
   runDeletesMigration,
+  checkRunsMigration,
 ];
