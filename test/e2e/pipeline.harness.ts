@@ -69,6 +69,7 @@ export class PipelineHarness {
     private readonly specs: ServiceSpec[],
     readonly logDirectory: string,
     readonly apiToken: string | undefined,
+    readonly jobsFile: string,
   ) {}
 
   static async start(
@@ -118,7 +119,20 @@ export class PipelineHarness {
       specs,
       logDirectory,
       apiToken,
+      jobsFile,
     );
+  }
+
+  /** Writes the stack's jobs file anew (the services read it on SIGHUP or `jobs reload`). */
+  rewriteJobs(jobs: readonly JobSpec[]): void {
+    writeFileSync(this.jobsFile, renderJobsFile(jobs));
+  }
+
+  /** Sends a signal (SIGHUP, say) to one running service instance. */
+  signal(name: string, signal: NodeJS.Signals): void {
+    const service = this.services.find((candidate) => candidate.name === name);
+    if (service === undefined) throw new Error(`no service named ${name}`);
+    process.kill(service.pid, signal);
   }
 
   /** kill -9 one service instance and leave it dead (the others take over its work). */

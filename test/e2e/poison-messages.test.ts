@@ -58,6 +58,7 @@ it('dead-letters poison on every topic and keeps syncing', async () => {
     extractionId: null,
     part: null,
     parts: null,
+    jobVersion: null,
   });
   const nonsenseBatch = new BatchContainerCodec({
     ...buildAllKindsSchema(job),

@@ -6,6 +6,22 @@ describe('parseCliArguments', () => {
     expect(parseCliArguments(['jobs', '--json'])).toEqual({ command: 'jobs', json: true });
   });
 
+  it('parses jobs reload: removed jobs finish their runs unless --removed cancel', () => {
+    expect(parseCliArguments(['jobs', 'reload'])).toEqual({
+      command: 'jobs-reload',
+      removedRuns: 'finish',
+      json: false,
+    });
+    expect(parseCliArguments(['jobs', 'reload', '--removed', 'cancel', '--json'])).toEqual({
+      command: 'jobs-reload',
+      removedRuns: 'cancel',
+      json: true,
+    });
+    expect(() => parseCliArguments(['jobs', 'reload', '--removed', 'drop'])).toThrow(
+      /--removed is finish or cancel, not "drop"/,
+    );
+  });
+
   it('parses a trigger with every option, in both --name value and --name=value forms', () => {
     expect(
       parseCliArguments([

@@ -6,6 +6,7 @@ export type TriggerTransport = 'http' | 'kafka';
 export type CliCommand =
   | { command: 'help' }
   | { command: 'jobs'; json: boolean }
+  | { command: 'jobs-reload'; removedRuns: 'finish' | 'cancel'; json: boolean }
   | { command: 'status'; json: boolean }
   | {
       command: 'trigger';
@@ -38,6 +39,8 @@ export const cliUsage = [
   "  status [--json]                                each service up or not, its consumer lag, each job's",
   '                                                 last run (exit 1 when a service is down)',
   '  jobs [--json]                                  list the jobs and their watermarks',
+  '  jobs reload [--removed finish|cancel] [--json] read the jobs file again (every service follows); a',
+  "                                                 removed job's active run finishes (default) or is cancelled",
   '  trigger <job> [--mode full|incremental] [--wait] [--json]',
   '                [--request-key KEY] [--via kafka]',
   '                                                 start a run (--wait: until it ends; exit 0 only on success)',
@@ -91,6 +94,17 @@ export function parseCliArguments(argv: readonly string[]): CliCommand {
   if (rest.includes('--help') || rest.includes('-h')) return { command: 'help' };
   switch (command) {
     case 'jobs': {
+      if (rest[0] === 'reload') {
+        const reload = parseOptions('jobs reload', rest.slice(1), {
+          flags: ['--json'],
+          valued: ['--removed'],
+          positionals: [],
+        });
+        const removed = reload.values.get('--removed') ?? 'finish';
+        if (removed !== 'finish' && removed !== 'cancel')
+          throw new CliUsageError(`jobs reload: --removed is finish or cancel, not "${removed}"`);
+        return { command: 'jobs-reload', removedRuns: removed, json: reload.flags.has('--json') };
+      }
       const parsed = parseOptions(command, rest, { flags: ['--json'], valued: [], positionals: [] });
       return { command, json: parsed.flags.has('--json') };
     }

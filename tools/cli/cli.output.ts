@@ -5,6 +5,7 @@ import {
   type DeadLetterView,
   type FailureView,
   type JobView,
+  type JobsReloadView,
   type PipelineStatusView,
   type RunView,
 } from './coordinator-api.schema';
@@ -151,6 +152,24 @@ export function formatDeadLetters(letters: readonly DeadLetterView[]): string {
     letter.replayedAt ?? '-',
   ]);
   return `${formatTable(['OCCURRED', 'JOB', 'RUN', 'BATCH', 'STAGE', 'CODE', 'KEY', 'REASON', 'REPLAYED'], rows)}\n`;
+}
+
+/** What `jobs reload` changed, one line per kind. */
+export function formatJobsReload(reload: JobsReloadView): string {
+  const list = (names: readonly string[]): string => (names.length === 0 ? '-' : names.join(', '));
+  return [
+    `jobs file reloaded: ${reload.added.length} added, ${reload.changed.length} changed, ${reload.removed.length} removed, ${reload.unchanged.length} unchanged`,
+    `  added:     ${list(reload.added)}`,
+    `  changed:   ${list(reload.changed)}`,
+    `  removed:   ${list(reload.removed)}`,
+    ...(reload.runsFinishing.length > 0
+      ? [`  runs of removed jobs finishing: ${list(reload.runsFinishing)}`]
+      : []),
+    ...(reload.runsCancelled.length > 0
+      ? [`  runs of removed jobs cancelled: ${list(reload.runsCancelled)}`]
+      : []),
+    '',
+  ].join('\n');
 }
 
 export function formatStatus(status: PipelineStatusView): string {

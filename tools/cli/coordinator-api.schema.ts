@@ -96,6 +96,16 @@ export const replayViewSchema = z.object({
 });
 export type ReplayView = z.infer<typeof replayViewSchema>;
 
+export const jobsReloadViewSchema = z.object({
+  added: z.array(z.string()),
+  removed: z.array(z.string()),
+  changed: z.array(z.string()),
+  unchanged: z.array(z.string()),
+  runsFinishing: z.array(z.string()),
+  runsCancelled: z.array(z.string()),
+});
+export type JobsReloadView = z.infer<typeof jobsReloadViewSchema>;
+
 export const verifyReportViewSchema = z.object({
   job: z.string(),
   equal: z.boolean(),

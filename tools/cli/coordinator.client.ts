@@ -5,6 +5,7 @@ import {
   apiErrorSchema,
   failureViewSchema,
   jobViewSchema,
+  jobsReloadViewSchema,
   runAcceptedSchema,
   replayViewSchema,
   verificationViewSchema,
@@ -20,7 +21,7 @@ import {
   type DeadLetterView,
   type PipelineStatusView,
 } from './coordinator-api.schema';
-import type { ReplayView, VerificationView } from './coordinator-api.schema';
+import type { JobsReloadView, ReplayView, VerificationView } from './coordinator-api.schema';
 import type { RunMode } from './cli.arguments';
 
 export class CoordinatorUnreachableError extends Error {
@@ -135,6 +136,10 @@ export class CoordinatorClient {
   }
 
   /** Compares the job's target with its source; a repair waits for its keyed runs (up to an hour). */
+  reloadJobs(removedRuns: 'finish' | 'cancel'): Promise<JobsReloadView> {
+    return this.request('POST', '/jobs/reload', jobsReloadViewSchema, { removedRuns });
+  }
+
   verify(job: string, repair: boolean): Promise<VerificationView> {
     return this.request(
       'POST',

@@ -16,6 +16,7 @@ import {
   formatStatus,
   formatDeadLetters,
   formatJobs,
+  formatJobsReload,
   formatJson,
   formatProgress,
   formatRun,
@@ -104,6 +105,11 @@ async function execute(
     case 'jobs': {
       const jobs = await client.listJobs();
       io.stdout(command.json ? formatJson(jobs) : formatJobs(jobs));
+      return 0;
+    }
+    case 'jobs-reload': {
+      const reload = await client.reloadJobs(command.removedRuns);
+      io.stdout(command.json ? formatJson(reload) : formatJobsReload(reload));
       return 0;
     }
     case 'run': {

@@ -11,6 +11,7 @@ import { ConsoleController } from './console/console.controller';
 import { CoordinatorEventsConsumer } from './coordinator-events.consumer';
 import { COORDINATOR_SETTINGS, CoordinatorSettings } from './coordinator.settings';
 import { DeadLetterRepository } from './dead-letter.repository';
+import { JobsReloadService } from './jobs-reload.service';
 import { TargetDeletes } from './deletes/target-deletes.service';
 import { PipelineStatusService } from './pipeline-status.service';
 import { RunLifecycleService } from './run-lifecycle.service';
@@ -56,6 +57,7 @@ export class CoordinatorModule {
         TableVerifier,
         VerificationService,
         TargetDeletes,
+        JobsReloadService,
       ],
     };
   }

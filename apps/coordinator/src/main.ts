@@ -20,6 +20,7 @@ import {
 } from '@qupersync/kafka';
 import { StateMigrator } from '@qupersync/postgres';
 import { CoordinatorModule } from './coordinator.module';
+import { JobsReloadService } from './jobs-reload.service';
 
 runMain('coordinator', async () => {
   const service = parseEnvironment(serviceEnvironmentSchema);
@@ -28,7 +29,7 @@ runMain('coordinator', async () => {
   // The source, for `verify` (its checksums run there through the Data API).
   const redshift = parseEnvironment(redshiftEnvironmentSchema);
   const kafka = kafkaSettingsFromEnvironment('qupersync-coordinator');
-  const jobs = new JobCatalog(loadJobsFile(service.QUPERSYNC_JOBS_FILE));
+  const jobs = new JobCatalog(loadJobsFile(service.QUPERSYNC_JOBS_FILE), service.QUPERSYNC_JOBS_FILE);
   const module = CoordinatorModule.register({
     kafka,
     postgres: {
@@ -47,6 +48,11 @@ runMain('coordinator', async () => {
   await startService({
     name: 'coordinator',
     module,
+    jobs,
+    // SIGHUP reloads like `qupersync jobs reload`: a removed job's active run finishes.
+    onJobsReload: async (app) => {
+      await app.get(JobsReloadService).reload('finish');
+    },
     httpPort: service.HTTP_PORT,
     httpHost: service.HTTP_HOST,
     logLevel: service.LOG_LEVEL,

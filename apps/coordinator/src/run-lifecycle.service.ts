@@ -10,6 +10,7 @@ import type { PoolClient } from 'pg';
 import { JobCatalog, JobDefinition, quoteQualifiedName } from '@qupersync/config';
 import {
   BatchEventMessage,
+  batchHeaderNames,
   describeError,
   extractRequestCodec,
   maxKeysPerRun,
@@ -370,10 +371,13 @@ export class RunLifecycleService {
       "UPDATE qupersync_runs SET status = 'extracting', last_progress_at = now() WHERE id = $1 AND status = 'pending'",
       [run.id],
     );
+    // The extractor, transformer and loaders handle the run with this version of the job.
+    const job = this.jobs.lastKnown(run.job);
     try {
       await this.kafka.send(TopicNames.extractRequest, [
         {
           key: run.job,
+          headers: job === undefined ? {} : { [batchHeaderNames.jobVersion]: this.jobs.versionOf(job) },
           value: extractRequestCodec.encode({
             runId: run.id,
             job: run.job,
@@ -823,7 +827,8 @@ export class RunLifecycleService {
       });
       return;
     }
-    const maxRejected = this.jobs.find(run.job)?.maxRejectedRows ?? 0;
+    // lastKnown: a run of a job the jobs file no longer has ends by the definition it began with.
+    const maxRejected = this.jobs.lastKnown(run.job)?.maxRejectedRows ?? 0;
     if (run.rowsRejected > maxRejected) {
       await this.endRun(
         client,
@@ -838,7 +843,7 @@ export class RunLifecycleService {
       });
       return;
     }
-    const deletes = this.jobs.find(run.job)?.deletes ?? 'none';
+    const deletes = this.jobs.lastKnown(run.job)?.deletes ?? 'none';
     if (run.mode === 'full' && run.keys === null && deletes !== 'none') {
       // No batch may write after the keys are compared: the fence closes now, the job stays held.
       await this.repository.setRunStatus(client, run.id, 'deleting');
@@ -852,7 +857,7 @@ export class RunLifecycleService {
       return;
     }
     if (run.mode === 'incremental' && run.highCursor !== null) {
-      const job = this.jobs.find(run.job);
+      const job = this.jobs.lastKnown(run.job);
       await this.repository.advanceWatermark(
         client,
         run.job,

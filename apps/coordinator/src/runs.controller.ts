@@ -12,10 +12,11 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { z } from 'zod';
-import { JobCatalog, quoteQualifiedName } from '@qupersync/config';
+import { ConfigurationError, JobCatalog, quoteQualifiedName } from '@qupersync/config';
 import { SystemClock } from '@qupersync/observability';
 import { ApiTokenGuard } from './api-token.guard';
 import { DeadLetterRepository, DeadLetterView } from './dead-letter.repository';
+import { JobsReloadReport, JobsReloadService } from './jobs-reload.service';
 import { PipelineStatus, PipelineStatusService } from './pipeline-status.service';
 import { ReplayOutcome, RunLifecycleService, toHttpError } from './run-lifecycle.service';
 import { BatchView, RunBatchesRepository, ThroughputView } from './run-batches.repository';
@@ -31,6 +32,7 @@ const triggerBodySchema = z
   .strict();
 
 const replayBodySchema = z.object({ runId: z.string().uuid().optional() }).strict();
+const reloadBodySchema = z.object({ removedRuns: z.enum(['finish', 'cancel']).optional() }).strict();
 
 const verifyBodySchema = z.object({ repair: z.boolean().optional() }).strict();
 
@@ -71,7 +73,26 @@ export class RunsController {
     private readonly deadLetters: DeadLetterRepository,
     private readonly batches: RunBatchesRepository,
     private readonly verification: VerificationService,
+    private readonly jobsReload: JobsReloadService,
   ) {}
+
+  /**
+   * Reads the jobs file again (`qupersync jobs reload`); a removed job's active run finishes, or
+   * is cancelled with `removedRuns: cancel`. 400 with the file's problems, and nothing changed,
+   * when the file is invalid.
+   */
+  @Post('jobs/reload')
+  @HttpCode(200)
+  async reloadJobs(@Body() body: unknown): Promise<JobsReloadReport> {
+    const parsed = parseOrBadRequest(reloadBodySchema, body ?? {});
+    try {
+      return await this.jobsReload.reload(parsed.removedRuns ?? 'finish');
+    } catch (error) {
+      if (error instanceof ConfigurationError)
+        throw new HttpException({ statusCode: 400, message: error.message }, HttpStatus.BAD_REQUEST);
+      return toHttpError(error);
+    }
+  }
 
   /** Each service up or not, its consumer lag, and each job's last run (200 either way: see `healthy`). */
   @Get('status')

@@ -28,6 +28,8 @@ export interface ExtractedBatch {
   readonly runId: string;
   /** This extraction attempt of the run (a redelivered extract request is a new attempt). */
   readonly extractionId: string;
+  /** The job definition's version the run was started under (JobCatalog). */
+  readonly jobVersion: string | null;
   readonly rows: readonly BatchRow[];
   readonly cursorFrom: string | null;
   readonly cursorTo: string | null;
@@ -75,6 +77,7 @@ export class BatchPublisher {
       extractionId: batch.extractionId,
       part: null,
       parts: null,
+      jobVersion: batch.jobVersion,
     };
     return [{ identity, encoded }];
   }

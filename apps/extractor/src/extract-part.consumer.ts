@@ -4,7 +4,7 @@
 // part of a run already announced as ended is skipped.
 import { Controller } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import { extractPartCodec, TopicNames } from '@qupersync/contracts';
+import { batchHeaderNames, extractPartCodec, TopicNames } from '@qupersync/contracts';
 import type { KafkaRecord, KafkaRecordContext } from '@qupersync/kafka';
 import { JsonLogger } from '@qupersync/observability';
 import { ExtractionRegistry } from './extraction.registry';
@@ -36,6 +36,7 @@ export class ExtractPartConsumer {
     const controller = new AbortController();
     await this.worker.run(
       part,
+      record.headers[batchHeaderNames.jobVersion] ?? null,
       async () => {
         await context.heartbeat().catch(() => undefined);
         if (this.registry.endedRun(part.runId) !== undefined) controller.abort();

@@ -14,6 +14,7 @@ import { Controller } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import {
   batchEventId,
+  batchHeaderNames,
   describeError,
   extractRequestCodec,
   ExtractRequestMessage,
@@ -120,7 +121,12 @@ export class ExtractRequestConsumer {
       }
     };
     try {
-      await this.extraction.extract(request, { heartbeat, signal }, extractionId);
+      await this.extraction.extract(
+        request,
+        { heartbeat, signal },
+        extractionId,
+        record.headers[batchHeaderNames.jobVersion] ?? null,
+      );
       return undefined;
     } catch (error) {
       if (signal.aborted && signal.reason instanceof SupersededSignal) {

@@ -17,6 +17,8 @@ import {
   extractPartCodec,
   QuperSyncError,
   topicPartitions,
+  unknownJobVersion,
+  batchHeaderNames,
   TopicNames,
 } from '@qupersync/contracts';
 import { KafkaGateway } from '@qupersync/kafka';
@@ -103,10 +105,11 @@ export class ExtractionService {
     request: ExtractRequestMessage,
     progress: ExtractionProgress,
     extractionId: string,
+    jobVersion: string | null = null,
   ): Promise<ExtractionOutcome> {
-    const job = this.jobs.find(request.job);
-    if (job === undefined)
-      throw new QuperSyncError('JOB_UNKNOWN', 'permanent', `unknown job "${request.job}"`);
+    // The definition the coordinator started the run under, even if this process reloaded since.
+    const job = this.jobs.resolve(request.job, jobVersion);
+    if (job === undefined) throw unknownJobVersion(request.job, jobVersion);
     const log = this.logger.with({ job: job.name, runId: request.runId, extractionId });
     // Every statement's RedshiftQueryId, to ask STL_SCAN at the end what the run read.
     const queryIds: number[] = [];
@@ -199,6 +202,7 @@ export class ExtractionService {
           job: job.name,
           runId: request.runId,
           extractionId,
+          jobVersion,
           rows: pending,
           cursorFrom: pendingFrom === null ? null : JSON.stringify(pendingFrom),
           cursorTo: cursor === null ? null : JSON.stringify(cursor),
@@ -367,6 +371,7 @@ export class ExtractionService {
                 createdAtMs: Date.now(),
                 format,
               }),
+              headers: jobVersionHeaders(jobVersion),
             })),
           );
           log.info('UNLOAD parts published', { parts: parts.length, files: manifest.entries.length });
@@ -1149,4 +1154,8 @@ function cursorText(value: ExactValue): string {
     throw new QuperSyncError('ROW_INVALID', 'permanent', 'a key or watermark column is NULL');
   if (Buffer.isBuffer(value)) return value.toString('hex');
   return typeof value === 'string' ? value : String(value);
+}
+
+function jobVersionHeaders(jobVersion: string | null): Record<string, string> {
+  return jobVersion === null ? {} : { [batchHeaderNames.jobVersion]: jobVersion };
 }

@@ -16,7 +16,7 @@ runMain('extractor', async () => {
   const redshift = parseEnvironment(redshiftEnvironmentSchema);
   const extractor = parseEnvironment(extractorEnvironmentSchema);
   const kafka = kafkaSettingsFromEnvironment('qupersync-extractor');
-  const jobs = new JobCatalog(loadJobsFile(service.QUPERSYNC_JOBS_FILE));
+  const jobs = new JobCatalog(loadJobsFile(service.QUPERSYNC_JOBS_FILE), service.QUPERSYNC_JOBS_FILE);
   await startService({
     name: 'extractor',
     module: ExtractorModule.register({
@@ -25,6 +25,7 @@ runMain('extractor', async () => {
       jobs,
       concurrentExtractions: extractor.EXTRACTOR_CONCURRENT_EXTRACTIONS,
     }),
+    jobs,
     httpPort: service.HTTP_PORT,
     httpHost: service.HTTP_HOST,
     logLevel: service.LOG_LEVEL,

@@ -14,6 +14,7 @@ import {
   extractPartDoneCodec,
   type ExtractPartMessage,
   QuperSyncError,
+  unknownJobVersion,
   TopicNames,
 } from '@qupersync/contracts';
 import { KafkaGateway } from '@qupersync/kafka';
@@ -44,6 +45,7 @@ export class UnloadPartWorker {
   /** Reads and publishes the part, then reports it (done or failed); never rejects. */
   async run(
     part: ExtractPartMessage,
+    jobVersion: string | null,
     heartbeat: () => Promise<void>,
     signal: AbortSignal | undefined,
   ): Promise<void> {
@@ -57,7 +59,7 @@ export class UnloadPartWorker {
     let outcome: { batches: number; rows: number } | undefined;
     let failure: unknown;
     try {
-      outcome = await this.read(part, heartbeat, signal);
+      outcome = await this.read(part, jobVersion, heartbeat, signal);
       log.info('UNLOAD part published', { files: part.urls.length, ...outcome });
     } catch (error) {
       failure = error;
@@ -84,11 +86,12 @@ export class UnloadPartWorker {
 
   private async read(
     part: ExtractPartMessage,
+    jobVersion: string | null,
     heartbeat: () => Promise<void>,
     signal: AbortSignal | undefined,
   ): Promise<{ batches: number; rows: number }> {
-    const job = this.jobs.find(part.job);
-    if (job === undefined) throw new QuperSyncError('JOB_UNKNOWN', 'permanent', `unknown job "${part.job}"`);
+    const job = this.jobs.resolve(part.job, jobVersion);
+    if (job === undefined) throw unknownJobVersion(part.job, jobVersion);
     const schema = batchSchemaSchema.parse(JSON.parse(part.schemaJson));
     const expressions = z.record(z.string()).parse(JSON.parse(part.expressionsJson));
     const converter = createUnloadRowConverter(schema, part.format, expressions);
@@ -106,6 +109,7 @@ export class UnloadPartWorker {
           job: part.job,
           runId: part.runId,
           extractionId: part.extractionId,
+          jobVersion,
           rows: pending,
           cursorFrom: null,
           cursorTo: null,

@@ -15,7 +15,7 @@ runMain('loader', async () => {
   const service = parseEnvironment(serviceEnvironmentSchema);
   const database = parseEnvironment(databaseEnvironmentSchema);
   const kafka = kafkaSettingsFromEnvironment('qupersync-loader');
-  const jobs = new JobCatalog(loadJobsFile(service.QUPERSYNC_JOBS_FILE));
+  const jobs = new JobCatalog(loadJobsFile(service.QUPERSYNC_JOBS_FILE), service.QUPERSYNC_JOBS_FILE);
   await startService({
     name: 'loader',
     module: LoaderModule.register({
@@ -27,6 +27,7 @@ runMain('loader', async () => {
       },
       jobs,
     }),
+    jobs,
     httpPort: service.HTTP_PORT,
     httpHost: service.HTTP_HOST,
     logLevel: service.LOG_LEVEL,

@@ -25,6 +25,7 @@ import {
   QuperSyncError,
   staleBatchCode,
   TopicNames,
+  unknownJobVersion,
 } from '@qupersync/contracts';
 import { KafkaGateway } from '@qupersync/kafka';
 import type { KafkaRecord, KafkaRecordContext, OutgoingMessage } from '@qupersync/kafka';
@@ -110,9 +111,9 @@ export class TransformedBatchConsumer {
     const identity = parseBatchHeaders(record.headers);
     if (typeof identity === 'string')
       throw new QuperSyncError('MESSAGE_INVALID', 'permanent', `batch headers: ${identity}`);
-    const job = this.jobs.find(identity.job);
-    if (job === undefined)
-      throw new QuperSyncError('JOB_UNKNOWN', 'permanent', `unknown job "${identity.job}"`);
+    // The definition the run was started under, even if this process reloaded since.
+    const job = this.jobs.resolve(identity.job, identity.jobVersion);
+    if (job === undefined) throw unknownJobVersion(identity.job, identity.jobVersion);
     return { record, identity, job };
   }
 

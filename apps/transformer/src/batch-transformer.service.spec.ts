@@ -45,6 +45,7 @@ function identity(): BatchIdentity {
     extractionId: null,
     part: null,
     parts: null,
+    jobVersion: null,
   };
 }
 

@@ -13,6 +13,7 @@ import {
   describeError,
   ExactValue,
   QuperSyncError,
+  unknownJobVersion,
 } from '@qupersync/contracts';
 import {
   BatchRuleInputs,
@@ -112,9 +113,9 @@ export class BatchTransformer {
   }
 
   private jobOf(identity: BatchIdentity): JobDefinition {
-    const job = this.jobs.find(identity.job);
-    if (job === undefined)
-      throw new QuperSyncError('JOB_UNKNOWN', 'permanent', `unknown job "${identity.job}"`);
+    // The definition the run was started under, even if this process reloaded since.
+    const job = this.jobs.resolve(identity.job, identity.jobVersion);
+    if (job === undefined) throw unknownJobVersion(identity.job, identity.jobVersion);
     return job;
   }
 
@@ -122,7 +123,7 @@ export class BatchTransformer {
     job: JobDefinition,
     sourceSchema: BatchSchema,
   ): { mapper: RowMapper; codec: BatchContainerCodec } {
-    const key = `${job.name}:${JSON.stringify(sourceSchema)}`;
+    const key = `${job.name}@${this.jobs.versionOf(job)}:${JSON.stringify(sourceSchema)}`;
     let compiled = this.compiled.get(key);
     if (compiled === undefined) {
       let mapper: RowMapper;

@@ -2,8 +2,10 @@
 // unknown class, or reading a rates table without DATABASE_URL, stops the service at start-up.
 import 'reflect-metadata';
 import {
+  ConfigurationError,
   databaseEnvironmentSchema,
   JobCatalog,
+  type JobDefinition,
   loadJobsFile,
   parseEnvironment,
   serviceEnvironmentSchema,
@@ -17,16 +19,26 @@ runMain('transformer', async () => {
   const service = parseEnvironment(serviceEnvironmentSchema);
   const kafka = kafkaSettingsFromEnvironment('qupersync-transformer');
   const definitions = loadJobsFile(service.QUPERSYNC_JOBS_FILE);
+  const readsRatesTable = (jobs: readonly JobDefinition[]): boolean =>
+    jobs.some((job) =>
+      job.entity.rules.some((rule) => rule.type === 'currency' && rule.rates_table !== undefined),
+    );
   assertEntityClassesRegistered(definitions, service.QUPERSYNC_JOBS_FILE);
-  const readsRatesTable = definitions.some((job) =>
-    job.entity.rules.some((rule) => rule.type === 'currency' && rule.rates_table !== undefined),
-  );
-  const database = readsRatesTable ? parseEnvironment(databaseEnvironmentSchema) : undefined;
+  const database = readsRatesTable(definitions) ? parseEnvironment(databaseEnvironmentSchema) : undefined;
+  // A reloaded file must pass the same checks; a rates table then needs the database from the start.
+  const jobs = new JobCatalog(definitions, service.QUPERSYNC_JOBS_FILE, (reloaded) => {
+    assertEntityClassesRegistered(reloaded, service.QUPERSYNC_JOBS_FILE);
+    if (database === undefined && readsRatesTable(reloaded))
+      throw new ConfigurationError(
+        `${service.QUPERSYNC_JOBS_FILE}: a currency rule reads a rates table, but the transformer started without DATABASE_URL; restart it with one`,
+        ['rates_table without DATABASE_URL'],
+      );
+  });
   await startService({
     name: 'transformer',
     module: TransformerModule.register({
       kafka,
-      jobs: new JobCatalog(definitions),
+      jobs,
       postgres:
         database === undefined
           ? undefined
@@ -36,6 +48,7 @@ runMain('transformer', async () => {
               applicationName: 'qupersync-transformer',
             },
     }),
+    jobs,
     httpPort: service.HTTP_PORT,
     httpHost: service.HTTP_HOST,
     logLevel: service.LOG_LEVEL,

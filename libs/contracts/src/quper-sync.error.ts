@@ -41,6 +41,20 @@ export class QuperSyncError extends Error {
   }
 }
 
+/**
+ * A run's message names a job, or a version of its definition, that this process's jobs file
+ * does not have (even read again): the services were given different files.
+ */
+export function unknownJobVersion(job: string, version: string | null): QuperSyncError {
+  return new QuperSyncError(
+    'JOB_UNKNOWN',
+    'permanent',
+    version === null
+      ? `unknown job "${job}"`
+      : `job "${job}" as of version ${version} is not in this service's jobs file: give every service the same QUPERSYNC_JOBS_FILE, then reload it`,
+  );
+}
+
 export function describeError(error: unknown): string {
   if (error instanceof Error) return error.message;
   if (typeof error === 'object' && error !== null) {

@@ -6,6 +6,7 @@ import { NestFactory } from '@nestjs/core';
 import { readFileSync } from 'node:fs';
 import {
   ConfigurationError,
+  JobCatalog,
   kafkaEnvironmentSchema,
   kafkaSecurityEnvironmentSchema,
   parseEnvironment,
@@ -85,12 +86,48 @@ export interface ServiceStartOptions {
   readonly transport?: KafkaRecordTransportOptions;
   /** Runs after the module is built and before anything consumes or listens (migrations, topics). */
   readonly beforeListen?: (app: INestApplication) => Promise<void>;
+  /**
+   * The service's jobs: SIGHUP reads the jobs file again (an invalid file changes nothing and is
+   * logged). `onJobsReload` replaces the plain reload (the coordinator's also settles removed
+   * jobs' runs).
+   */
+  readonly jobs?: JobCatalog;
+  readonly onJobsReload?: (app: INestApplication) => Promise<void>;
+}
+
+/** SIGHUP: the jobs file again, logged with what changed; a bad file is logged and changes nothing. */
+function reloadJobsOnHangup(app: INestApplication, options: ServiceStartOptions): void {
+  const jobs = options.jobs;
+  if (jobs === undefined) return;
+  const logger = new JsonLogger('JobsReload');
+  let reloading = false;
+  process.on('SIGHUP', () => {
+    if (reloading) return;
+    reloading = true;
+    const reload =
+      options.onJobsReload ??
+      ((): Promise<void> => {
+        logger.info('jobs file reloaded', { ...jobs.reload() });
+        return Promise.resolve();
+      });
+    void Promise.resolve()
+      .then(() => reload(app))
+      .catch((error: unknown) =>
+        logger.error('jobs file not reloaded; the jobs stay as they were', {
+          error: error instanceof Error ? error.message : String(error),
+        }),
+      )
+      .finally(() => {
+        reloading = false;
+      });
+  });
 }
 
 export async function startService(options: ServiceStartOptions): Promise<INestApplication> {
   configureLogging({ service: options.name, level: options.logLevel });
   const app = await NestFactory.create(options.module, { logger: new NestJsonLogger() });
-  app.enableShutdownHooks();
+  // Not SIGHUP (Nest's default list has it): that one reloads the jobs file.
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   app.get(SpanExporter).configure(options.name, options.otlpEndpoint);
   await options.beforeListen?.(app);
   if (options.transport !== undefined) {
@@ -109,6 +146,7 @@ export async function startService(options: ServiceStartOptions): Promise<INestA
     microservice.useGlobalFilters(new RethrowRpcExceptionFilter());
     await app.startAllMicroservices();
   }
+  reloadJobsOnHangup(app, options);
   await app.listen(options.httpPort, options.httpHost);
   new JsonLogger('Bootstrap').info('service started', {
     httpPort: options.httpPort,

@@ -13,6 +13,12 @@ export const batchHeaderNames = {
   /** Set only on the parts of a batch the transformer had to split to fit the broker's limit. */
   part: 'qupersync-part',
   parts: 'qupersync-parts',
+  /**
+   * The version of the job definition the run was started under (JobCatalog): every service
+   * handles the run's messages with that definition, whenever it reloads its jobs file. Also on
+   * extract requests and UNLOAD parts. Absent from messages of older producers.
+   */
+  jobVersion: 'qupersync-job-version',
 } as const;
 
 export const batchIdentitySchema = z.object({
@@ -26,6 +32,7 @@ export const batchIdentitySchema = z.object({
   /** Which part of its batch this message is (0-based), and of how many; null for a whole batch. */
   part: z.coerce.number().int().nonnegative().nullable(),
   parts: z.coerce.number().int().min(2).nullable(),
+  jobVersion: z.string().min(1).nullable(),
 });
 
 export type BatchIdentity = z.infer<typeof batchIdentitySchema>;
@@ -44,6 +51,7 @@ export function toBatchHeaders(identity: BatchIdentity): MessageHeaders {
   if (identity.extractionId !== null) headers[batchHeaderNames.extractionId] = identity.extractionId;
   if (identity.part !== null) headers[batchHeaderNames.part] = String(identity.part);
   if (identity.parts !== null) headers[batchHeaderNames.parts] = String(identity.parts);
+  if (identity.jobVersion !== null) headers[batchHeaderNames.jobVersion] = identity.jobVersion;
   return headers;
 }
 
@@ -60,6 +68,7 @@ export function parseBatchHeaders(
     extractionId: headers[batchHeaderNames.extractionId] ?? null,
     part: headers[batchHeaderNames.part] ?? null,
     parts: headers[batchHeaderNames.parts] ?? null,
+    jobVersion: headers[batchHeaderNames.jobVersion] ?? null,
   });
   if (result.success && (result.data.part === null) !== (result.data.parts === null))
     return 'part and parts go together';
