@@ -126,6 +126,16 @@ it('deletes exactly the keys the source lost after a successful full run, and no
   expect(await tableFingerprint(databaseUrl(), tables.hard, columns)).toEqual(
     await tableFingerprint(warehouseUrl(), tables.hard, columns),
   );
+  // A source that loses most of its rows at once (an emptied view, a lost grant) is not believed.
+  await executeSql(warehouseUrl(), `DELETE FROM public.${tables.hard} WHERE id > 1000`);
+  const implausible = await pipeline.triggerAndWait(jobs.hard);
+  expect(implausible).toMatchObject({ status: 'failed', rowsDeleted: 0 });
+  expect(implausible.error).toMatch(
+    /deletes refused: 3950 of 4630 target rows \(85\.3 %\) would go, above max_deleted_share 0\.5; the source has 680 rows now/,
+  );
+  const [after] = await queryTarget<{ rows: string }>(`SELECT count(*) AS rows FROM public.${tables.hard}`);
+  expect(Number(after?.rows)).toBe(4_630);
+
   // `qupersync runs` shows how many rows a run deleted.
   const cli = pipeline.cli('runs', '--job', jobs.hard, '--json');
   expect(cli.status).toBe(0);

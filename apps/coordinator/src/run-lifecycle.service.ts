@@ -371,8 +371,11 @@ export class RunLifecycleService {
       "UPDATE qupersync_runs SET status = 'extracting', last_progress_at = now() WHERE id = $1 AND status = 'pending'",
       [run.id],
     );
-    // The extractor, transformer and loaders handle the run with this version of the job.
-    const job = this.jobs.lastKnown(run.job);
+    // The extractor, transformer and loaders handle the run with this version of the job, and so
+    // does this coordinator when the run ends (qupersync_runs.job_version).
+    const job = this.definitionOf(run);
+    if (job !== undefined && run.jobVersion === null)
+      await this.repository.setJobVersion(run.id, this.jobs.versionOf(job));
     try {
       await this.kafka.send(TopicNames.extractRequest, [
         {
@@ -441,6 +444,9 @@ export class RunLifecycleService {
     kind: 'verify' | 'reconcile',
     requestKey: string,
   ): Promise<'started' | 'busy' | 'seen'> {
+    const definition = this.jobs.find(job);
+    if (definition === undefined)
+      throw new QuperSyncError('JOB_UNKNOWN', 'permanent', `unknown job "${job}"`);
     const outcome = await retryOnActiveRunRace(() =>
       this.database.withTransaction(async (client): Promise<RunRecord | 'busy' | 'seen'> => {
         await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`qupersync-job:${job}`]);
@@ -455,6 +461,7 @@ export class RunLifecycleService {
           requestKey,
           fromCursor: null,
           status: kind === 'verify' ? 'verifying' : 'deleting',
+          jobVersion: this.jobs.versionOf(definition),
         });
         await this.repository.recordTriggerRequest(client, requestKey, job, runId, false);
         const run = await this.repository.findRun(runId, client);
@@ -477,8 +484,11 @@ export class RunLifecycleService {
   }
 
   private async finishVerify(run: RunRecord): Promise<void> {
+    const stopKeepAlive = this.keepAlive(run.id);
     try {
-      const { report } = await this.verifier.verify(run.job, 0);
+      const definition = this.definitionOf(run);
+      if (definition === undefined) throw new Error(unpinnedDefinition(run));
+      const { report } = await this.verifier.verify(run.job, 0, { job: definition });
       this.recordVerifyDifferences(report);
       const ended = await this.database.withTransaction(async (client) => {
         const current = await this.repository.lockRun(client, run.id);
@@ -509,6 +519,8 @@ export class RunLifecycleService {
       await this.failRun(run.id, `verify failed: ${describeError(error)}`).catch((failure: unknown) =>
         this.logger.warn('could not fail the run', { runId: run.id, error: describeError(failure) }),
       );
+    } finally {
+      stopKeepAlive();
     }
   }
 
@@ -531,8 +543,11 @@ export class RunLifecycleService {
   }
 
   private async finishDeletes(run: RunRecord): Promise<void> {
+    const stopKeepAlive = this.keepAlive(run.id);
     try {
-      const outcome = await this.targetDeletes.apply(run);
+      const definition = this.definitionOf(run);
+      if (definition === undefined) throw new Error(unpinnedDefinition(run));
+      const outcome = await this.targetDeletes.apply(run, definition);
       if (!outcome.completed) return;
       const ended = await this.database.withTransaction(async (client) => {
         const current = await this.repository.lockRun(client, run.id);
@@ -558,7 +573,31 @@ export class RunLifecycleService {
         // The supervisor fails the run as stalled if even this is impossible (the database away).
         this.logger.warn('could not fail the run', { runId: run.id, error: describeError(failure) }),
       );
+    } finally {
+      stopKeepAlive();
     }
+  }
+
+  /**
+   * The definition a run began with: the version pinned on it (read again from the file if this
+   * process has not seen it), or, for a run not pinned yet, the job's last known one. Undefined
+   * when the pinned version is gone (the coordinator restarted after the job changed).
+   */
+  private definitionOf(run: RunRecord): JobDefinition | undefined {
+    if (run.jobVersion === null) return this.jobs.lastKnown(run.job);
+    return this.jobs.resolve(run.job, run.jobVersion);
+  }
+
+  /**
+   * A deleting or verifying run's comparison can take longer than the stall timeout: its progress
+   * is renewed every 30 s while this process works on it. Returns the stop.
+   */
+  private keepAlive(runId: string): () => void {
+    const timer = setInterval(() => {
+      this.repository.touchRun(runId).catch(() => undefined);
+    }, 30_000);
+    void this.repository.touchRun(runId).catch(() => undefined);
+    return () => clearInterval(timer);
   }
 
   /**
@@ -827,8 +866,13 @@ export class RunLifecycleService {
       });
       return;
     }
-    // lastKnown: a run of a job the jobs file no longer has ends by the definition it began with.
-    const maxRejected = this.jobs.lastKnown(run.job)?.maxRejectedRows ?? 0;
+    // A run ends by the definition it began with, whatever the jobs file says now.
+    const definition = this.definitionOf(run);
+    if (definition === undefined) {
+      await this.endRun(client, run, 'failed', unpinnedDefinition(run));
+      return;
+    }
+    const maxRejected = definition.maxRejectedRows;
     if (run.rowsRejected > maxRejected) {
       await this.endRun(
         client,
@@ -843,7 +887,7 @@ export class RunLifecycleService {
       });
       return;
     }
-    const deletes = this.jobs.lastKnown(run.job)?.deletes ?? 'none';
+    const deletes = definition.deletes;
     if (run.mode === 'full' && run.keys === null && deletes !== 'none') {
       // No batch may write after the keys are compared: the fence closes now, the job stays held.
       await this.repository.setRunStatus(client, run.id, 'deleting');
@@ -857,13 +901,12 @@ export class RunLifecycleService {
       return;
     }
     if (run.mode === 'incremental' && run.highCursor !== null) {
-      const job = this.jobs.lastKnown(run.job);
       await this.repository.advanceWatermark(
         client,
         run.job,
         run.id,
         run.highCursor,
-        job === undefined ? [] : cursorColumnsOf(job),
+        cursorColumnsOf(definition),
       );
     }
     await this.endRun(client, run, 'succeeded', null);
@@ -973,6 +1016,10 @@ function cursorColumnsOf(job: JobDefinition): string[] {
   return job.watermark === undefined ? [...job.primaryKey] : [job.watermark, ...job.primaryKey];
 }
 
+function unpinnedDefinition(run: RunRecord): string {
+  return `job "${run.job}" changed (version ${run.jobVersion ?? '-'} is gone) while this run was in flight and the coordinator restarted; trigger it again`;
+}
+
 function isTerminal(status: RunRecord['status']): boolean {
   return status === 'succeeded' || status === 'failed' || status === 'cancelled';
 }
@@ -1006,6 +1053,7 @@ export function toHttpError(error: unknown): never {
       case 'TARGET_WRITE_FAILED':
       case 'BROKER_REJECTED':
       case 'RUN_STALLED':
+      case 'DELETES_REFUSED':
       case 'BATCH_STALE':
       case 'INTERNAL':
         break;

@@ -77,6 +77,8 @@ export interface RunRecord {
   readonly rowsDeleted: number;
   /** A verify run's counts; null for any other run and while it runs. */
   readonly verifyReport: VerifyCounts | null;
+  /** The version of the job's definition the run was started under; null before it was sent. */
+  readonly jobVersion: string | null;
   /** The extraction attempt that reported completion; null while extracting. */
   readonly extractionId: string | null;
   /** What the run should tell the operator without failing (a target column the source lacks). */
@@ -111,6 +113,7 @@ interface RunRow {
   rows_scanned: string | null;
   rows_deleted: string;
   verify_report: VerifyCounts | null;
+  job_version: string | null;
   extraction_id: string | null;
   warnings: string[];
   error: string | null;
@@ -163,6 +166,7 @@ function toRunRecord(row: RunRow): RunRecord {
     rowsScanned: row.rows_scanned === null ? null : Number(row.rows_scanned),
     rowsDeleted: Number(row.rows_deleted),
     verifyReport: row.verify_report,
+    jobVersion: row.job_version,
     extractionId: row.extraction_id,
     warnings: row.warnings,
     error: row.error,
@@ -324,11 +328,12 @@ export class RunStateRepository {
       fromCursor: string[] | null;
       status?: 'pending' | 'queued' | 'deleting' | 'verifying';
       keys?: string[][];
+      jobVersion?: string;
     },
   ): Promise<void> {
     await client.query(
-      `INSERT INTO qupersync_runs (id, job, mode, status, trigger_source, request_key, from_cursor, keys)
-       VALUES ($1, $2, $3, $7, $4, $5, $6, $8)`,
+      `INSERT INTO qupersync_runs (id, job, mode, status, trigger_source, request_key, from_cursor, keys, job_version)
+       VALUES ($1, $2, $3, $7, $4, $5, $6, $8, $9)`,
       [
         run.id,
         run.job,
@@ -338,6 +343,7 @@ export class RunStateRepository {
         run.fromCursor === null ? null : JSON.stringify(run.fromCursor),
         run.status ?? 'pending',
         run.keys === undefined ? null : JSON.stringify(run.keys),
+        run.jobVersion ?? null,
       ],
     );
     await client.query('INSERT INTO qupersync_run_fences (run_id, job, open) VALUES ($1, $2, true)', [
@@ -379,6 +385,11 @@ export class RunStateRepository {
   /** Rows of a batch fenced as stale by a loader; applied once per event (claimEvent). */
   async addStaleRows(client: PoolClient, runId: string, rows: number): Promise<void> {
     await client.query('UPDATE qupersync_runs SET rows_stale = rows_stale + $2 WHERE id = $1', [runId, rows]);
+  }
+
+  /** Pins the run to a version of its job's definition (when its extraction is requested). */
+  async setJobVersion(runId: string, version: string): Promise<void> {
+    await this.database.query('UPDATE qupersync_runs SET job_version = $2 WHERE id = $1', [runId, version]);
   }
 
   async setVerifyReport(client: PoolClient, runId: string, report: VerifyCounts): Promise<void> {

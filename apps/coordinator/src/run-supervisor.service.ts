@@ -59,6 +59,9 @@ export class RunSupervisorService implements OnApplicationBootstrap, OnModuleDes
         this.lifecycle.startVerify(run);
       } else {
         await this.database.withTransaction((client) => this.lifecycle.completeIfDone(client, run.id));
+        // Every batch was in before the restart: the run may have just entered its deletes.
+        const after = await this.repository.findRun(run.id);
+        if (after?.status === 'deleting') this.lifecycle.startDeletes(after);
         await this.lifecycle.startPromotedRun(run.job);
       }
     }

@@ -109,7 +109,8 @@ export class ExtractionService {
   ): Promise<ExtractionOutcome> {
     // The definition the coordinator started the run under, even if this process reloaded since.
     const job = this.jobs.resolve(request.job, jobVersion);
-    if (job === undefined) throw unknownJobVersion(request.job, jobVersion);
+    if (job === undefined)
+      throw unknownJobVersion(request.job, jobVersion, this.jobs.missingForMs(request.job, jobVersion));
     const log = this.logger.with({ job: job.name, runId: request.runId, extractionId });
     // Every statement's RedshiftQueryId, to ask STL_SCAN at the end what the run read.
     const queryIds: number[] = [];

@@ -91,7 +91,8 @@ export class UnloadPartWorker {
     signal: AbortSignal | undefined,
   ): Promise<{ batches: number; rows: number }> {
     const job = this.jobs.resolve(part.job, jobVersion);
-    if (job === undefined) throw unknownJobVersion(part.job, jobVersion);
+    if (job === undefined)
+      throw unknownJobVersion(part.job, jobVersion, this.jobs.missingForMs(part.job, jobVersion));
     const schema = batchSchemaSchema.parse(JSON.parse(part.schemaJson));
     const expressions = z.record(z.string()).parse(JSON.parse(part.expressionsJson));
     const converter = createUnloadRowConverter(schema, part.format, expressions);

@@ -113,7 +113,12 @@ export class TransformedBatchConsumer {
       throw new QuperSyncError('MESSAGE_INVALID', 'permanent', `batch headers: ${identity}`);
     // The definition the run was started under, even if this process reloaded since.
     const job = this.jobs.resolve(identity.job, identity.jobVersion);
-    if (job === undefined) throw unknownJobVersion(identity.job, identity.jobVersion);
+    if (job === undefined)
+      throw unknownJobVersion(
+        identity.job,
+        identity.jobVersion,
+        this.jobs.missingForMs(identity.job, identity.jobVersion),
+      );
     return { record, identity, job };
   }
 

@@ -115,7 +115,12 @@ export class BatchTransformer {
   private jobOf(identity: BatchIdentity): JobDefinition {
     // The definition the run was started under, even if this process reloaded since.
     const job = this.jobs.resolve(identity.job, identity.jobVersion);
-    if (job === undefined) throw unknownJobVersion(identity.job, identity.jobVersion);
+    if (job === undefined)
+      throw unknownJobVersion(
+        identity.job,
+        identity.jobVersion,
+        this.jobs.missingForMs(identity.job, identity.jobVersion),
+      );
     return job;
   }
 

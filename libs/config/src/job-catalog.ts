@@ -31,6 +31,8 @@ export class JobCatalog {
   private readonly versions = new Map<string, JobDefinition>();
   private readonly versionByDefinition = new WeakMap<JobDefinition, string>();
   private lastRereadMs = 0;
+  /** When each version this process could not find was first asked for. */
+  private readonly missingSince = new Map<string, number>();
 
   /**
    * @param jobs the jobs loaded at start-up
@@ -70,6 +72,21 @@ export class JobCatalog {
    * (the coordinator, or the file, is ahead of this process); undefined when it is still unknown.
    */
   resolve(name: string, version: string | null): JobDefinition | undefined {
+    const found = this.knownOrReread(name, version);
+    const key = `${name}@${version ?? ''}`;
+    if (found === undefined) {
+      if (!this.missingSince.has(key)) this.missingSince.set(key, Date.now());
+    } else this.missingSince.delete(key);
+    return found;
+  }
+
+  /** How long `resolve` has not found this version (0 when it has, or was never asked). */
+  missingForMs(name: string, version: string | null): number {
+    const since = this.missingSince.get(`${name}@${version ?? ''}`);
+    return since === undefined ? 0 : Date.now() - since;
+  }
+
+  private knownOrReread(name: string, version: string | null): JobDefinition | undefined {
     const known = this.known(name, version);
     if (known !== undefined || this.file === undefined) return known;
     if (Date.now() - this.lastRereadMs < rereadIntervalMs) return undefined;

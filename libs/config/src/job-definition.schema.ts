@@ -263,6 +263,11 @@ const jobSchema = z
     max_retries: z.number().int().min(0).max(100).default(3),
     max_rejected_rows: z.number().int().min(0).default(0),
     deletes: z.enum(['none', 'hard', 'soft']).default('none'),
+    /**
+     * The largest share of the target's rows one pass of deletes may remove: above it the run
+     * fails instead (an emptied view, a lost grant, keys that print differently), unless raised.
+     */
+    max_deleted_share: z.number().min(0).max(1).default(0.5),
     schedule: z
       .string()
       .min(1)
@@ -320,6 +325,19 @@ const jobSchema = z
         });
       }
     }
+    if (job.verify_schedule !== undefined && (job.entity.class !== undefined || job.entity.rules.length > 0))
+      context.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['verify_schedule'],
+        message:
+          'verify compares jobs whose target rows are the source rows: not with entity rules or an entity class',
+      });
+    if (job.deletes !== 'none' && job.numeric_as_float.some((column) => job.primary_key.includes(column)))
+      context.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ['deletes'],
+        message: 'a primary key column in numeric_as_float has no exact key to compare: deletes cannot work',
+      });
     if (job.reconcile_schedule !== undefined && job.deletes === 'none')
       context.addIssue({
         code: z.ZodIssueCode.custom,
@@ -460,6 +478,8 @@ export interface JobDefinition {
    * in `verify --repair`, and for rows that arrive with source.deleted_flag true.
    */
   readonly deletes: JobDeletes;
+  /** max_deleted_share: above this share of the target's rows, deletes fail the run instead. */
+  readonly maxDeletedShare: number;
   readonly schedule: string | undefined;
   /** verify_schedule: cron of the recorded verifications (runs of mode verify). */
   readonly verifySchedule: string | undefined;
@@ -529,6 +549,7 @@ function toJobDefinition(job: z.infer<typeof jobSchema>): JobDefinition {
     maxRetries: job.max_retries,
     maxRejectedRows: job.max_rejected_rows,
     deletes: job.deletes,
+    maxDeletedShare: job.max_deleted_share,
     schedule: job.schedule,
     verifySchedule: job.verify_schedule,
     reconcileSchedule: job.reconcile_schedule,

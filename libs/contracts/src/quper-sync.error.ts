@@ -20,6 +20,7 @@ export type ErrorCode =
   | 'TARGET_INCOMPATIBLE'
   | 'BROKER_REJECTED'
   | 'RUN_STALLED'
+  | 'DELETES_REFUSED'
   | 'BATCH_STALE'
   | 'INTERNAL';
 
@@ -43,12 +44,16 @@ export class QuperSyncError extends Error {
 
 /**
  * A run's message names a job, or a version of its definition, that this process's jobs file
- * does not have (even read again): the services were given different files.
+ * does not have (even read again): the file has not reached it yet, or the services were given
+ * different files.
  */
-export function unknownJobVersion(job: string, version: string | null): QuperSyncError {
+export function unknownJobVersion(job: string, version: string | null, missingForMs: number): QuperSyncError {
+  // A version may be unknown only for now (the file reaches this service after the coordinator's
+  // reload): retried with backoff, which reads the file again, for a minute; then the record is
+  // dead-lettered rather than block its partition.
   return new QuperSyncError(
     'JOB_UNKNOWN',
-    'permanent',
+    version !== null && missingForMs < 60_000 ? 'transient' : 'permanent',
     version === null
       ? `unknown job "${job}"`
       : `job "${job}" as of version ${version} is not in this service's jobs file: give every service the same QUPERSYNC_JOBS_FILE, then reload it`,

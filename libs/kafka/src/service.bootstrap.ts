@@ -4,6 +4,7 @@
 import { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { readFileSync } from 'node:fs';
+import { Server } from 'node:http';
 import {
   ConfigurationError,
   JobCatalog,
@@ -147,6 +148,14 @@ export async function startService(options: ServiceStartOptions): Promise<INestA
     await app.startAllMicroservices();
   }
   reloadJobsOnHangup(app, options);
+  // Idle keep-alive connections are closed by the client first (Node's fetch after 4 s, proxies
+  // after 60 s): a server closing one at 5 s, Node's default, races a request just sent on it,
+  // which then fails with "other side closed".
+  const server: unknown = app.getHttpServer();
+  if (server instanceof Server) {
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
+  }
   await app.listen(options.httpPort, options.httpHost);
   new JsonLogger('Bootstrap').info('service started', {
     httpPort: options.httpPort,

@@ -7,12 +7,12 @@
 // succeed; a failed run never deletes. A coordinator that dies here resumes the pass at start-up:
 // deleting is idempotent.
 import { Injectable } from '@nestjs/common';
-import { JobCatalog, quoteQualifiedName } from '@qupersync/config';
+import { JobDefinition, quoteQualifiedName } from '@qupersync/config';
 import { QuperSyncError } from '@qupersync/contracts';
 import { JsonLogger } from '@qupersync/observability';
 import { PostgresDatabase } from '@qupersync/postgres';
 import { RunRecord, RunStateRepository } from '../run-state.repository';
-import { TableVerifier } from '../verify/table-verifier.service';
+import { TableVerifier, VerifyReport } from '../verify/table-verifier.service';
 
 /** Keys one comparison hands over at most; more are found by comparing again after they went. */
 const keysPerPass = 100_000;
@@ -30,17 +30,17 @@ export class TargetDeletes {
   private readonly logger = new JsonLogger(TargetDeletes.name);
 
   constructor(
-    private readonly jobs: JobCatalog,
     private readonly verifier: TableVerifier,
     private readonly repository: RunStateRepository,
     private readonly database: PostgresDatabase,
   ) {}
 
-  /** Deletes the target rows whose key the source lacks, for a run in `deleting`. */
-  async apply(run: RunRecord): Promise<DeletesOutcome> {
-    const job = this.jobs.find(run.job);
-    if (job === undefined)
-      throw new QuperSyncError('JOB_UNKNOWN', 'permanent', `job "${run.job}" is no longer in the jobs file`);
+  /**
+   * Deletes the target rows whose key the source lacks, for a run in `deleting`, by `job` (the
+   * run's own definition). Refuses (DELETES_REFUSED, the run fails) a pass that would remove more
+   * than max_deleted_share of the target, and a pass that removes fewer rows than it found.
+   */
+  async apply(run: RunRecord, job: JobDefinition): Promise<DeletesOutcome> {
     // A target no run has created yet has nothing to delete (a reconcile schedule before the first sync).
     const [target] = await this.database.query<{ exists: boolean }>(
       'SELECT to_regclass($1) IS NOT NULL AS exists',
@@ -49,8 +49,12 @@ export class TargetDeletes {
     if (target?.exists !== true) return { rowsDeleted: 0, completed: true };
     let rowsDeleted = 0;
     for (;;) {
-      const { report, extraKeys } = await this.verifier.verify(job.name, keysPerPass, { keysOnly: true });
+      const { report, extraKeys } = await this.verifier.verify(job.name, keysPerPass, {
+        keysOnly: true,
+        job,
+      });
       await this.repository.touchRun(run.id);
+      refuseImplausible(job, report);
       this.logger.info('target keys the source lacks', {
         job: job.name,
         runId: run.id,
@@ -64,7 +68,15 @@ export class TargetDeletes {
         const still = await this.database.withTransaction(async (client) => {
           const current = await this.repository.lockRun(client, run.id);
           if (current?.status !== 'deleting') return false;
-          const deleted = await this.verifier.deleteKeys(job.name, keys, client);
+          const deleted = await this.verifier.deleteKeys(job.name, keys, client, job);
+          // Every key found was in the target a moment ago, and only this run writes it now: a
+          // shortfall means the key's text does not name the row (and comparing again would loop).
+          if (deleted < keys.length && job.deletes === 'hard')
+            throw new QuperSyncError(
+              'DELETES_REFUSED',
+              'permanent',
+              `deletes stopped: ${keys.length} target keys the source lacks matched only ${deleted} rows when deleted (a key that does not print back to its value?); first key ${JSON.stringify(keys[0])}`,
+            );
           await this.repository.addRowsDeleted(client, run.id, deleted);
           rowsDeleted += deleted;
           return true;
@@ -81,4 +93,26 @@ export class TargetDeletes {
       if (report.extra <= extraKeys.length) return { rowsDeleted, completed: true };
     }
   }
+}
+
+/**
+ * What no plausible delete pass looks like: more of the target going than the job allows (a
+ * source that came back empty, a lost grant, a view that filters everything), or every source key
+ * missing from the target as well (the two sides print keys differently).
+ */
+function refuseImplausible(job: JobDefinition, report: VerifyReport): void {
+  if (report.extra === 0) return;
+  const share = report.extra / Math.max(1, report.rowsTarget);
+  if (share > job.maxDeletedShare)
+    throw new QuperSyncError(
+      'DELETES_REFUSED',
+      'permanent',
+      `deletes refused: ${report.extra} of ${report.rowsTarget} target rows (${(share * 100).toFixed(1)} %) would go, above max_deleted_share ${job.maxDeletedShare}; the source has ${report.rowsSource} rows now. Check the source, or raise max_deleted_share`,
+    );
+  if (report.rowsSource > 0 && report.missing === report.rowsSource)
+    throw new QuperSyncError(
+      'DELETES_REFUSED',
+      'permanent',
+      `deletes refused: none of the source's ${report.rowsSource} keys is in the target, so the two sides do not print keys alike`,
+    );
 }

@@ -112,11 +112,12 @@ export class TableVerifier {
   async verify(
     jobName: string,
     keyLimit: number,
-    options: { keysOnly?: boolean } = {},
+    options: { keysOnly?: boolean; job?: JobDefinition } = {},
   ): Promise<VerifyOutcome> {
     const started = Date.now();
     const keysOnly = options.keysOnly ?? false;
-    const job = this.jobs.find(jobName);
+    // A run's own definition when the caller has it (a run that began before a reload).
+    const job = options.job ?? this.jobs.find(jobName);
     if (job === undefined) throw new QuperSyncError('JOB_UNKNOWN', 'permanent', `unknown job "${jobName}"`);
     if (!keysOnly && (job.entity.className !== undefined || job.entity.rules.length > 0))
       throw new QuperSyncError(
@@ -168,10 +169,12 @@ export class TableVerifier {
       targetTypes,
       keysOnly,
     );
-    // Soft-deleted rows are not the source's rows any more: the target side leaves them out.
-    const targetFrom = targetTypes.has(softDeletedColumn)
-      ? `(SELECT * FROM ${quoteQualifiedName(job.targetTable)} WHERE ${quoteIdentifier(softDeletedColumn)} IS NULL)`
-      : quoteQualifiedName(job.targetTable);
+    // Soft-deleted rows are not the source's rows any more: the target side leaves them out (only
+    // under deletes: soft; a job switched away from it has stamps nothing clears any more).
+    const targetFrom =
+      job.deletes === 'soft' && targetTypes.has(softDeletedColumn)
+        ? `(SELECT * FROM ${quoteQualifiedName(job.targetTable)} WHERE ${quoteIdentifier(softDeletedColumn)} IS NULL)`
+        : quoteQualifiedName(job.targetTable);
     const source: Side = {
       statements: checksumStatements({
         dialect: 'redshift',
@@ -324,8 +327,9 @@ export class TableVerifier {
     jobName: string,
     keys: readonly (readonly string[])[],
     client?: PoolClient,
+    definition?: JobDefinition,
   ): Promise<number> {
-    const job = this.jobs.find(jobName);
+    const job = definition ?? this.jobs.find(jobName);
     if (job === undefined) throw new QuperSyncError('JOB_UNKNOWN', 'permanent', `unknown job "${jobName}"`);
     if (job.deletes === 'none')
       throw new QuperSyncError('MESSAGE_INVALID', 'permanent', `job "${job.name}" does not allow deletes`);

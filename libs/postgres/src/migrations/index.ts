@@ -12,6 +12,7 @@ import { deadLettersMigration } from './0011-dead-letters.migration';
 import { keyedRunsMigration } from './0012-keyed-runs.migration';
 import { runDeletesMigration } from './0013-run-deletes.migration';
 import { checkRunsMigration } from './0014-check-runs.migration';
+import { runJobVersionMigration } from './0015-run-job-version.migration';
 import { StateMigration } from './state-migration';
 
 export type { StateMigration } from './state-migration';
@@ -32,4 +33,5 @@ export const stateMigrations: readonly StateMigration[] = [
   keyedRunsMigration,
   runDeletesMigration,
   checkRunsMigration,
+  runJobVersionMigration,
 ];
