@@ -478,50 +478,36 @@ export class RunLifecycleService {
 
   /** Carries out a verify run in the background (again for one found verifying at start-up). */
   startVerify(run: RunRecord): void {
-    if (this.checkingRuns.has(run.id)) return;
-    this.checkingRuns.add(run.id);
-    void this.finishVerify(run).finally(() => this.checkingRuns.delete(run.id));
+    this.startCheck(run, 'verify', (definition) => this.finishVerify(run, definition));
   }
 
-  private async finishVerify(run: RunRecord): Promise<void> {
-    const stopKeepAlive = this.keepAlive(run.id);
-    try {
-      const definition = this.definitionOf(run);
-      if (definition === undefined) throw new Error(unpinnedDefinition(run));
-      const { report } = await this.verifier.verify(run.job, 0, { job: definition });
-      this.recordVerifyDifferences(report);
-      const ended = await this.database.withTransaction(async (client) => {
-        const current = await this.repository.lockRun(client, run.id);
-        if (current?.status !== 'verifying') return undefined;
-        await this.repository.setVerifyReport(client, run.id, {
-          equal: report.equal,
-          rowsSource: report.rowsSource,
-          rowsTarget: report.rowsTarget,
-          missing: report.missing,
-          extra: report.extra,
-          different: report.different,
-          rangesCompared: report.rangesCompared,
-          seconds: report.seconds,
-        });
-        await this.endRun(
-          client,
-          current,
-          report.equal ? 'succeeded' : 'failed',
-          report.equal
-            ? null
-            : `not equal to the source: ${report.missing} missing, ${report.extra} extra, ${report.different} different (${report.rowsSource} source rows, ${report.rowsTarget} target rows)`,
-        );
-        return this.repository.findRun(run.id, client);
+  private async finishVerify(run: RunRecord, definition: JobDefinition): Promise<void> {
+    const { report } = await this.verifier.verify(run.job, 0, { job: definition });
+    this.recordVerifyDifferences(report);
+    const ended = await this.database.withTransaction(async (client) => {
+      const current = await this.repository.lockRun(client, run.id);
+      if (current?.status !== 'verifying') return undefined;
+      await this.repository.setVerifyReport(client, run.id, {
+        equal: report.equal,
+        rowsSource: report.rowsSource,
+        rowsTarget: report.rowsTarget,
+        missing: report.missing,
+        extra: report.extra,
+        different: report.different,
+        rangesCompared: report.rangesCompared,
+        seconds: report.seconds,
       });
-      if (ended !== undefined) await this.afterRunEnded(ended);
-    } catch (error) {
-      this.logger.error('verify run failed', { job: run.job, runId: run.id, error: describeError(error) });
-      await this.failRun(run.id, `verify failed: ${describeError(error)}`).catch((failure: unknown) =>
-        this.logger.warn('could not fail the run', { runId: run.id, error: describeError(failure) }),
+      await this.endRun(
+        client,
+        current,
+        report.equal ? 'succeeded' : 'failed',
+        report.equal
+          ? null
+          : `not equal to the source: ${report.missing} missing, ${report.extra} extra, ${report.different} different (${report.rowsSource} source rows, ${report.rowsTarget} target rows)`,
       );
-    } finally {
-      stopKeepAlive();
-    }
+      return this.repository.findRun(run.id, client);
+    });
+    if (ended !== undefined) await this.afterRunEnded(ended);
   }
 
   /** qupersync_verify_differences: what the job's last verify found, per kind of difference. */
@@ -537,45 +523,62 @@ export class RunLifecycleService {
    * and fails, with the reason, when they cannot be.
    */
   startDeletes(run: RunRecord): void {
-    if (this.checkingRuns.has(run.id)) return;
-    this.checkingRuns.add(run.id);
-    void this.finishDeletes(run).finally(() => this.checkingRuns.delete(run.id));
+    this.startCheck(run, 'deletes', (definition) => this.finishDeletes(run, definition));
   }
 
-  private async finishDeletes(run: RunRecord): Promise<void> {
+  private async finishDeletes(run: RunRecord, definition: JobDefinition): Promise<void> {
+    const outcome = await this.targetDeletes.apply(run, definition);
+    if (!outcome.completed) return;
+    const ended = await this.database.withTransaction(async (client) => {
+      const current = await this.repository.lockRun(client, run.id);
+      if (current?.status !== 'deleting') return undefined;
+      await this.endRun(client, current, 'succeeded', null);
+      return this.repository.findRun(run.id, client);
+    });
+    if (ended === undefined) return;
+    this.logger.info('run succeeded', {
+      job: ended.job,
+      runId: ended.id,
+      rowsLoaded: ended.rowsLoaded,
+      rowsDeleted: ended.rowsDeleted,
+    });
+    await this.afterRunEnded(ended);
+  }
+
+  /**
+   * Runs a deleting or verifying run's work in the background, once per process, by the
+   * definition the run began with, renewing its progress meanwhile; any error fails the run with
+   * `<label> failed: <reason>`.
+   */
+  private startCheck(
+    run: RunRecord,
+    label: 'verify' | 'deletes',
+    work: (definition: JobDefinition) => Promise<void>,
+  ): void {
+    if (this.checkingRuns.has(run.id)) return;
+    this.checkingRuns.add(run.id);
     const stopKeepAlive = this.keepAlive(run.id);
-    try {
+    const carryOut = async (): Promise<void> => {
       const definition = this.definitionOf(run);
       if (definition === undefined) throw new Error(unpinnedDefinition(run));
-      const outcome = await this.targetDeletes.apply(run, definition);
-      if (!outcome.completed) return;
-      const ended = await this.database.withTransaction(async (client) => {
-        const current = await this.repository.lockRun(client, run.id);
-        if (current?.status !== 'deleting') return undefined;
-        await this.endRun(client, current, 'succeeded', null);
-        return this.repository.findRun(run.id, client);
-      });
-      if (ended === undefined) return;
-      this.logger.info('run succeeded', {
-        job: ended.job,
-        runId: ended.id,
-        rowsLoaded: ended.rowsLoaded,
-        rowsDeleted: ended.rowsDeleted,
-      });
-      await this.afterRunEnded(ended);
-    } catch (error) {
-      this.logger.error('deletes failed; the run fails', {
-        job: run.job,
-        runId: run.id,
-        error: describeError(error),
-      });
-      await this.failRun(run.id, `deletes failed: ${describeError(error)}`).catch((failure: unknown) =>
+      await work(definition);
+    };
+    void carryOut()
+      .catch(async (error: unknown) => {
+        this.logger.error(`${label} failed; the run fails`, {
+          job: run.job,
+          runId: run.id,
+          error: describeError(error),
+        });
         // The supervisor fails the run as stalled if even this is impossible (the database away).
-        this.logger.warn('could not fail the run', { runId: run.id, error: describeError(failure) }),
-      );
-    } finally {
-      stopKeepAlive();
-    }
+        await this.failRun(run.id, `${label} failed: ${describeError(error)}`).catch((failure: unknown) =>
+          this.logger.warn('could not fail the run', { runId: run.id, error: describeError(failure) }),
+        );
+      })
+      .finally(() => {
+        stopKeepAlive();
+        this.checkingRuns.delete(run.id);
+      });
   }
 
   /**
