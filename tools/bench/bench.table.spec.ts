@@ -53,6 +53,6 @@ describe('the bench table', () => {
     expect(yaml).toContain('  - name: bench_rows\n');
     expect(yaml).toContain('      table: public.bench_rows\n');
     expect(yaml).toContain('    primary_key: [id]\n    mode: incremental\n    watermark: updated_at\n');
-    expect(yaml).toContain('    batch_size: 5000\n');
+    expect(yaml).toContain('    batch_size: 20000\n');
   });
 });

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { allTopics, topicPartitions, type TopicName } from '@qupersync/contracts';
+import { allTopics, topicConfigEntries, topicPartitions, type TopicName } from '@qupersync/contracts';
 import { Kafka, logLevel } from 'kafkajs';
 import { findJava } from './java.locator';
 import { ensureKafkaLibraries } from './kafka.artifacts';
@@ -209,7 +209,12 @@ export async function createTopics(
     if (missing.length > 0) {
       await admin.createTopics({
         waitForLeaders: true,
-        topics: missing.map((topic) => ({ topic, numPartitions: partitions[topic], replicationFactor: 1 })),
+        topics: missing.map((topic) => ({
+          topic,
+          numPartitions: partitions[topic],
+          replicationFactor: 1,
+          configEntries: topicConfigEntries(topic),
+        })),
       });
     }
     const present = topics.filter((topic) => existing.has(topic));

@@ -10,7 +10,7 @@ import {
   redshiftEnvironmentSchema,
   serviceEnvironmentSchema,
 } from '@qupersync/config';
-import { allTopics, topicPartitions } from '@qupersync/contracts';
+import { allTopics, topicConfigEntries, topicPartitions } from '@qupersync/contracts';
 import {
   consumerGroups,
   KafkaGateway,
@@ -66,9 +66,13 @@ runMain('coordinator', async () => {
     },
     beforeListen: async (app) => {
       await app.get(StateMigrator).migrateUp();
-      await app
-        .get(KafkaGateway)
-        .ensureTopics(allTopics.map((topic) => ({ topic, partitions: topicPartitions[topic] })));
+      await app.get(KafkaGateway).ensureTopics(
+        allTopics.map((topic) => ({
+          topic,
+          partitions: topicPartitions[topic],
+          configEntries: topicConfigEntries(topic),
+        })),
+      );
     },
   });
 });

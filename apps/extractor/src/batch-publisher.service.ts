@@ -45,18 +45,29 @@ export class BatchPublisher {
     private readonly spans: SpanExporter,
   ) {}
 
+  /** The most bytes one batch message may hold (batchBytesLimit of the raw-batch topic). */
+  maxBatchBytes(): Promise<number> {
+    return this.kafka.batchBytesLimit(TopicNames.batchExtracted);
+  }
+
   /**
-   * Encodes the batch, splitting it in halves while a message would exceed the broker's limit.
-   * Synchronous, so sequence numbers are fixed before anything is sent.
+   * Encodes the batch, splitting it in halves while a message would exceed `maxBytes` (see
+   * maxBatchBytes). Synchronous, so sequence numbers are fixed before anything is sent.
    */
-  prepare(codec: BatchContainerCodec, batch: ExtractedBatch, firstSequence: number): PreparedBatch[] {
+  prepare(
+    codec: BatchContainerCodec,
+    batch: ExtractedBatch,
+    firstSequence: number,
+    maxBytes: number,
+  ): PreparedBatch[] {
     const encoded = codec.encode(batch.rows);
-    if (encoded.length > this.kafka.settings.maxBatchBytes && batch.rows.length > 1) {
+    if (encoded.length > maxBytes && batch.rows.length > 1) {
       const middle = Math.ceil(batch.rows.length / 2);
       const first = this.prepare(
         codec,
         { ...batch, rows: batch.rows.slice(0, middle), cursorTo: null },
         firstSequence,
+        maxBytes,
       );
       return [
         ...first,
@@ -64,6 +75,7 @@ export class BatchPublisher {
           codec,
           { ...batch, rows: batch.rows.slice(middle), cursorFrom: null },
           firstSequence + first.length,
+          maxBytes,
         ),
       ];
     }

@@ -197,6 +197,8 @@ export class ExtractionService {
     const flush = async (): Promise<void> => {
       progress.signal?.throwIfAborted();
       if (pending.length === 0) return;
+      // Asked before the batch is taken: nothing below awaits until it is handed to the sender.
+      const maxBytes = await this.publisher.maxBatchBytes();
       const prepared = this.publisher.prepare(
         codec,
         {
@@ -209,6 +211,7 @@ export class ExtractionService {
           cursorTo: cursor === null ? null : JSON.stringify(cursor),
         },
         sequence,
+        maxBytes,
       );
       sequence += prepared.length;
       batchCount += prepared.length;

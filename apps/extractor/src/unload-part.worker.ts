@@ -104,6 +104,8 @@ export class UnloadPartWorker {
     const flush = async (): Promise<void> => {
       signal?.throwIfAborted();
       if (pending.length === 0) return;
+      // Asked before the batch is taken: nothing below awaits until it is handed to the sender.
+      const maxBytes = await this.publisher.maxBatchBytes();
       const prepared = this.publisher.prepare(
         codec,
         {
@@ -116,6 +118,7 @@ export class UnloadPartWorker {
           cursorTo: null,
         },
         sequence,
+        maxBytes,
       );
       sequence += prepared.length;
       if (sequence - part.sequenceBase > partSequenceStride)

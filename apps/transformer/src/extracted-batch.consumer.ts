@@ -68,8 +68,9 @@ export class ExtractedBatchConsumer {
     // the batch, and so the run, naming its key.
     let parts: BatchContainerPart[] = [];
     if (outcome.container !== null) {
+      const maxBytes = await this.kafka.batchBytesLimit(TopicNames.batchTransformed);
       try {
-        parts = splitBatchContainer(outcome.container, outcome.validRows, this.kafka.settings.maxBatchBytes);
+        parts = splitBatchContainer(outcome.container, outcome.validRows, maxBytes);
       } catch (error) {
         if (error instanceof QuperSyncError && error.code === 'ROW_TOO_LARGE') {
           await this.failBatch(record, identity, error);

@@ -75,14 +75,15 @@ export const kafkaEnvironmentSchema = z
     KAFKA_BROKERS: brokerList,
     KAFKA_CLIENT_ID: optionalText,
     /**
-     * The most bytes one data batch message may hold; a batch above it is split. Keep it under the
-     * brokers' message.max.bytes (1 MiB by default) with room for headers.
+     * The most bytes one data batch message may hold; a batch above it is split. The services
+     * lower it to fit each batch topic's own max.message.bytes (the project creates them at
+     * 16 MiB; a topic left at the broker's 1 MiB default gets about 960 KiB).
      */
     KAFKA_MAX_BATCH_BYTES: z.coerce
       .number()
       .int()
       .min(16 * 1024)
-      .default(900 * 1024),
+      .default(4 * 1024 * 1024),
     ...kafkaSecurityFields,
   })
   .superRefine(refineKafkaSecurity);

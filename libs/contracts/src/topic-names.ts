@@ -31,3 +31,24 @@ export const topicPartitions: Readonly<Record<TopicName, number>> = {
 };
 
 export const allTopics: readonly TopicName[] = Object.values(TopicNames);
+
+/**
+ * The topics that carry whole data batches (a dead letter can carry a failed batch whole). The
+ * project creates them allowing messages this large (`max.message.bytes`), so a batch is sized
+ * by KAFKA_MAX_BATCH_BYTES rather than by a broker's 1 MiB default: every batch costs the broker,
+ * the coordinator and each service a fixed amount of work, and larger batches pay it less often.
+ */
+export const largeMessageTopics: readonly TopicName[] = [
+  TopicNames.batchExtracted,
+  TopicNames.batchTransformed,
+  TopicNames.deadLetter,
+];
+
+export const largeMessageTopicBytes = 16 * 1024 * 1024;
+
+/** The topic-level configuration the project creates `topic` with (none for most topics). */
+export function topicConfigEntries(topic: TopicName): Array<{ name: string; value: string }> {
+  return largeMessageTopics.includes(topic)
+    ? [{ name: 'max.message.bytes', value: String(largeMessageTopicBytes) }]
+    : [];
+}

@@ -2,7 +2,16 @@
 // administers topics goes through here, so the client library can be swapped in one place.
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, OnModuleDestroy } from '@nestjs/common';
-import { Admin, Consumer, Kafka, logLevel, LogEntry, Producer, CompressionTypes } from 'kafkajs';
+import {
+  Admin,
+  CompressionTypes,
+  ConfigResourceTypes,
+  Consumer,
+  Kafka,
+  logLevel,
+  LogEntry,
+  Producer,
+} from 'kafkajs';
 import { describeError } from '@qupersync/contracts';
 import { JsonLogger } from '@qupersync/observability';
 import { classifySendError } from './kafka-error.classifier';
@@ -21,6 +30,21 @@ export interface OutgoingMessage {
 export interface TopicSpecification {
   readonly topic: string;
   readonly partitions: number;
+  /** Topic-level configuration to create it with (e.g. max.message.bytes). */
+  readonly configEntries?: ReadonlyArray<{ readonly name: string; readonly value: string }>;
+}
+
+/** How long a topic's message limit is trusted before the broker is asked again. */
+const topicLimitTtlMs = 60_000;
+
+/**
+ * The largest data batch to send to a topic that accepts messages of `topicMaxMessageBytes`:
+ * KAFKA_MAX_BATCH_BYTES, or less when the topic allows less, leaving room for the record's key,
+ * headers and the record batch's own framing.
+ */
+export function batchBytesWithin(maxBatchBytes: number, topicMaxMessageBytes: number): number {
+  const headroom = Math.min(64 * 1024, Math.floor(topicMaxMessageBytes / 8));
+  return Math.max(1, Math.min(maxBatchBytes, topicMaxMessageBytes - headroom));
 }
 
 const kafkaLogger = new JsonLogger('kafkajs');
@@ -39,6 +63,7 @@ export class KafkaGateway implements OnModuleDestroy {
   private producerConnection: Promise<Producer> | undefined;
   private readonly consumers = new Set<Consumer>();
   private readonly logger = new JsonLogger(KafkaGateway.name);
+  private readonly topicLimits = new Map<string, { readonly bytes: Promise<number>; readonly at: number }>();
 
   constructor(@Inject(KAFKA_SETTINGS) readonly settings: KafkaSettings) {
     installRequestQueueIdleFix();
@@ -139,6 +164,47 @@ export class KafkaGateway implements OnModuleDestroy {
     });
   }
 
+  /**
+   * The most bytes a data batch sent to `topic` may hold: KAFKA_MAX_BATCH_BYTES, lowered to fit the
+   * topic's own `max.message.bytes` (asked of the broker, then trusted for a minute). A topic made
+   * by hand with the broker's 1 MiB default so gets batches split to fit instead of refused.
+   * When the broker will not say (no DescribeConfigs permission), KAFKA_MAX_BATCH_BYTES stands.
+   */
+  batchBytesLimit(topic: string): Promise<number> {
+    const cached = this.topicLimits.get(topic);
+    if (cached !== undefined && Date.now() - cached.at < topicLimitTtlMs) return cached.bytes;
+    const bytes = this.topicMaxMessageBytes(topic).then(
+      (limit) =>
+        limit === undefined
+          ? this.settings.maxBatchBytes
+          : batchBytesWithin(this.settings.maxBatchBytes, limit),
+      (error: unknown) => {
+        this.logger.warn('could not read the topic message limit; KAFKA_MAX_BATCH_BYTES stands', {
+          topic,
+          maxBatchBytes: this.settings.maxBatchBytes,
+          error: describeError(error),
+        });
+        return this.settings.maxBatchBytes;
+      },
+    );
+    this.topicLimits.set(topic, { bytes, at: Date.now() });
+    return bytes;
+  }
+
+  private async topicMaxMessageBytes(topic: string): Promise<number | undefined> {
+    return this.withAdmin(async (admin) => {
+      const described = await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['max.message.bytes'] }],
+      });
+      const value = described.resources[0]?.configEntries.find(
+        (entry) => entry.configName === 'max.message.bytes',
+      )?.configValue;
+      const bytes = value === undefined ? Number.NaN : Number(value);
+      return Number.isSafeInteger(bytes) && bytes > 0 ? bytes : undefined;
+    });
+  }
+
   async withAdmin<Result>(work: (admin: Admin) => Promise<Result>): Promise<Result> {
     const admin = this.kafka.admin();
     await admin.connect();
@@ -198,6 +264,9 @@ export class KafkaGateway implements OnModuleDestroy {
           topic: topic.topic,
           numPartitions: topic.partitions,
           replicationFactor: -1,
+          ...(topic.configEntries === undefined || topic.configEntries.length === 0
+            ? {}
+            : { configEntries: topic.configEntries.map((entry) => ({ ...entry })) }),
         })),
       });
       this.logger.info('created topics', { topics: missing.map((topic) => topic.topic) });
