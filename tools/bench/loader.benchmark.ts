@@ -1,13 +1,14 @@
-// The loader alone against a plain COPY (DESIGN.md section 9: at least 0.7 of it). Both get the
+// The loader alone against a plain COPY (DESIGN.md section 9: at least 0.8 of it). Both get the
 // same exact rows, read from the warehouse through a cursor a chunk at a time so memory stays
 // bounded whatever the table size. Per chunk, only the writes are on the clock: (a) one plain
-// COPY on one connection, (b) the loader's BatchUpserter in batches of 5,000 with two batches in
-// flight, as the loader consumes two partitions at once. The order alternates per chunk so
-// neither side always pays for the other's checkpoint or cache misses. Then (c) every row once
-// more with a changed value, which no COPY can do: the upsert path proper, reported on its own.
+// COPY on one connection, (b) the loader's BatchUpserter on Avro batch messages of benchBatchSize
+// rows (encoded off the clock, read and loaded on it, as the loader gets them from the topic) with
+// two batches in flight, as the loader consumes two partitions at once. The order alternates per
+// chunk so neither side always pays for the other's checkpoint or cache misses. Then (c) every row
+// once more with a changed value, which no COPY can do: the upsert path proper, reported on its own.
 import { Client } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { BatchRow } from '@qupersync/contracts';
+import { BatchContainerCodec, EncodedBatch, type BatchRow } from '@qupersync/contracts';
 import { PostgresDatabase } from '@qupersync/postgres';
 import { BatchUpserter } from '../../apps/loader/src';
 import { toBatchRow, toCopyPayload, type TextRow } from './bench-row.converter';
@@ -67,7 +68,8 @@ export async function measureLoader(
       const rows = fetched.rows.map((row) => toBatchRow(benchSchema.columns, row));
       const payload = toCopyPayload(benchSchema.columns, rows);
       const copy = (): Promise<number> => timed(() => copyPayload(copier, columns, payload));
-      const upsert = (): Promise<number> => timed(() => upsertConcurrently(upserter, rows));
+      const messages = encodeBatches(rows);
+      const upsert = (): Promise<number> => timed(() => upsertConcurrently(upserter, messages));
       if (chunk % 2 === 0) {
         timing.copySeconds += await copy();
         timing.upsertSeconds += await upsert();
@@ -114,7 +116,8 @@ async function measureUpdates(
         const batchRow = toBatchRow(benchSchema.columns, row);
         return { ...batchRow, quantity: typeof batchRow.quantity === 'number' ? batchRow.quantity + 1 : 1 };
       });
-      seconds += await timed(() => upsertConcurrently(upserter, changed));
+      const messages = encodeBatches(changed);
+      seconds += await timed(() => upsertConcurrently(upserter, messages));
       rows += changed.length;
       log(`  loader updates: ${rows} rows, ${seconds.toFixed(2)} s`);
     }
@@ -139,19 +142,28 @@ async function copyPayload(client: Client, columns: readonly string[], payload: 
   });
 }
 
-async function upsertConcurrently(upserter: BatchUpserter, rows: readonly BatchRow[]): Promise<void> {
+/** The rows as the loader receives them: Avro batch messages of benchBatchSize rows (encoded off the clock). */
+function encodeBatches(rows: readonly BatchRow[]): Buffer[] {
+  const codec = new BatchContainerCodec(benchSchema);
+  const batches: Buffer[] = [];
+  for (let start = 0; start < rows.length; start += benchBatchSize)
+    batches.push(Buffer.from(codec.encode(rows.slice(start, start + benchBatchSize))));
+  return batches;
+}
+
+/** What the loader does per batch message: read it (COPY text straight from its Avro) and upsert it. */
+async function upsertConcurrently(upserter: BatchUpserter, messages: readonly Buffer[]): Promise<void> {
   let next = 0;
   const worker = async (): Promise<void> => {
     for (;;) {
-      const start = next;
-      next += benchBatchSize;
-      if (start >= rows.length) return;
-      const batch = rows.slice(start, start + benchBatchSize);
-      const outcome = await upserter.upsert(loaderTarget, benchSchema, batch);
+      const message = messages[next++];
+      if (message === undefined) return;
+      const batch = EncodedBatch.from(message);
+      const outcome = await upserter.upsert(loaderTarget, batch.schema, batch);
       // A rejected row would make the comparison meaningless: stop rather than report a figure.
-      if (outcome.rejected.length > 0 || outcome.rowsWritten !== batch.length)
+      if (outcome.rejected.length > 0 || outcome.rowsWritten !== batch.rowCount)
         throw new Error(
-          `the loader wrote ${outcome.rowsWritten} of ${batch.length} rows (${outcome.rejected.length} rejected: ` +
+          `the loader wrote ${outcome.rowsWritten} of ${batch.rowCount} rows (${outcome.rejected.length} rejected: ` +
             `${outcome.rejected[0]?.reason ?? '-'})`,
         );
     }

@@ -9,7 +9,7 @@ import { Injectable } from '@nestjs/common';
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { QualifiedName, quoteIdentifier, quoteQualifiedName, softDeletedColumn } from '@qupersync/config';
-import { QuperSyncError } from '@qupersync/contracts';
+import { EncodedBatch, QuperSyncError } from '@qupersync/contracts';
 import type { BatchRow, BatchSchema } from '@qupersync/contracts';
 import {
   checkTargetColumn,
@@ -75,10 +75,24 @@ export interface UpsertOptions {
   readonly fence?: BatchFence;
 }
 
+/**
+ * A batch's rows: decoded, or the batch as it came off the topic (decoded only if a path needs
+ * objects; COPY takes its text straight from the Avro bytes).
+ */
+export type BatchRows = readonly BatchRow[] | EncodedBatch;
+
+function rowCountOf(rows: BatchRows): number {
+  return rows instanceof EncodedBatch ? rows.rowCount : rows.length;
+}
+
+function rowsOf(rows: BatchRows): readonly BatchRow[] {
+  return rows instanceof EncodedBatch ? rows.rows() : rows;
+}
+
 export interface BatchWrite {
   readonly target: QualifiedName;
   readonly schema: BatchSchema;
-  readonly rows: readonly BatchRow[];
+  readonly rows: BatchRows;
   readonly policy: TargetTablePolicy;
   readonly fence?: BatchFence;
 }
@@ -109,11 +123,11 @@ export class BatchUpserter {
   async upsert(
     target: QualifiedName,
     schema: BatchSchema,
-    rows: readonly BatchRow[],
+    rows: BatchRows,
     options: UpsertOptions = {},
   ): Promise<UpsertOutcome> {
     const { policy = defaultTargetTablePolicy, maxRejectedRows = Number.POSITIVE_INFINITY, fence } = options;
-    if (rows.length === 0) return { rowsWritten: 0, rejected: [] };
+    if (rowCountOf(rows) === 0) return { rowsWritten: 0, rejected: [] };
     await this.prepareTarget(target, schema, policy);
     const statements = this.statementsFor(target, schema, policy);
     try {
@@ -131,7 +145,14 @@ export class BatchUpserter {
       // are refused than the job allows, nothing of the batch is committed.
       return this.inTransaction(async (client, staging) => {
         await claimFence(client, fence);
-        const outcome = await this.isolateRejectedRows(client, statements, schema, rows, staging, error);
+        const outcome = await this.isolateRejectedRows(
+          client,
+          statements,
+          schema,
+          rowsOf(rows),
+          staging,
+          error,
+        );
         const first = outcome.rejected[0];
         if (first !== undefined && outcome.rejected.length > maxRejectedRows) {
           // Transient: the target may be fixed (a constraint dropped, a column widened) before
@@ -161,7 +182,7 @@ export class BatchUpserter {
           await claimFence(client, write.fence);
           const statements = this.statementsFor(write.target, write.schema, write.policy);
           counts.push(
-            write.rows.length === 0
+            rowCountOf(write.rows) === 0
               ? 0
               : await this.write(client, statements, write.schema, write.rows, staging),
           );
@@ -237,11 +258,12 @@ export class BatchUpserter {
     client: PoolClient,
     statements: UpsertStatements,
     schema: BatchSchema,
-    rows: readonly BatchRow[],
+    rows: BatchRows,
     staging: TransactionStaging,
   ): Promise<number> {
     const flagged =
-      statements.deletedFlag !== null && rows.some((row) => row[statements.deletedFlag ?? ''] === true);
+      statements.deletedFlag !== null &&
+      rowsOf(rows).some((row) => row[statements.deletedFlag ?? ''] === true);
     // A flagged row is deleted or stamped, which a COPY cannot do.
     if (!flagged && (await this.keysAreNew(client, statements, schema, rows))) {
       // No committed row shares a key with the batch, so the upsert could only insert: COPY
@@ -251,7 +273,7 @@ export class BatchUpserter {
       try {
         await copyRows(client, statements.copyIntoTarget, schema, rows);
         await client.query('RELEASE SAVEPOINT qupersync_copy');
-        return rows.length;
+        return rowCountOf(rows);
       } catch (error) {
         if (!isRowLevelError(error) && sqlState(error) !== deadlockDetected) throw error;
         await client.query('ROLLBACK TO SAVEPOINT qupersync_copy');
@@ -279,21 +301,14 @@ export class BatchUpserter {
     client: PoolClient,
     statements: UpsertStatements,
     schema: BatchSchema,
-    rows: readonly BatchRow[],
+    rows: BatchRows,
   ): Promise<boolean> {
     const probe = statements.keyRangeProbe;
     const key = schema.primaryKey[0];
     if (probe === null || key === undefined) return false;
-    let lowest: number | bigint | undefined;
-    let highest: number | bigint | undefined;
-    for (const row of rows) {
-      const value = row[key];
-      if (typeof value !== 'number' && typeof value !== 'bigint') return false;
-      if (lowest === undefined || value < lowest) lowest = value;
-      if (highest === undefined || value > highest) highest = value;
-    }
-    if (lowest === undefined || highest === undefined) return false;
-    const found = await client.query(probe, [lowest.toString(), highest.toString()]);
+    const range = firstKeyRange(key, rows);
+    if (range === null) return false;
+    const found = await client.query(probe, [range.low.toString(), range.high.toString()]);
     return found.rowCount === 0;
   }
 
@@ -570,19 +585,42 @@ export function describeKey(schema: BatchSchema, row: BatchRow): string {
   return JSON.stringify(key);
 }
 
+/** The range of the (integer) first key column over the batch; null when a row has none. */
+function firstKeyRange(key: string, rows: BatchRows): { low: number | bigint; high: number | bigint } | null {
+  const copy = rows instanceof EncodedBatch ? rows.copyText() : undefined;
+  if (copy !== undefined) return copy.firstKeyRange;
+  let low: number | bigint | undefined;
+  let high: number | bigint | undefined;
+  for (const row of rowsOf(rows)) {
+    const value = row[key];
+    if (typeof value !== 'number' && typeof value !== 'bigint') return null;
+    if (low === undefined || value < low) low = value;
+    if (high === undefined || value > high) high = value;
+  }
+  return low === undefined || high === undefined ? null : { low, high };
+}
+
+/** The batch as COPY text: straight from its Avro bytes when it came encoded, else from its rows. */
+export function copyPayload(schema: BatchSchema, rows: BatchRows): Buffer {
+  const copy = rows instanceof EncodedBatch ? rows.copyText() : undefined;
+  if (copy !== undefined) return copy.text;
+  const decoded = rowsOf(rows);
+  const names = schema.columns.map((column) => column.name);
+  const lines: string[] = new Array<string>(decoded.length);
+  decoded.forEach((row, index) => {
+    lines[index] = names.map((name) => toCopyText(row[name] ?? null)).join('\t');
+  });
+  return Buffer.from(`${lines.join('\n')}\n`, 'utf8');
+}
+
 async function copyRows(
   client: PoolClient,
   sql: string,
   schema: BatchSchema,
-  rows: readonly BatchRow[],
+  rows: BatchRows,
 ): Promise<void> {
-  const names = schema.columns.map((column) => column.name);
-  const lines: string[] = new Array<string>(rows.length);
-  rows.forEach((row, index) => {
-    lines[index] = names.map((name) => toCopyText(row[name] ?? null)).join('\t');
-  });
   // One write per batch: per-row writes cost more than the COPY itself.
-  const payload = Buffer.from(`${lines.join('\n')}\n`, 'utf8');
+  const payload = copyPayload(schema, rows);
   await new Promise<void>((resolve, reject) => {
     const stream = client.query(copyFrom(sql));
     stream.on('error', reject);

@@ -14,8 +14,7 @@ import {
   batchEventCodec,
   batchEventId,
   BatchIdentity,
-  decodeBatchContainer,
-  DecodedBatch,
+  EncodedBatch,
   encodeDeadLetter,
   describeError,
   parseBatchHeaders,
@@ -52,7 +51,7 @@ interface IdentifiedRecord {
 }
 
 interface LoadItem extends IdentifiedRecord {
-  readonly batch: DecodedBatch;
+  readonly batch: EncodedBatch;
 }
 
 type LoadResult = Pick<
@@ -123,7 +122,11 @@ export class TransformedBatchConsumer {
   }
 
   private decode(item: IdentifiedRecord): LoadItem {
-    return { ...item, batch: decodeBatchContainer(item.record.value) };
+    const batch = EncodedBatch.from(item.record.value);
+    // Every value is read here, before the transaction (bad bytes throw MESSAGE_UNDECODABLE and the
+    // record is dead-lettered): as COPY text when the batch has QuperSync's layout, else as rows.
+    if (batch.copyText() === undefined) batch.rows();
+    return { ...item, batch };
   }
 
   /** One transaction for the group; false (nothing written) when it fails and batches must go one by one. */
@@ -138,7 +141,7 @@ export class TransformedBatchConsumer {
         group.map((item) => ({
           target: item.job.targetTable,
           schema: item.batch.schema,
-          rows: item.batch.rows,
+          rows: item.batch,
           policy: policyOf(item.job),
           fence: fenceOf(item.identity),
         })),
@@ -160,7 +163,7 @@ export class TransformedBatchConsumer {
       group.map((item, index) =>
         this.event(item, {
           kind: 'batch_loaded',
-          rowCount: item.batch.rows.length,
+          rowCount: item.batch.rowCount,
           rowsWritten: written[index] ?? 0,
           rowsDeadLettered: 0,
           errorCode: null,
@@ -168,7 +171,7 @@ export class TransformedBatchConsumer {
         }),
       ),
     );
-    for (const item of group) this.countLoaded(item, item.batch.rows.length, started);
+    for (const item of group) this.countLoaded(item, item.batch.rowCount, started);
     return true;
   }
 
@@ -185,13 +188,13 @@ export class TransformedBatchConsumer {
     for (let attempt = 1; ; attempt++) {
       try {
         const warning = await this.warningOf(item);
-        const outcome = await this.upserter.upsert(job.targetTable, batch.schema, batch.rows, {
+        const outcome = await this.upserter.upsert(job.targetTable, batch.schema, batch, {
           policy: policyOf(job),
           maxRejectedRows: job.maxRejectedRows,
           fence: fenceOf(identity),
         });
         if (outcome.rejected.length > 0) await this.deadLetter(item, outcome.rejected);
-        const loaded = batch.rows.length - outcome.rejected.length;
+        const loaded = batch.rowCount - outcome.rejected.length;
         await this.report([
           this.event(item, {
             kind: 'batch_loaded',
@@ -203,7 +206,7 @@ export class TransformedBatchConsumer {
           }),
         ]);
         this.countLoaded(item, loaded, started);
-        log.debug('batch loaded', { rows: batch.rows.length, rowsWritten: outcome.rowsWritten });
+        log.debug('batch loaded', { rows: batch.rowCount, rowsWritten: outcome.rowsWritten });
         return;
       } catch (error) {
         if (isDatabaseUnavailable(error)) {
@@ -258,7 +261,7 @@ export class TransformedBatchConsumer {
   /** A fenced batch: nothing was written; the coordinator counts its rows as stale. */
   private async reportStale(item: LoadItem, error: QuperSyncError): Promise<void> {
     const { identity, record, job } = item;
-    this.metrics.staleRows.inc({ job: job.name }, item.batch.rows.length);
+    this.metrics.staleRows.inc({ job: job.name }, item.batch.rowCount);
     this.metrics.batches.inc({ phase: 'load', job: job.name, outcome: 'stale' });
     this.logger.info('stale batch dropped', {
       job: job.name,
@@ -267,7 +270,7 @@ export class TransformedBatchConsumer {
       sequence: identity.sequence,
       partition: record.partition,
       offset: record.offset,
-      rows: item.batch.rows.length,
+      rows: item.batch.rowCount,
       reason: error.message,
     });
     // Its own event id: a batch that failed for real and is later fenced are two facts.
@@ -276,7 +279,7 @@ export class TransformedBatchConsumer {
         item,
         {
           kind: 'batch_failed',
-          rowCount: item.batch.rows.length,
+          rowCount: item.batch.rowCount,
           rowsWritten: 0,
           rowsDeadLettered: 0,
           errorCode: staleBatchCode,

@@ -6,7 +6,9 @@ import { randomBytes } from 'node:crypto';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import { Schema, Type, types } from 'avsc';
 import { QuperSyncError } from '../../quper-sync.error';
-import { AvroReader, AvroRowCodec, AvroWriter } from './avro-row.codec';
+import { AvroCopyTextWriter, AvroReader, AvroRowCodec, AvroWriter, type ColumnRange } from './avro-row.codec';
+
+export type { ColumnRange } from './avro-row.codec';
 import { BatchColumn, BatchRow, BatchSchema, batchSchemaSchema, ExactValue } from './batch-schema';
 import {
   bigintToTwosComplement,
@@ -267,24 +269,103 @@ export function decodeBatchContainer(message: Buffer | null): DecodedBatch {
   return undecodableUnlessQuperSync(() => {
     const header = readHeader(message);
     const rows: BatchRow[] = [];
-    let position = header.blocksStart;
-    while (position < header.message.length) {
-      const count = plainLongType.decode(header.message, position);
-      const size = plainLongType.decode(header.message, count.offset);
-      const start = size.offset;
-      const end = start + Number(size.value);
-      if (start < 0 || end > header.message.length) throw new Error('truncated block');
-      const compressed = header.message.subarray(start, end);
-      // Bounded: a small deflate block can claim gigabytes (a zip bomb); no batch is that large.
-      const block =
-        header.codecName === 'deflate'
-          ? inflateRawSync(compressed, { maxOutputLength: maxInflatedBlockBytes })
-          : compressed;
-      header.reader.readBlock(block, Number(count.value), rows);
-      position = end + 16;
-    }
+    for (const { count, block } of blocksOf(header, true)) header.reader.readBlock(block, count, rows);
     return { schema: header.reader.batchSchema, rows };
   });
+}
+
+/** A batch's rows as PostgreSQL COPY text (AvroCopyTextWriter). */
+export interface CopyTextBatch {
+  /** Every row, columns in the batch schema's order, each line ending in a newline. */
+  readonly text: Buffer;
+  readonly rowCount: number;
+  /** The first key column's smallest and largest value when it is an integer column without NULLs. */
+  readonly firstKeyRange: ColumnRange | null;
+}
+
+const integerKinds: ReadonlySet<string> = new Set(['smallint', 'integer', 'bigint']);
+
+/**
+ * A batch message as it came off the topic, decoded only as far as its consumer asks: its rows as
+ * objects (memoised), or its COPY text straight from the Avro bytes. Building one reads the header
+ * and the block headers, never a row; an undecodable header throws MESSAGE_UNDECODABLE.
+ */
+export class EncodedBatch {
+  private decodedRows: BatchRow[] | undefined;
+  private copy: CopyTextBatch | null | undefined;
+
+  private constructor(
+    private readonly header: ContainerHeader,
+    readonly rowCount: number,
+  ) {}
+
+  static from(message: Buffer | null): EncodedBatch {
+    return undecodableUnlessQuperSync(() => {
+      const header = readHeader(message);
+      let rows = 0;
+      for (const block of blocksOf(header)) rows += block.count;
+      return new EncodedBatch(header, rows);
+    });
+  }
+
+  get schema(): BatchSchema {
+    return this.header.reader.batchSchema;
+  }
+
+  rows(): BatchRow[] {
+    this.decodedRows ??= decodeBatchContainer(this.header.message).rows;
+    return this.decodedRows;
+  }
+
+  /** The COPY text of every row; undefined for a container another Avro writer laid out. */
+  copyText(): CopyTextBatch | undefined {
+    if (this.copy === undefined) this.copy = this.header.reader.ownLayout ? this.writeCopyText() : null;
+    return this.copy ?? undefined;
+  }
+
+  private writeCopyText(): CopyTextBatch {
+    return undecodableUnlessQuperSync(() => {
+      const schema = this.schema;
+      const key = schema.primaryKey[0];
+      const keyIndex = schema.columns.findIndex((column) => column.name === key);
+      const keyColumn = schema.columns[keyIndex];
+      const tracked = keyColumn !== undefined && integerKinds.has(keyColumn.kind) ? keyIndex : -1;
+      const writer = new AvroCopyTextWriter(schema.columns, tracked);
+      // Text is about twice its Avro: numbers and timestamps grow from varints to digits.
+      const out = new AvroWriter(Math.max(1024, this.header.message.length * 2));
+      let range: ColumnRange | null | undefined = tracked < 0 ? null : undefined;
+      for (const { count, block } of blocksOf(this.header, true)) {
+        const reader = new AvroReader(block, 0, block.length);
+        range = writer.writeRows(reader, count, out, range);
+        if (reader.position !== block.length) throw new Error('a block holds more than its rows');
+      }
+      return {
+        text: out.buffer.subarray(0, out.position),
+        rowCount: this.rowCount,
+        firstKeyRange: range ?? null,
+      };
+    });
+  }
+}
+
+/** The container's blocks: their row counts, and their bytes (inflated) when `read` is set. */
+function* blocksOf(header: ContainerHeader, read = false): Generator<{ count: number; block: Buffer }> {
+  let position = header.blocksStart;
+  while (position < header.message.length) {
+    const count = plainLongType.decode(header.message, position);
+    const size = plainLongType.decode(header.message, count.offset);
+    const start = size.offset;
+    const end = start + Number(size.value);
+    if (count.offset < 0 || start < 0 || end > header.message.length) throw new Error('truncated block');
+    const compressed = header.message.subarray(start, end);
+    // Bounded: a small deflate block can claim gigabytes (a zip bomb); no batch is that large.
+    const block =
+      read && header.codecName === 'deflate'
+        ? inflateRawSync(compressed, { maxOutputLength: maxInflatedBlockBytes })
+        : compressed;
+    yield { count: Number(count.value), block };
+    position = end + 16;
+  }
 }
 
 /** The batch schema of a container, read from its header alone (the rows are not decoded). */
@@ -337,6 +418,8 @@ function undecodableUnlessQuperSync<Result>(work: () => Result): Result {
 
 interface CompiledReader {
   readonly batchSchema: BatchSchema;
+  /** Written with QuperSync's own row layout (AvroRowCodec), not another writer's schema. */
+  readonly ownLayout: boolean;
   readBlock(block: Buffer, count: number, into: BatchRow[]): void;
 }
 
@@ -345,6 +428,7 @@ function ownLayoutReader(batchSchema: BatchSchema): CompiledReader {
   const codec = new AvroRowCodec(batchSchema.columns);
   return {
     batchSchema,
+    ownLayout: true,
     readBlock(block, count, into) {
       const reader = new AvroReader(block, 0, block.length);
       for (let index = 0; index < count; index++) into.push(codec.read(reader));
@@ -359,6 +443,7 @@ function foreignLayoutReader(batchSchema: BatchSchema, writerSchema: AvroSchemaJ
   const renamed = fieldNames.some((name, index) => name !== batchSchema.columns[index]?.name);
   return {
     batchSchema,
+    ownLayout: false,
     readBlock(block, count, into) {
       let blockPosition = 0;
       for (let index = 0; index < count; index++) {
