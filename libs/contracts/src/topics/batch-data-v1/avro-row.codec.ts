@@ -525,11 +525,14 @@ function copyTextWriter(column: BatchColumn): CopyTextWriter {
     case 'super':
       return copyText;
     case 'date':
-      return (reader, out) => writeAscii(out, formatDays(reader.readInteger()));
+      return (reader, out) => {
+        const days = reader.readInteger();
+        if (!writeDateDigits(out, days)) writeAscii(out, formatDays(days));
+      };
     case 'timestamp':
-      return (reader, out) => writeAscii(out, formatMicros(reader.readLong(), false));
+      return (reader, out) => writeTimestamp(out, reader.readLong(), false);
     case 'timestamptz':
-      return (reader, out) => writeAscii(out, formatMicros(reader.readLong(), true));
+      return (reader, out) => writeTimestamp(out, reader.readLong(), true);
     case 'time':
       return (reader, out) => {
         const micros = reader.readLong();
@@ -554,6 +557,74 @@ function numberCopyText(value: number): string {
   if (value === Number.POSITIVE_INFINITY) return 'Infinity';
   if (value === Number.NEGATIVE_INFINITY) return '-Infinity';
   return Object.is(value, -0) ? '-0' : String(value);
+}
+
+/**
+ * A timestamp as formatMicros prints it, its digits written straight into `out` for years 1 to
+ * 9999 (no string built); formatMicros itself for the rest.
+ */
+function writeTimestamp(out: AvroWriter, micros: number | bigint, withUtcOffset: boolean): void {
+  if (typeof micros === 'number') {
+    const days = Math.floor(micros / microsPerDay);
+    const start = out.position;
+    if (writeDateDigits(out, days)) {
+      let ofDay = micros - days * microsPerDay;
+      out.ensure(19);
+      const buffer = out.buffer;
+      let position = out.position;
+      const fraction = ofDay % 1_000_000;
+      ofDay = (ofDay - fraction) / 1_000_000;
+      const seconds = ofDay % 60;
+      ofDay = (ofDay - seconds) / 60;
+      const minutes = ofDay % 60;
+      const hours = (ofDay - minutes) / 60;
+      buffer[position++] = 32; // space
+      position = writeTwoDigits(buffer, position, hours);
+      buffer[position++] = 58; // :
+      position = writeTwoDigits(buffer, position, minutes);
+      buffer[position++] = 58;
+      position = writeTwoDigits(buffer, position, seconds);
+      buffer[position++] = 46; // .
+      let divisor = 100_000;
+      for (let digit = 0; digit < 6; digit++) {
+        buffer[position++] = 48 + (Math.floor(fraction / divisor) % 10);
+        divisor /= 10;
+      }
+      if (withUtcOffset) {
+        buffer[position++] = 43; // +
+        buffer[position++] = 48;
+        buffer[position++] = 48;
+      }
+      out.position = position;
+      return;
+    }
+    out.position = start;
+  }
+  writeAscii(out, formatMicros(micros, withUtcOffset));
+}
+
+/** "YYYY-MM-DD" of `days` since 1970-01-01 into `out`; false (nothing written) outside years 1–9999. */
+function writeDateDigits(out: AvroWriter, days: number): boolean {
+  const { year, month, day } = civilFromDays(days);
+  if (year < 1 || year > 9999) return false;
+  out.ensure(10);
+  const buffer = out.buffer;
+  let position = out.position;
+  buffer[position++] = 48 + Math.floor(year / 1000);
+  buffer[position++] = 48 + (Math.floor(year / 100) % 10);
+  position = writeTwoDigits(buffer, position, year % 100);
+  buffer[position++] = 45; // -
+  position = writeTwoDigits(buffer, position, month);
+  buffer[position++] = 45;
+  position = writeTwoDigits(buffer, position, day);
+  out.position = position;
+  return true;
+}
+
+function writeTwoDigits(buffer: Buffer, position: number, value: number): number {
+  buffer[position] = 48 + Math.floor(value / 10);
+  buffer[position + 1] = 48 + (value % 10);
+  return position + 2;
 }
 
 function writeAscii(out: AvroWriter, text: string): void {
@@ -688,7 +759,6 @@ function readDecimal(bytes: Buffer, scale: number): string {
 }
 
 const twoTo48 = 2 ** 48;
-const bigTwoTo48 = 2n ** 48n;
 
 /** The decimal text of the two's complement `buffer[start, start + length)` at `scale`. */
 function readDecimalAt(buffer: Buffer, start: number, length: number, scale: number): string {
@@ -700,9 +770,49 @@ function readDecimalAt(buffer: Buffer, start: number, length: number, scale: num
     const low = buffer.readUIntBE(start + length - 6, 6);
     const unscaled = high * twoTo48 + low;
     if (Number.isSafeInteger(unscaled)) return formatUnscaled(unscaled, scale);
-    return formatUnscaledDecimal(BigInt(high) * bigTwoTo48 + BigInt(low), scale);
+    return formatHalves(high, low, scale);
   }
   return formatUnscaledDecimal(twosComplementToBigint(buffer.subarray(start, start + length)), scale);
+}
+
+const twoTo24 = 2 ** 24;
+
+/**
+ * The decimal text of high * 2^48 + low (high signed, below 2^47 in magnitude; 0 <= low < 2^48) at
+ * `scale`, without BigInt: the magnitude as four base-2^24 limbs, divided by 10^7 until zero.
+ */
+function formatHalves(high: number, low: number, scale: number): string {
+  const negative = high < 0;
+  let magnitudeHigh = high;
+  let magnitudeLow = low;
+  if (negative) {
+    magnitudeHigh = low > 0 ? -high - 1 : -high;
+    magnitudeLow = low > 0 ? twoTo48 - low : 0;
+  }
+  const limbs = [
+    Math.floor(magnitudeHigh / twoTo24),
+    magnitudeHigh % twoTo24,
+    Math.floor(magnitudeLow / twoTo24),
+    magnitudeLow % twoTo24,
+  ];
+  let digits = '';
+  for (;;) {
+    let remainder = 0;
+    let zero = true;
+    for (let index = 0; index < 4; index++) {
+      const current = remainder * twoTo24 + (limbs[index] ?? 0);
+      const quotient = Math.floor(current / 10_000_000);
+      remainder = current - quotient * 10_000_000;
+      limbs[index] = quotient;
+      if (quotient !== 0) zero = false;
+    }
+    digits = zero ? `${remainder}${digits}` : `${String(remainder).padStart(7, '0')}${digits}`;
+    if (zero) break;
+  }
+  const padded = digits.padStart(scale + 1, '0');
+  const text =
+    scale === 0 ? padded : `${padded.slice(0, padded.length - scale)}.${padded.slice(padded.length - scale)}`;
+  return negative ? `-${text}` : text;
 }
 
 function formatUnscaled(unscaled: number, scale: number): string {
