@@ -36,6 +36,23 @@ describe('AvroRowCodec', () => {
     expect(decoded).toEqual(rows.map((row) => avsc.fromBuffer(avsc.toBuffer(row)) as BatchRow));
   });
 
+  it.each([
+    '12345.0000000001',
+    '-12345.0000000001',
+    '999999999999999999.9999999999',
+    '-999999999999999999.9999999999',
+    '922337203.6854775808',
+    '-922337203.6854775808',
+    '140737488.3553280000',
+    '-140737488.3553280000',
+    '8388608.0000000000',
+    '-0.0000000000',
+    '+5.5',
+  ])('writes the bytes avsc writes for the decimal %s', (amount) => {
+    const row = { ...buildAllKindsRow(1n), amount };
+    expect(encodeRows([row]).equals(avsc.toBuffer(row))).toBe(true);
+  });
+
   it('round-trips the factories rows, NULL in every column included', () => {
     const rows = [buildAllKindsRow(1n), buildNullRow(buildAllKindsSchema(), 2n)];
     const bytes = encodeRows(rows);

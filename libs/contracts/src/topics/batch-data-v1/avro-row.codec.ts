@@ -691,7 +691,8 @@ const maxFastDecimalDigits = 14;
 function writeDecimal(writer: AvroWriter, text: string, scale: number): void {
   const unscaled = fastUnscaled(text, scale);
   if (unscaled === undefined) {
-    writer.writeBytes(bigintToTwosComplement(parseUnscaledDecimal(text, scale)));
+    if (!writeMediumDecimal(writer, text, scale))
+      writer.writeBytes(bigintToTwosComplement(parseUnscaledDecimal(text, scale)));
     return;
   }
   const length = twosComplementLength(unscaled);
@@ -742,6 +743,91 @@ function fastUnscaled(text: string, scale: number): number | undefined {
     if (digits > maxFastDecimalDigits) return undefined;
   }
   return negative && value !== 0 ? -value : value;
+}
+
+/** Up to 28 significant digits (below 2^93) fit the 12 bytes of four base-2^24 limbs. */
+const maxMediumDecimalDigits = 28;
+const limbBase = 2 ** 24;
+/** Scratch for writeMediumDecimal (synchronous, so one per process is enough). */
+const mediumDecimalBytes = Buffer.alloc(12);
+
+/**
+ * writeDecimal for texts of 15 to 28 digits, without BigInt: the digits accumulate in four
+ * base-2^24 limbs, whose 12 bytes become the shortest two's complement. False, with nothing
+ * written, for a text fastUnscaled's grammar refuses or a longer one: the exact path decides.
+ */
+function writeMediumDecimal(writer: AvroWriter, text: string, scale: number): boolean {
+  let index = 0;
+  let negative = false;
+  const first = text.charCodeAt(0);
+  if (first === 45 /* - */ || first === 43 /* + */) {
+    negative = first === 45;
+    index = 1;
+  }
+  const limbs = [0, 0, 0, 0];
+  let digits = 0;
+  let fraction = -1;
+  let sawDigit = false;
+  for (; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code === 46 /* . */) {
+      if (fraction >= 0) return false;
+      fraction = 0;
+      continue;
+    }
+    if (code < 48 || code > 57) return false;
+    sawDigit = true;
+    if (fraction >= 0) {
+      if (fraction === scale) return false;
+      fraction++;
+    }
+    if (digits > 0 || code !== 48) digits++;
+    if (digits > maxMediumDecimalDigits) return false;
+    multiplyAdd(limbs, code - 48);
+  }
+  if (!sawDigit) return false;
+  for (let pad = fraction < 0 ? 0 : fraction; pad < scale; pad++) {
+    if (digits > 0) digits++;
+    if (digits > maxMediumDecimalDigits) return false;
+    multiplyAdd(limbs, 0);
+  }
+  const bytes = mediumDecimalBytes;
+  for (let limb = 0; limb < 4; limb++) {
+    const value = limbs[limb] ?? 0;
+    bytes[limb * 3] = value >>> 16;
+    bytes[limb * 3 + 1] = (value >>> 8) & 0xff;
+    bytes[limb * 3 + 2] = value & 0xff;
+  }
+  const isNegative = negative && digits > 0;
+  if (isNegative) {
+    // Two's complement: invert every bit, then add one.
+    let carry = 1;
+    for (let position = 11; position >= 0; position--) {
+      const value = 255 - (bytes[position] ?? 0) + carry;
+      bytes[position] = value & 0xff;
+      carry = value > 255 ? 1 : 0;
+    }
+  }
+  // The shortest form: drop a leading byte that only repeats the sign of the next one.
+  const fill = isNegative ? 0xff : 0x00;
+  let start = 0;
+  while (start < 11 && bytes[start] === fill && ((bytes[start + 1] ?? 0) & 0x80) === (fill & 0x80)) start++;
+  const length = 12 - start;
+  writer.writeLong(length);
+  writer.ensure(length);
+  bytes.copy(writer.buffer, writer.position, start, 12);
+  writer.position += length;
+  return true;
+}
+
+/** limbs (base 2^24, most significant first) := limbs * 10 + digit. */
+function multiplyAdd(limbs: number[], digit: number): void {
+  let carry = digit;
+  for (let limb = 3; limb >= 0; limb--) {
+    const value = (limbs[limb] ?? 0) * 10 + carry;
+    carry = Math.floor(value / limbBase);
+    limbs[limb] = value - carry * limbBase;
+  }
 }
 
 function twosComplementLength(value: number): number {
