@@ -98,3 +98,23 @@ it('cuts batches to fit each topic and loads every row exactly', async () => {
     .filter((line) => line.includes(run.runId) && line.includes('batch sent in parts to fit the broker'));
   expect(cut).toHaveLength(16);
 });
+
+it('fails the run at once when the broker refuses a batch, and the next run fits the new limit', async () => {
+  if (pipeline === undefined) throw new Error('pipeline not started');
+  // The transformer read 192 KiB a moment ago and trusts it for a minute; the topic now takes less.
+  await setMessageLimit(TopicNames.batchTransformed, String(64 * 1024));
+  const refused = await pipeline.triggerAndWait(job);
+  // Failed within the test's time, not left waiting for the 15-minute stall timeout.
+  expect(refused.status).toBe('failed');
+  const failures = await pipeline.api<Array<{ runId: string; errorCode: string; error: string }>>(
+    `/failures?job=${job}`,
+  );
+  expect(failures.find((failure) => failure.runId === refused.runId)).toMatchObject({
+    errorCode: 'BROKER_REJECTED',
+    error: expect.stringMatching(/MESSAGE_TOO_LARGE/),
+  });
+  // The refusal made the transformer forget the limit: the next run reads 64 KiB and cuts to fit.
+  const fitted = await pipeline.triggerAndWait(job);
+  expect(fitted).toMatchObject({ status: 'succeeded', rowsExtracted: rows, failedBatches: 0 });
+  expect(await tableFingerprint(databaseUrl(), table)).toEqual(await tableFingerprint(warehouseUrl(), table));
+});

@@ -7,6 +7,7 @@ import {
   BatchIdentity,
   BatchRow,
   batchEventCodec,
+  QuperSyncError,
   continueTrace,
   traceFields,
   traceparentHeader,
@@ -100,13 +101,20 @@ export class BatchPublisher {
       // Each batch starts a trace; the transformer and the loader continue it (traceparent header).
       const trace = continueTrace();
       const startMs = Date.now();
-      await this.kafka.send(TopicNames.batchExtracted, [
-        {
-          key: `${identity.runId}:${identity.sequence}`,
-          value: encoded,
-          headers: { ...toBatchHeaders(identity), [traceparentHeader]: trace.traceparent },
-        },
-      ]);
+      await this.kafka
+        .send(TopicNames.batchExtracted, [
+          {
+            key: `${identity.runId}:${identity.sequence}`,
+            value: encoded,
+            headers: { ...toBatchHeaders(identity), [traceparentHeader]: trace.traceparent },
+          },
+        ])
+        .catch((error: unknown) => {
+          // Refused (e.g. the topic's limit was lowered): the next attempt reads the limit afresh.
+          if (error instanceof QuperSyncError && error.code === 'BROKER_REJECTED')
+            this.kafka.forgetBatchBytesLimit(TopicNames.batchExtracted);
+          throw error;
+        });
       this.logger.info('batch published', {
         job: identity.job,
         runId: identity.runId,

@@ -120,22 +120,34 @@ export class ExtractedBatchConsumer {
     const trace = continueTrace(record.headers[traceparentHeader]);
     // One send per part: a send's messages for one partition go as one record batch, which the
     // broker's size limit covers whole.
-    for (const [index, part] of parts.entries()) {
-      await this.kafka.send(TopicNames.batchTransformed, [
-        {
-          key: record.key,
-          value: part.container,
-          headers: {
-            ...toBatchHeaders({
-              ...identity,
-              rowCount: part.rowCount,
-              part: parts.length > 1 ? index : null,
-              parts: parts.length > 1 ? parts.length : null,
-            }),
-            [traceparentHeader]: trace.traceparent,
+    try {
+      for (const [index, part] of parts.entries()) {
+        await this.kafka.send(TopicNames.batchTransformed, [
+          {
+            key: record.key,
+            value: part.container,
+            headers: {
+              ...toBatchHeaders({
+                ...identity,
+                rowCount: part.rowCount,
+                part: parts.length > 1 ? index : null,
+                parts: parts.length > 1 ? parts.length : null,
+              }),
+              [traceparentHeader]: trace.traceparent,
+            },
           },
-        },
-      ]);
+        ]);
+      }
+    } catch (error) {
+      // A refusal no retry can fix (the topic's limit was lowered since it was read, no write
+      // permission) fails the batch, and so the run, now: dead-lettering the record alone would
+      // leave the run waiting for a batch that never comes until it is failed as stalled.
+      if (error instanceof QuperSyncError && error.code === 'BROKER_REJECTED') {
+        this.kafka.forgetBatchBytesLimit(TopicNames.batchTransformed);
+        await this.failBatch(record, identity, error);
+        return;
+      }
+      throw error;
     }
     if (parts.length > 1)
       this.logger.info('batch sent in parts to fit the broker', {
@@ -233,7 +245,7 @@ export class ExtractedBatchConsumer {
     ]);
     this.metrics.deadLetters.inc({ stage: 'transformer', code: error.code });
     this.metrics.batches.inc({ phase: 'transform', job: identity.job, outcome: 'failed' });
-    this.logger.error('batch failed: the entity does not fit it', {
+    this.logger.error('batch failed and dead-lettered', {
       job: identity.job,
       runId: identity.runId,
       sequence: identity.sequence,

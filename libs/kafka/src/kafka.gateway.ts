@@ -191,6 +191,11 @@ export class KafkaGateway implements OnModuleDestroy {
     return bytes;
   }
 
+  /** Forgets what batchBytesLimit knows of `topic` (the broker refused a batch as too large). */
+  forgetBatchBytesLimit(topic: string): void {
+    this.topicLimits.delete(topic);
+  }
+
   private async topicMaxMessageBytes(topic: string): Promise<number | undefined> {
     return this.withAdmin(async (admin) => {
       const described = await admin.describeConfigs({
