@@ -3,7 +3,6 @@
 // split in halves (each its own sequence), so wide rows never produce an unsendable message.
 import { Injectable } from '@nestjs/common';
 import {
-  BatchContainerCodec,
   BatchIdentity,
   BatchRow,
   batchEventCodec,
@@ -24,14 +23,15 @@ export interface PreparedBatch {
   readonly encoded: Buffer;
 }
 
-export interface ExtractedBatch {
+export interface ExtractedBatch<Row = BatchRow> {
   readonly job: string;
   readonly runId: string;
   /** This extraction attempt of the run (a redelivered extract request is a new attempt). */
   readonly extractionId: string;
   /** The job definition's version the run was started under (JobCatalog). */
   readonly jobVersion: string | null;
-  readonly rows: readonly BatchRow[];
+  /** Rows, or source records that `encode` turns into Avro rows (prepare). */
+  readonly rows: readonly Row[];
   readonly cursorFrom: string | null;
   readonly cursorTo: string | null;
 }
@@ -55,17 +55,17 @@ export class BatchPublisher {
    * Encodes the batch, splitting it in halves while a message would exceed `maxBytes` (see
    * maxBatchBytes). Synchronous, so sequence numbers are fixed before anything is sent.
    */
-  prepare(
-    codec: BatchContainerCodec,
-    batch: ExtractedBatch,
+  prepare<Row>(
+    encode: (rows: readonly Row[]) => Buffer,
+    batch: ExtractedBatch<Row>,
     firstSequence: number,
     maxBytes: number,
   ): PreparedBatch[] {
-    const encoded = codec.encode(batch.rows);
+    const encoded = encode(batch.rows);
     if (encoded.length > maxBytes && batch.rows.length > 1) {
       const middle = Math.ceil(batch.rows.length / 2);
       const first = this.prepare(
-        codec,
+        encode,
         { ...batch, rows: batch.rows.slice(0, middle), cursorTo: null },
         firstSequence,
         maxBytes,
@@ -73,7 +73,7 @@ export class BatchPublisher {
       return [
         ...first,
         ...this.prepare(
-          codec,
+          encode,
           { ...batch, rows: batch.rows.slice(middle), cursorFrom: null },
           firstSequence + first.length,
           maxBytes,

@@ -8,7 +8,6 @@ import { JobCatalog, JobDefinition, quoteIdentifier, quoteQualifiedName } from '
 import {
   BatchColumn,
   BatchContainerCodec,
-  BatchRow,
   batchEventId,
   BatchSchema,
   ExactValue,
@@ -29,6 +28,7 @@ import {
   RedshiftDataGateway,
   resolveJobStatementTarget,
   SourceColumn,
+  type SourceRecord,
   StatementTarget,
 } from '@qupersync/redshift';
 import type { RedshiftEnvironment } from '@qupersync/redshift';
@@ -189,7 +189,13 @@ export class ExtractionService {
     let rows = 0;
     /** The attempt's UNLOAD folder, deleted once every batch is published. */
     let unloadedTo: S3Location | undefined;
-    let pending: BatchRow[] = [];
+    // Source records as the Data API gave them: encoded straight into Avro (no row objects).
+    let pending: SourceRecord[] = [];
+    const encodeRecords = (records: readonly SourceRecord[]): Buffer =>
+      codec.encodeFrom(records, converter.fill);
+    const keyIndexes = keyColumns.map((name) => schema.columns.findIndex((column) => column.name === name));
+    const cursorOf = (record: SourceRecord): string[] =>
+      keyIndexes.map((index) => cursorText(index < 0 ? null : converter.valueAt(record, index)));
     let pendingFrom: string[] | null = cursor;
     // Sends overlap with reading and encoding the next batches, at most `maxBatchesInFlight` at a
     // time, so memory stays bounded by a few batches while the broker round trips are hidden.
@@ -200,7 +206,7 @@ export class ExtractionService {
       // Asked before the batch is taken: nothing below awaits until it is handed to the sender.
       const maxBytes = await this.publisher.maxBatchBytes();
       const prepared = this.publisher.prepare(
-        codec,
+        encodeRecords,
         {
           job: job.name,
           runId: request.runId,
@@ -265,7 +271,7 @@ export class ExtractionService {
         });
         for await (const page of result.pages()) {
           for (const record of page) {
-            pending.push(converter.toRow(record));
+            pending.push(record);
             if (pending.length >= job.batchSize) await flush();
           }
         }
@@ -472,17 +478,11 @@ export class ExtractionService {
                 received >= result.totalRows &&
                 last !== undefined
               ) {
-                const lastRow = converter.toRow(last);
-                next = runStatement(
-                  keyColumns.map((name) => cursorText(lastRow[name] ?? null)),
-                  sizes.rows,
-                  nextRange,
-                );
+                next = runStatement(cursorOf(last), sizes.rows, nextRange);
               }
               for (const record of page) {
-                const row = converter.toRow(record);
-                pending.push(row);
-                cursor = keyColumns.map((name) => cursorText(row[name] ?? null));
+                pending.push(record);
+                cursor = cursorOf(record);
                 if (pending.length >= job.batchSize) await flush();
               }
             }
@@ -547,7 +547,7 @@ export class ExtractionService {
       let nullKeyRows = 0;
       for await (const page of nullKeys.pages()) {
         for (const record of page) {
-          pending.push(converter.toRow(record));
+          pending.push(record);
           nullKeyRows += 1;
           if (pending.length >= job.batchSize) await flush();
         }

@@ -5,7 +5,7 @@
 // ever taken for NULL or the other way round; other kinds can never print as '', so there an empty
 // field is NULL.
 import { quoteIdentifier } from '@qupersync/config';
-import type { BatchColumn, BatchRow, BatchSchema, ColumnKind } from '@qupersync/contracts';
+import type { BatchColumn, BatchRow, BatchSchema, ColumnKind, ExactValue } from '@qupersync/contracts';
 import { QuperSyncError } from '@qupersync/contracts';
 import { exactSelectExpression, toExactValue } from '@qupersync/entity';
 import type { ResultFormat, SourceRecord, SourceValue } from '@qupersync/redshift';
@@ -17,6 +17,13 @@ export interface SourceRowConverter {
   /** The select list of the extraction statements. */
   readonly projection: readonly string[];
   toRow(record: SourceRecord): BatchRow;
+  /** The exact value of column `index` (in the batch schema's order): toRow(record)'s. */
+  valueAt(record: SourceRecord, index: number): ExactValue;
+  /**
+   * Every column's exact value into `values`, in the batch schema's order, without building the
+   * row (BatchContainerCodec.encodeFrom). A column's error names it.
+   */
+  readonly fill: (record: SourceRecord, values: ExactValue[]) => void;
 }
 
 function isTextLike(kind: ColumnKind): boolean {
@@ -42,6 +49,47 @@ function isTextLike(kind: ColumnKind): boolean {
 }
 
 /**
+ * A column's exact value from its field. A BIGINT printed in at most 15 digits comes back as a
+ * Number (exact, and what the Avro writer wants); longer ones as BigInt, as toExactValue makes them.
+ */
+function exactValueOf(column: BatchColumn): (value: SourceValue) => ExactValue {
+  if (column.kind !== 'bigint') return (value) => toExactValue(value, column);
+  return (value) =>
+    typeof value === 'string' && isShortInteger(value) ? Number(value) : toExactValue(value, column);
+}
+
+/** An error converting column `index`, naming the column (a QuperSyncError stands as it is). */
+function namedError(columns: readonly BatchColumn[], index: number, error: unknown): unknown {
+  if (error instanceof QuperSyncError || !(error instanceof Error)) return error;
+  const name = columns[index]?.name ?? String(index);
+  return error.message.startsWith(`${name}:`) ? error : new RangeError(`${name}: ${error.message}`);
+}
+
+function namedErrors(columns: readonly BatchColumn[], index: number, convert: () => ExactValue): ExactValue {
+  try {
+    return convert();
+  } catch (error) {
+    throw namedError(columns, index, error);
+  }
+}
+
+/** A row holds BIGINT as bigint (toExactValue's contract), whatever valueAt passes the writer. */
+function asRowValue(column: BatchColumn, value: ExactValue): ExactValue {
+  return column.kind === 'bigint' && typeof value === 'number' ? BigInt(value) : value;
+}
+
+function isShortInteger(text: string): boolean {
+  const start = text.charCodeAt(0) === 45 /* - */ ? 1 : 0;
+  const length = text.length - start;
+  if (length < 1 || length > 15) return false;
+  for (let index = start; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code < 48 || code > 57) return false;
+  }
+  return true;
+}
+
+/**
  * `expressions`: columns read through an expression instead of as they are (source.columns
  * `as: text`), by name: the value's SQL, e.g. `CAST(q."span" AS VARCHAR(65535))`.
  */
@@ -58,15 +106,25 @@ export function createSourceRowConverter(
       : `${expression} AS ${quoteIdentifier(column.name)}`;
   });
   if (format === 'JSON') {
-    const steps = columns.map((column: BatchColumn, index) => (record: SourceRecord, row: BatchRow) => {
-      row[column.name] = toExactValue(record[index] ?? null, column);
+    const values = columns.map((column: BatchColumn, index) => {
+      const exact = exactValueOf(column);
+      return (record: SourceRecord) => exact(record[index] ?? null);
     });
     return {
       projection,
       toRow(record) {
         const row: BatchRow = {};
-        for (const step of steps) step(record, row);
+        columns.forEach((column, index) => {
+          row[column.name] = asRowValue(column, values[index]?.(record) ?? null);
+        });
         return row;
+      },
+      valueAt(record, index) {
+        return values[index]?.(record) ?? null;
+      },
+      fill(record, into) {
+        for (let index = 0; index < values.length; index++)
+          into[index] = namedErrors(columns, index, () => values[index]?.(record) ?? null);
       },
     };
   }
@@ -75,33 +133,53 @@ export function createSourceRowConverter(
     .map((column) => ` || CASE WHEN q.${quoteIdentifier(column.name)} IS NULL THEN '1' ELSE '0' END`)
     .join('');
   let mark = 0;
-  const steps = columns.map((column: BatchColumn, index) => {
+  const values = columns.map((column: BatchColumn, index) => {
+    const exact = exactValueOf(column);
     if (flagged.includes(column)) {
       const position = ++mark; // its character in the flags, after the marker
-      return (record: SourceRecord, row: BatchRow, marks: string) => {
-        row[column.name] = marks[position] === '1' ? null : toExactValue(record[index] ?? null, column);
-      };
+      return (record: SourceRecord, marks: string): ExactValue =>
+        marks[position] === '1' ? null : exact(record[index] ?? null);
     }
     const textLike = isTextLike(column.kind);
-    return (record: SourceRecord, row: BatchRow) => {
+    return (record: SourceRecord): ExactValue => {
       const text: SourceValue = record[index] ?? null;
-      row[column.name] = text === '' && !textLike ? null : toExactValue(text, column);
+      return text === '' && !textLike ? null : exact(text);
     };
   });
+  const marksOf = (record: SourceRecord): string => {
+    const marks = record[columns.length];
+    if (typeof marks !== 'string' || marks[0] !== flagsMarker || marks.length !== flagged.length + 1) {
+      throw new QuperSyncError(
+        'SOURCE_STATEMENT_FAILED',
+        'permanent',
+        `a CSV record without a valid ${nullFlagsColumn} field (got ${JSON.stringify(marks)})`,
+      );
+    }
+    return marks;
+  };
   return {
     projection: [...projection, `'${flagsMarker}'${flags} AS ${quoteIdentifier(nullFlagsColumn)}`],
     toRow(record) {
-      const marks = record[columns.length];
-      if (typeof marks !== 'string' || marks[0] !== flagsMarker || marks.length !== flagged.length + 1) {
-        throw new QuperSyncError(
-          'SOURCE_STATEMENT_FAILED',
-          'permanent',
-          `a CSV record without a valid ${nullFlagsColumn} field (got ${JSON.stringify(marks)})`,
-        );
-      }
+      const marks = marksOf(record);
       const row: BatchRow = {};
-      for (const step of steps) step(record, row, marks);
+      columns.forEach((column, index) => {
+        row[column.name] = asRowValue(column, values[index]?.(record, marks) ?? null);
+      });
       return row;
+    },
+    valueAt(record, index) {
+      return values[index]?.(record, marksOf(record)) ?? null;
+    },
+    fill(record, into) {
+      const marks = marksOf(record);
+      for (let index = 0; index < values.length; index++) {
+        const value = values[index];
+        try {
+          into[index] = value === undefined ? null : value(record, marks);
+        } catch (error) {
+          throw namedError(columns, index, error);
+        }
+      }
     },
   };
 }

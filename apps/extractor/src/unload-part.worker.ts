@@ -107,7 +107,7 @@ export class UnloadPartWorker {
       // Asked before the batch is taken: nothing below awaits until it is handed to the sender.
       const maxBytes = await this.publisher.maxBatchBytes();
       const prepared = this.publisher.prepare(
-        codec,
+        (rows) => codec.encode(rows),
         {
           job: part.job,
           runId: part.runId,

@@ -247,20 +247,30 @@ export class AvroRowCodec {
 
   /** Appends one row; a value that does not fit its column throws AvroValueError naming it. */
   write(writer: AvroWriter, row: BatchRow): void {
-    for (const column of this.columns) {
-      const value = row[column.name] ?? null;
-      writer.ensure(1);
-      if (value === null) {
-        writer.buffer[writer.position++] = 0;
-        continue;
-      }
-      writer.buffer[writer.position++] = 2; // union branch 1, zigzag-encoded
-      try {
-        column.write(writer, value);
-      } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        throw new AvroValueError(`${column.name}: ${reason} (value ${describeValue(value)})`);
-      }
+    for (const column of this.columns) this.writeValue(writer, column, row[column.name] ?? null);
+  }
+
+  /** Appends one row given as its values in column order (no row object needed). */
+  writeValues(writer: AvroWriter, values: readonly ExactValue[]): void {
+    const columns = this.columns;
+    for (let index = 0; index < columns.length; index++) {
+      const column = columns[index];
+      if (column !== undefined) this.writeValue(writer, column, values[index] ?? null);
+    }
+  }
+
+  private writeValue(writer: AvroWriter, column: ColumnCodec, value: ExactValue): void {
+    writer.ensure(1);
+    if (value === null) {
+      writer.buffer[writer.position++] = 0;
+      return;
+    }
+    writer.buffer[writer.position++] = 2; // union branch 1, zigzag-encoded
+    try {
+      column.write(writer, value);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new AvroValueError(`${column.name}: ${reason} (value ${describeValue(value)})`);
     }
   }
 
@@ -300,8 +310,10 @@ function valueWriter(column: BatchColumn): ValueWriter {
     case 'bigint':
       return (writer, value) => {
         if (typeof value === 'bigint') writer.writeBigLong(value);
-        else if (typeof value === 'number' && Number.isSafeInteger(value)) writer.writeBigLong(BigInt(value));
-        else throw new AvroValueError('not a 64-bit integer');
+        else if (typeof value === 'number' && Number.isSafeInteger(value)) {
+          if (value > -numberLongLimit && value < numberLongLimit) writer.writeLong(value);
+          else writer.writeBigLong(BigInt(value));
+        } else throw new AvroValueError('not a 64-bit integer');
       };
     case 'decimal': {
       const scale = decimalScaleOf(column);

@@ -244,6 +244,35 @@ export class BatchContainerCodec {
         throw new QuperSyncError('ROW_INVALID', 'permanent', `row cannot be encoded: ${describe(error)}`);
       }
     }
+    return this.finish(rows.length);
+  }
+
+  /**
+   * encode() for records of another shape (a Data API record, say): `fill(record, values)` puts
+   * the exact value of each column into `values` (reused from record to record), so no row object
+   * is built per record. A QuperSyncError `fill` throws (a malformed record) stands as it is.
+   */
+  encodeFrom<Source>(
+    records: readonly Source[],
+    fill: (record: Source, values: ExactValue[]) => void,
+  ): Buffer {
+    const writer = this.writer;
+    writer.reset();
+    const values: ExactValue[] = new Array<ExactValue>(this.batchSchema.columns.length).fill(null);
+    for (const record of records) {
+      try {
+        fill(record, values);
+        this.rows.writeValues(writer, values);
+      } catch (error) {
+        if (error instanceof QuperSyncError) throw error;
+        throw new QuperSyncError('ROW_INVALID', 'permanent', `row cannot be encoded: ${describe(error)}`);
+      }
+    }
+    return this.finish(records.length);
+  }
+
+  private finish(rowCount: number): Buffer {
+    const writer = this.writer;
     const raw = writer.buffer.subarray(0, writer.position);
     const data = this.codecName === 'deflate' ? deflateRawSync(raw) : raw;
     const sync = randomBytes(16);
@@ -251,7 +280,7 @@ export class BatchContainerCodec {
       magic,
       this.metadata,
       sync,
-      plainLongType.toBuffer(rows.length),
+      plainLongType.toBuffer(rowCount),
       plainLongType.toBuffer(data.length),
       data,
       sync,
