@@ -15,6 +15,10 @@ jest.setTimeout(180_000);
 const suffix = uniqueSuffix();
 const table = `e2e_topic_limit_${suffix}`;
 const job = `e2e-topic-limit-${suffix}`;
+/** The same rows with a NULL payload in every 50th, which the job's entity refuses. */
+const invalidTable = `e2e_topic_limit_invalid_${suffix}`;
+const invalidJob = `e2e-topic-limit-invalid-${suffix}`;
+const invalidRows = 2_000;
 const warehouseUrl = (): string => process.env.WAREHOUSE_DATABASE_URL ?? '';
 const databaseUrl = (): string => process.env.DATABASE_URL ?? '';
 const rows = 4_000;
@@ -68,7 +72,26 @@ beforeAll(async () => {
        SELECT g, repeat(md5(g::text), 32), timestamp '2026-01-01' + g * interval '1 second'
        FROM generate_series(1, ${rows}) g`,
   );
-  pipeline = await PipelineHarness.start([{ name: job, table, mode: 'full', batchSize: 1000 }]);
+  await executeSql(
+    warehouseUrl(),
+    `CREATE TABLE public.${invalidTable} (id bigint NOT NULL, payload varchar(4000), updated_at timestamp)`,
+  );
+  await executeSql(
+    warehouseUrl(),
+    `INSERT INTO public.${invalidTable}
+       SELECT g, CASE WHEN g % 50 = 0 THEN NULL ELSE repeat(md5(g::text), 32) END, timestamp '2026-01-01'
+       FROM generate_series(1, ${invalidRows}) g`,
+  );
+  pipeline = await PipelineHarness.start([
+    { name: job, table, mode: 'full', batchSize: 1000 },
+    {
+      name: invalidJob,
+      table: invalidTable,
+      mode: 'full',
+      batchSize: 1000,
+      extra: ['entity: { required: [payload] }'],
+    },
+  ]);
 });
 
 afterAll(async () => {
@@ -103,11 +126,12 @@ it('fails the run at once when the broker refuses a batch, and the next run fits
   if (pipeline === undefined) throw new Error('pipeline not started');
   // The transformer read 192 KiB a moment ago and trusts it for a minute; the topic now takes less.
   await setMessageLimit(TopicNames.batchTransformed, String(64 * 1024));
-  const refused = await pipeline.triggerAndWait(job);
-  // Failed within the test's time, not left waiting for the 15-minute stall timeout.
-  expect(refused.status).toBe('failed');
+  const refused = await pipeline.triggerAndWait(invalidJob);
+  // Failed within the test's time, not left waiting for the 15-minute stall timeout. Every invalid
+  // row is still counted, the refused batch's too (its batch_failed keeps what batch_transformed said).
+  expect(refused).toMatchObject({ status: 'failed', rowsInvalid: invalidRows / 50 });
   const failures = await pipeline.api<Array<{ runId: string; errorCode: string; error: string }>>(
-    `/failures?job=${job}`,
+    `/failures?job=${invalidJob}`,
   );
   expect(failures.find((failure) => failure.runId === refused.runId)).toMatchObject({
     errorCode: 'BROKER_REJECTED',

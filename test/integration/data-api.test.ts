@@ -30,6 +30,10 @@ import {
 } from '@qupersync/redshift';
 import { createDataApiApplication, dataApiOptions, type FaultSettings } from '../../apps/data-api/src';
 
+// Several tests poll a statement through its states; on a loaded machine that outlasts jest's
+// default 5 s, and a test cut short leaves its pg_sleep holding the active-statement quota.
+jest.setTimeout(30_000);
+
 const warehouseUrl = process.env.WAREHOUSE_DATABASE_URL ?? '';
 const schema = `data_api_it_${randomUUID().replace(/-/g, '').slice(0, 10)}`;
 const pageMaxRecords = 40;

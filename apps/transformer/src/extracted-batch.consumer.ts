@@ -144,7 +144,8 @@ export class ExtractedBatchConsumer {
       // leave the run waiting for a batch that never comes until it is failed as stalled.
       if (error instanceof QuperSyncError && error.code === 'BROKER_REJECTED') {
         this.kafka.forgetBatchBytesLimit(TopicNames.batchTransformed);
-        await this.failBatch(record, identity, error);
+        // batch_transformed already counted the invalid rows dead-lettered above: keep that count.
+        await this.failBatch(record, identity, error, outcome.invalid.length);
         return;
       }
       throw error;
@@ -195,10 +196,12 @@ export class ExtractedBatchConsumer {
     }
   }
 
+  /** `rowsDeadLettered`: invalid rows of the batch already dead-lettered one by one (0 before any). */
   private async failBatch(
     record: KafkaRecord,
     identity: BatchIdentity,
     error: QuperSyncError,
+    rowsDeadLettered = 0,
   ): Promise<void> {
     const source = { topic: record.topic, partition: record.partition, offset: record.offset };
     await this.kafka.send(TopicNames.deadLetter, [
@@ -229,7 +232,7 @@ export class ExtractedBatchConsumer {
       sequence: identity.sequence,
       rowCount: 0,
       rowsWritten: 0,
-      rowsDeadLettered: 0,
+      rowsDeadLettered,
       cursorFrom: identity.cursorFrom,
       cursorTo: identity.cursorTo,
       extractionId: identity.extractionId,

@@ -77,7 +77,7 @@ export const kafkaEnvironmentSchema = z
     /**
      * The most bytes one data batch message may hold; a batch above it is split. The services
      * lower it to fit each batch topic's own max.message.bytes (the project creates them at
-     * 16 MiB; a topic left at the broker's 1 MiB default gets about 960 KiB).
+     * 8 MiB; a topic left at the broker's 1 MiB default gets about 900 KiB).
      */
     KAFKA_MAX_BATCH_BYTES: z.coerce
       .number()

@@ -44,7 +44,8 @@ export const largeMessageTopics: readonly TopicName[] = [
   TopicNames.deadLetter,
 ];
 
-export const largeMessageTopicBytes = 16 * 1024 * 1024;
+/** 8 MiB: what managed services allow at most (MSK Serverless, Confluent Cloud's smaller tiers). */
+export const largeMessageTopicBytes = 8 * 1024 * 1024;
 
 /** The topic-level configuration the project creates `topic` with (none for most topics). */
 export function topicConfigEntries(topic: TopicName): Array<{ name: string; value: string }> {

@@ -37,13 +37,16 @@ export interface TopicSpecification {
 /** How long a topic's message limit is trusted before the broker is asked again. */
 const topicLimitTtlMs = 60_000;
 
+/** A broker's message.max.bytes when nobody changed it: assumed when a topic's limit cannot be read. */
+const brokerDefaultMessageBytes = 1_048_588;
+
 /**
  * The largest data batch to send to a topic that accepts messages of `topicMaxMessageBytes`:
  * KAFKA_MAX_BATCH_BYTES, or less when the topic allows less, leaving room for the record's key,
  * headers and the record batch's own framing.
  */
 export function batchBytesWithin(maxBatchBytes: number, topicMaxMessageBytes: number): number {
-  const headroom = Math.min(64 * 1024, Math.floor(topicMaxMessageBytes / 8));
+  const headroom = Math.min(128 * 1024, Math.floor(topicMaxMessageBytes / 8));
   return Math.max(1, Math.min(maxBatchBytes, topicMaxMessageBytes - headroom));
 }
 
@@ -168,23 +171,22 @@ export class KafkaGateway implements OnModuleDestroy {
    * The most bytes a data batch sent to `topic` may hold: KAFKA_MAX_BATCH_BYTES, lowered to fit the
    * topic's own `max.message.bytes` (asked of the broker, then trusted for a minute). A topic made
    * by hand with the broker's 1 MiB default so gets batches split to fit instead of refused.
-   * When the broker will not say (no DescribeConfigs permission), KAFKA_MAX_BATCH_BYTES stands.
+   * When the broker will not say (no DescribeConfigs permission), the broker's 1 MiB default is
+   * assumed: a smaller batch costs throughput, a refused one fails its run.
    */
   batchBytesLimit(topic: string): Promise<number> {
     const cached = this.topicLimits.get(topic);
     if (cached !== undefined && Date.now() - cached.at < topicLimitTtlMs) return cached.bytes;
     const bytes = this.topicMaxMessageBytes(topic).then(
-      (limit) =>
-        limit === undefined
-          ? this.settings.maxBatchBytes
-          : batchBytesWithin(this.settings.maxBatchBytes, limit),
+      (limit) => batchBytesWithin(this.settings.maxBatchBytes, limit ?? brokerDefaultMessageBytes),
       (error: unknown) => {
-        this.logger.warn('could not read the topic message limit; KAFKA_MAX_BATCH_BYTES stands', {
+        const assumed = batchBytesWithin(this.settings.maxBatchBytes, brokerDefaultMessageBytes);
+        this.logger.warn("could not read the topic's message limit; assuming the broker default", {
           topic,
-          maxBatchBytes: this.settings.maxBatchBytes,
+          maxBatchBytes: assumed,
           error: describeError(error),
         });
-        return this.settings.maxBatchBytes;
+        return assumed;
       },
     );
     this.topicLimits.set(topic, { bytes, at: Date.now() });
