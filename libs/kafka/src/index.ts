@@ -7,3 +7,4 @@ export * from './rethrow-rpc-exception.filter';
 export * from './kafka-error.classifier';
 export * from './request-queue-idle.fix';
 export * from './consumer-groups';
+export * from './record-batch-checksum.fix';

@@ -26,6 +26,7 @@ import { lastValueFrom } from 'rxjs';
 import { encodeDeadLetter, describeError, QuperSyncError, TopicNames } from '@qupersync/contracts';
 import { backoffDelayMs, JsonLogger } from '@qupersync/observability';
 import { KafkaSettings, toKafkaConfig } from './kafka.settings';
+import { installNativeRecordBatchChecksum } from './record-batch-checksum.fix';
 import { installRequestQueueIdleFix } from './request-queue-idle.fix';
 
 export interface KafkaRecord {
@@ -143,6 +144,7 @@ export class KafkaRecordTransport extends Server implements CustomTransportStrat
   constructor(private readonly options: KafkaRecordTransportOptions) {
     super();
     installRequestQueueIdleFix();
+    installNativeRecordBatchChecksum();
     this.kafka = new Kafka({ ...toKafkaConfig(options.settings), logLevel: logLevel.NOTHING });
   }
 

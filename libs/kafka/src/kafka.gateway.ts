@@ -17,6 +17,7 @@ import { JsonLogger } from '@qupersync/observability';
 import { classifySendError } from './kafka-error.classifier';
 import { KAFKA_SETTINGS, KafkaSettings, toKafkaConfig } from './kafka.settings';
 import { ConsumerGroupStatus, partitionLag } from './consumer-groups';
+import { installNativeRecordBatchChecksum } from './record-batch-checksum.fix';
 import { installRequestQueueIdleFix } from './request-queue-idle.fix';
 
 export interface OutgoingMessage {
@@ -70,6 +71,10 @@ export class KafkaGateway implements OnModuleDestroy {
 
   constructor(@Inject(KAFKA_SETTINGS) readonly settings: KafkaSettings) {
     installRequestQueueIdleFix();
+    if (!installNativeRecordBatchChecksum())
+      this.logger.info(
+        'record batches are checksummed by kafkajs in JavaScript: the native CRC32C is not in use',
+      );
     this.kafka = new Kafka({ ...toKafkaConfig(settings), logLevel: logLevel.WARN, logCreator });
   }
 
