@@ -140,12 +140,22 @@ export class ExtractionService {
     const fromCursor =
       request.fromCursor === null ? null : parseCursor(request.fromCursor, keyColumns.length);
     const watermarkColumn = schema.columns.find((column) => column.name === watermark);
+    let lookbackFrom =
+      incremental && fromCursor !== null && job.lookbackMs > 0 && watermarkColumn !== undefined
+        ? shiftBack(
+            fromCursor[0] ?? '',
+            temporalKindOf(watermarkColumn, 'lookback', job.name),
+            job.lookbackMs,
+          )
+        : null;
+    const windowLookbackFrom = lookbackFrom;
     const upperBound =
       incremental && watermarkColumn !== undefined
         ? await this.readUpperBound(
             job,
             source,
             watermarkColumn,
+            windowLookbackFrom ?? fromCursor?.[0] ?? null,
             target,
             progress.signal,
             statementName,
@@ -172,15 +182,6 @@ export class ExtractionService {
     const converter = createSourceRowConverter(schema, resultFormat, expressions);
     const statementRows = Math.max(job.batchSize, Math.min(100_000, job.batchSize * 20));
     let cursor: string[] | null = fromCursor;
-    let lookbackFrom =
-      incremental && fromCursor !== null && job.lookbackMs > 0 && watermarkColumn !== undefined
-        ? shiftBack(
-            fromCursor[0] ?? '',
-            temporalKindOf(watermarkColumn, 'lookback', job.name),
-            job.lookbackMs,
-          )
-        : null;
-    const windowLookbackFrom = lookbackFrom;
     let sequence = 0;
     /** Batches this process published; an UNLOAD's parts publish theirs (partBatches). */
     let batchCount = 0;
@@ -976,11 +977,17 @@ export class ExtractionService {
    * The run's fixed upper bound, read once before any data, so rows committed later wait for the
    * next run: MAX(watermark), or with a settle window min(MAX(watermark), GETDATE() - settle) by
    * the warehouse's own clock, so rows of transactions still open there are not passed over.
+   *
+   * Only values at or above `from` (the stored cursor's watermark, or the lookback's start) are
+   * read: the run reads no row below it, so the bound is the same for every row it does read (and
+   * NULL, nothing to read, when no value reaches it). On a sort key that is a range-restricted
+   * scan of the newest blocks, not of the table: a no-op run costs what the new data costs.
    */
   private async readUpperBound(
     job: JobDefinition,
     source: string,
     watermark: BatchColumn,
+    from: string | null,
     target: StatementTarget,
     stop: AbortSignal | undefined,
     statementName: string,
@@ -989,9 +996,16 @@ export class ExtractionService {
     const column = `q.${quoteIdentifier(watermark.name)}`;
     const kind = job.settleMs > 0 ? temporalKindOf(watermark, 'settle', job.name) : undefined;
     const sourceNow = kind === undefined ? '' : ', CAST(GETDATE() AS VARCHAR) AS source_now';
+    const parameters: Record<string, string> = {};
+    let where = '';
+    if (from !== null && from !== '') {
+      parameters.watermark_from = from;
+      where = ` WHERE ${column} >= CAST(:watermark_from AS ${castTypeOf(watermark)})`;
+    }
     const result = await runQuery({
       signal: statementDeadline(job, stop),
-      sql: `SELECT CAST(MAX(${column}) AS VARCHAR) AS upper_bound${sourceNow} FROM ${source} AS q`,
+      sql: `SELECT CAST(MAX(${column}) AS VARCHAR) AS upper_bound${sourceNow} FROM ${source} AS q${where}`,
+      parameters,
       target,
       statementName: `${statementName}:upper-bound`,
     });
