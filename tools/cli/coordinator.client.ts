@@ -1,5 +1,6 @@
 // The one HTTP client of the coordinator API for the CLI and the demo. Turns "fetch failed" into
 // an error that names the URL and how to start the stack, and API errors into their JSON message.
+import { Agent, fetch as undiciFetch } from 'undici';
 import { z } from 'zod';
 import {
   apiErrorSchema,
@@ -47,22 +48,37 @@ export class CoordinatorRequestError extends Error {
   }
 }
 
+/** What the client needs of a fetch: the global one and undici's both fit. */
+export type CoordinatorFetch = (
+  url: string,
+  init: { method: string; headers: Record<string, string>; body: string | undefined; signal: AbortSignal },
+) => Promise<{ readonly ok: boolean; readonly status: number; text(): Promise<string> }>;
+
+/**
+ * Node's own fetch gives up on a response whose headers take more than 300 s, whatever the
+ * request's signal says: a verify of 10,000,000 rows with differences, or a repair, takes longer,
+ * and the CLI reported the coordinator unreachable while it was still working. Each request's own
+ * timeout (`timeoutMs`, up to an hour for a repair) is the only limit here.
+ */
+const patientAgent = new Agent({ headersTimeout: 0, bodyTimeout: 0 });
+const patientFetch: CoordinatorFetch = (url, init) => undiciFetch(url, { ...init, dispatcher: patientAgent });
+
 export interface CoordinatorClientOptions {
   baseUrl: string;
   apiToken?: string | undefined;
   /** Per-request timeout; a hung coordinator must not hang the CLI for ever. */
   timeoutMs?: number;
-  fetch?: typeof fetch;
+  fetch?: CoordinatorFetch;
 }
 
 export class CoordinatorClient {
   readonly baseUrl: string;
-  private readonly fetchImplementation: typeof fetch;
+  private readonly fetchImplementation: CoordinatorFetch;
   private readonly timeoutMs: number;
 
   constructor(private readonly options: CoordinatorClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
-    this.fetchImplementation = options.fetch ?? fetch;
+    this.fetchImplementation = options.fetch ?? patientFetch;
     this.timeoutMs = options.timeoutMs ?? 30_000;
   }
 
@@ -174,7 +190,7 @@ export class CoordinatorClient {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.options.apiToken) headers.authorization = `Bearer ${this.options.apiToken}`;
-    let response: Response;
+    let response: Awaited<ReturnType<CoordinatorFetch>>;
     try {
       response = await this.fetchImplementation(url, {
         method,
@@ -241,8 +257,10 @@ export function describeApiError(
 
 /** Node's fetch hides the socket error in `cause` (ECONNREFUSED, ENOTFOUND, timeouts). */
 function describeFetchError(error: unknown): string {
+  // By name: the timeout is a DOMException, which need not be an Error of this realm.
+  const name: unknown = typeof error === 'object' && error !== null ? Reflect.get(error, 'name') : undefined;
+  if (name === 'TimeoutError') return 'no answer in time';
   if (!(error instanceof Error)) return String(error);
-  if (error.name === 'TimeoutError') return 'no answer in time';
   const cause: unknown = error.cause;
   if (cause instanceof Error) {
     return 'code' in cause && typeof cause.code === 'string'
