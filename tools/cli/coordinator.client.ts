@@ -58,7 +58,7 @@ export type CoordinatorFetch = (
  * Node's own fetch gives up on a response whose headers take more than 300 s, whatever the
  * request's signal says: a verify of 10,000,000 rows with differences, or a repair, takes longer,
  * and the CLI reported the coordinator unreachable while it was still working. Each request's own
- * timeout (`timeoutMs`, up to an hour for a repair) is the only limit here.
+ * timeout (`timeoutMs`, up to an hour for verify and repair) is the only limit here.
  */
 const patientAgent = new Agent({ headersTimeout: 0, bodyTimeout: 0 });
 const patientFetch: CoordinatorFetch = (url, init) => undiciFetch(url, { ...init, dispatcher: patientAgent });
@@ -151,18 +151,21 @@ export class CoordinatorClient {
     );
   }
 
-  /** Compares the job's target with its source; a repair waits for its keyed runs (up to an hour). */
+  /** Reloads the jobs file in the coordinator; runs of removed jobs finish or are cancelled. */
   reloadJobs(removedRuns: 'finish' | 'cancel'): Promise<JobsReloadView> {
     return this.request('POST', '/jobs/reload', jobsReloadViewSchema, { removedRuns });
   }
 
+  /** Compares the job's target with its source; a repair waits for its keyed runs (up to an hour). */
   verify(job: string, repair: boolean): Promise<VerificationView> {
     return this.request(
       'POST',
       `/jobs/${encodeURIComponent(job)}/verify`,
       verificationViewSchema,
       repair ? { repair: true } : {},
-      repair ? 3_600_000 : 600_000,
+      // A verify's passes grow with the table (about 90 s for an equal 10,000,000-row table here,
+      // minutes when it differs); a repair also waits for its keyed runs.
+      3_600_000,
     );
   }
 
