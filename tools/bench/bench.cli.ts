@@ -427,12 +427,21 @@ class BenchScenario {
     log(
       `  ${differs.seconds.toFixed(2)} s, ${formatCount(differs.result.rowsCompared)} rows compared in ${differs.result.statements} statements`,
     );
-    const repaired = await this.step('verify --repair', () =>
-      timed(() => coordinator.verify(benchJob, true)),
-    );
+    // One repair takes at most 100,000 keys of each kind and says so; above that (10,000,000
+    // rows here) it is run again for the rest, as a user would.
+    const repaired = await this.step('verify --repair', async () => {
+      let seconds = 0;
+      for (let pass = 1; ; pass += 1) {
+        const one = await timed(() => coordinator.verify(benchJob, true));
+        seconds += one.seconds;
+        const again = one.result.repair?.stoppedBecause?.includes('run verify --repair again') === true;
+        if (one.result.equal || !again || pass >= 5) return { result: one.result, seconds, passes: pass };
+        log(`  pass ${pass}: ${one.result.repair?.stoppedBecause ?? ''}`);
+      }
+    });
     if (!repaired.result.equal)
       throw new BenchAbort(`verify --repair left differences: ${JSON.stringify(repaired.result)}`);
-    log(`  ${repaired.seconds.toFixed(2)} s`);
+    log(`  ${repaired.seconds.toFixed(2)} s in ${repaired.passes} pass(es)`);
     await this.step('verify the repair: target == source (count, md5 over all rows by id)', () =>
       this.verifyTarget(),
     );
@@ -444,6 +453,7 @@ class BenchScenario {
       verify_differences_rows_compared: differs.result.rowsCompared,
       verify_differences_statements: differs.result.statements,
       verify_repair_seconds: round(repaired.seconds),
+      verify_repair_passes: repaired.passes,
     };
   }
 

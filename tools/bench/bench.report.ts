@@ -88,6 +88,7 @@ export interface BenchResult {
   verify_differences_statements?: number;
   /** verify --repair of those differences (keyed runs, deletes), ending equal by md5. */
   verify_repair_seconds?: number;
+  verify_repair_passes?: number;
 }
 
 export type TargetOutcome = 'pass' | 'FAIL' | 'n/a';

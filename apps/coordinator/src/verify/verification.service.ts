@@ -33,9 +33,25 @@ export interface Verification extends VerifyReport {
     /** Extra target keys deleted (deletes: hard) or stamped deleted (deletes: soft). */
     readonly extraDeleted: number;
     readonly extraKept: number;
-    /** Why the repair stopped before its last keyed run (a run failed, a trigger got in), or null. */
+    /**
+     * Why the repair did not cover every difference it found (a run failed, a trigger got in, more
+     * differences than one repair takes), or null.
+     */
     readonly stoppedBecause: string | null;
   } | null;
+}
+
+/**
+ * One repair takes at most maxRepairKeys keys of each kind; more differences than that are left
+ * for the next `verify --repair`, which must be said, not left to the after-verify to show.
+ */
+export function repairCapNote(report: VerifyReport, resyncKeys: number, extraKeys: number): string | null {
+  const toResync = report.missing + report.different;
+  const capped: string[] = [];
+  if (toResync > resyncKeys) capped.push(`re-synced ${resyncKeys} of ${toResync} missing or different keys`);
+  if (report.extra > extraKeys) capped.push(`took ${extraKeys} of ${report.extra} extra keys`);
+  if (capped.length === 0) return null;
+  return `${capped.join(' and ')} (one repair takes at most ${maxRepairKeys} of each); run verify --repair again for the rest`;
 }
 
 @Injectable()
@@ -86,6 +102,7 @@ export class VerificationService {
         break;
       }
     }
+    stoppedBecause ??= repairCapNote(first.report, first.resyncKeys.length, first.extraKeys.length);
     this.logger.info('repaired', { job, runs: runs.length, keys: first.resyncKeys.length });
     const after = await this.verifier.verify(job, 0);
     this.lifecycle.recordVerifyDifferences(after.report);
