@@ -43,6 +43,7 @@ const verificationSchema = reportSchema.extend({
       keysResynced: z.number(),
       extraDeleted: z.number(),
       extraKept: z.number(),
+      keysLeft: z.number(),
     })
     .nullable(),
 });
@@ -147,7 +148,12 @@ it('finds every type equal after a sync, then exactly the rows changed, deleted 
     different: 0,
     rowsTarget: 3_000,
   });
-  expect(repaired.report.repair).toMatchObject({ keysResynced: 35, extraDeleted: 7, extraKept: 0 });
+  expect(repaired.report.repair).toMatchObject({
+    keysResynced: 35,
+    extraDeleted: 7,
+    extraKept: 0,
+    keysLeft: 0,
+  });
   expect(repaired.report.repair?.runs).toEqual([
     expect.objectContaining({ status: 'succeeded', keys: 35, rowsLoaded: 35 }),
   ]);
@@ -177,7 +183,12 @@ it('counts 1 % deleted, 0.1 % changed and 500 extra rows exactly, and keeps extr
   const repaired = verify(jobs.keyed, '--repair');
   expect(repaired.status).toBe(1);
   expect(repaired.report).toMatchObject({ missing: 0, different: 0, extra: 500, rowsTarget: 20_500 });
-  expect(repaired.report.repair).toMatchObject({ keysResynced: 220, extraDeleted: 0, extraKept: 500 });
+  expect(repaired.report.repair).toMatchObject({
+    keysResynced: 220,
+    extraDeleted: 0,
+    extraKept: 500,
+    keysLeft: 0,
+  });
   const columns = ['id', 'updated_at', 'note'];
   await executeSql(databaseUrl(), `DELETE FROM public.${tables.keyed} WHERE id > 1000000`);
   expect(await tableFingerprint(databaseUrl(), tables.keyed, columns)).toEqual(

@@ -141,6 +141,8 @@ export const verificationViewSchema = verifyReportViewSchema.extend({
       extraDeleted: count,
       extraKept: count,
       stoppedBecause: z.string().nullable().default(null),
+      // A coordinator from before keysLeft says it only in stoppedBecause.
+      keysLeft: count.default(0),
     })
     .nullable(),
 });

@@ -1,4 +1,4 @@
-import { repairCapNote } from './verification.service';
+import { repairCapNote, repairKeysLeft } from './verification.service';
 import type { VerifyReport } from './table-verifier.service';
 
 function report(counts: Pick<VerifyReport, 'missing' | 'different' | 'extra'>): VerifyReport {
@@ -30,6 +30,22 @@ describe('repairCapNote', () => {
     );
     expect(repairCapNote(report({ missing: 0, different: 0, extra: 150_000 }), 0, 100_000)).toMatch(
       /^took 100000 of 150000 extra keys/,
+    );
+  });
+});
+
+describe('repairKeysLeft', () => {
+  it('is 0 when one repair took every difference', () => {
+    expect(repairKeysLeft(report({ missing: 10_000, different: 1_000, extra: 500 }), 11_000, 500)).toBe(0);
+  });
+
+  it('counts the keys above the cap, of both kinds, for the next repair', () => {
+    expect(repairKeysLeft(report({ missing: 100_000, different: 10_000, extra: 500 }), 100_000, 500)).toBe(
+      10_000,
+    );
+    expect(repairKeysLeft(report({ missing: 0, different: 0, extra: 150_000 }), 0, 100_000)).toBe(50_000);
+    expect(repairKeysLeft(report({ missing: 120_000, different: 0, extra: 130_000 }), 100_000, 100_000)).toBe(
+      50_000,
     );
   });
 });

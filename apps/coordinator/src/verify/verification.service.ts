@@ -38,7 +38,17 @@ export interface Verification extends VerifyReport {
      * differences than one repair takes), or null.
      */
     readonly stoppedBecause: string | null;
+    /**
+     * Missing, different and extra keys this repair found but did not take because one repair
+     * takes at most maxRepairKeys of each: above 0, `verify --repair` again takes the rest.
+     */
+    readonly keysLeft: number;
   } | null;
+}
+
+/** The keys a repair that took `resyncKeys` and `extraKeys` of `report`'s differences left. */
+export function repairKeysLeft(report: VerifyReport, resyncKeys: number, extraKeys: number): number {
+  return Math.max(0, report.missing + report.different - resyncKeys) + Math.max(0, report.extra - extraKeys);
 }
 
 /**
@@ -102,7 +112,9 @@ export class VerificationService {
         break;
       }
     }
-    stoppedBecause ??= repairCapNote(first.report, first.resyncKeys.length, first.extraKeys.length);
+    // Under `deletes: none` extra keys are kept and counted, however many: none is left for later.
+    const extraTaken = deletesAllowed ? first.extraKeys.length : first.report.extra;
+    stoppedBecause ??= repairCapNote(first.report, first.resyncKeys.length, extraTaken);
     this.logger.info('repaired', { job, runs: runs.length, keys: first.resyncKeys.length });
     const after = await this.verifier.verify(job, 0);
     this.lifecycle.recordVerifyDifferences(after.report);
@@ -117,6 +129,7 @@ export class VerificationService {
         extraDeleted,
         extraKept: after.report.extra,
         stoppedBecause,
+        keysLeft: repairKeysLeft(first.report, first.resyncKeys.length, extraTaken),
       },
     };
   }
