@@ -99,6 +99,12 @@ class BenchScenario {
 
   constructor(private readonly options: BenchOptions) {}
 
+  /**
+   * The figures of every phase that has ended, so a bench that fails late (an hour into 10M rows)
+   * still leaves what it measured in its --json file.
+   */
+  figures: Partial<BenchResult> = {};
+
   async run(): Promise<BenchResult> {
     const rows = this.options.rows;
     const startedAt = new Date().toISOString();
@@ -116,6 +122,16 @@ class BenchScenario {
       return timing;
     });
     log(`  ${formatCount(rowsPerSecond(rows, baseline.seconds))} rows/s (${baseline.seconds.toFixed(2)} s)`);
+    const baselineRate = rowsPerSecond(rows, baseline.seconds);
+    const baselineFigures = this.keep({
+      rows,
+      loaders: this.options.loaders,
+      extractors: this.options.extractors,
+      started_at: startedAt,
+      machine: machineInfo(),
+      baseline_copy_seconds: round(baseline.seconds),
+      baseline_copy_rows_per_s: baselineRate,
+    });
 
     await this.step('drop the target table and the job watermark', () => this.resetTarget());
     const cpuBefore = this.sampleCpu();
@@ -126,54 +142,23 @@ class BenchScenario {
     const cpuAfter = this.sampleCpu();
     const batchesAfter = await this.sampleBatchDurations();
     log(`  ${formatCount(rowsPerSecond(rows, e2e.seconds))} rows/s (${e2e.seconds.toFixed(2)} s)`);
-    await this.step('verify: target == source (count, md5 over all rows by id)', () => this.verifyTarget());
-    const unload = this.options.extract === 'unload' ? await this.measureUnload(rows) : undefined;
-
-    const first = await this.step('incremental run 1 (sets the watermark, re-reads every row)', () =>
-      this.timedRun('incremental', rows),
-    );
-    const noop = await this.step('incremental run 2 (nothing new)', () => this.timedRun('incremental', 0));
-    log(`  ${noop.seconds.toFixed(2)} s`);
-
-    const resync = await this.step('full re-sync of unchanged rows', () => this.measureResync(rows));
-    log(`  ${formatCount(resync.written)} row versions written (pg_stat ins+upd ${resync.statWrites})`);
-
-    const verification = await this.measureVerify(rows);
-
-    const loader = await this.step('loader alone vs plain COPY (target database)', async () => {
-      const env = this.requireEnvironment();
-      const timing = await measureLoader(env.WAREHOUSE_DATABASE_URL, env.DATABASE_URL, log);
-      if (timing.rows !== rows) throw new BenchAbort(`the loader case read ${timing.rows} of ${rows} rows`);
-      return timing;
-    });
-
-    this.keepPeakRss(this.peakRss());
-    const peakRss = { ...this.earlierPeakRss };
     const cpuSeconds = cpuDelta(cpuBefore, cpuAfter);
     const e2eRate = rowsPerSecond(rows, e2e.seconds);
-    const baselineRate = rowsPerSecond(rows, baseline.seconds);
-    const loaderRate = rowsPerSecond(rows, loader.upsertSeconds);
-    const loaderCopyRate = rowsPerSecond(rows, loader.copySeconds);
-    return {
-      rows,
-      loaders: this.options.loaders,
-      extractors: this.options.extractors,
-      started_at: startedAt,
-      machine: machineInfo(),
-      baseline_copy_seconds: round(baseline.seconds),
-      baseline_copy_rows_per_s: baselineRate,
+    const e2eFigures = this.keep({
       e2e_seconds: round(e2e.seconds),
       e2e_rows_per_s: e2eRate,
       e2e_ratio: ratio(e2eRate, baselineRate),
-      loader_seconds: round(loader.upsertSeconds),
-      loader_rows_per_s: loaderRate,
-      loader_copy_seconds: round(loader.copySeconds),
-      loader_copy_rows_per_s: loaderCopyRate,
-      loader_ratio: ratio(loaderRate, loaderCopyRate),
-      loader_update_seconds: round(loader.updateSeconds),
-      loader_update_rows_per_s: rowsPerSecond(rows, loader.updateSeconds),
-      loader_update_ratio: ratio(rowsPerSecond(rows, loader.updateSeconds), loaderCopyRate),
-      ...(unload === undefined
+      e2e_scan_plan: e2e.run.scanPlan,
+      e2e_rows_scanned: e2e.run.rowsScanned,
+      e2e_cpu_seconds: cpuSeconds,
+      stage_rows_per_cpu_s: rowsPerCpuSecond({ rows, e2e_cpu_seconds: cpuSeconds }),
+      cpu_seconds_per_million_rows: cpuSecondsPerMillionRows({ rows, e2e_cpu_seconds: cpuSeconds }),
+      e2e_batch_seconds: subtractBatchDurations(batchesAfter, batchesBefore),
+    });
+    await this.step('verify: target == source (count, md5 over all rows by id)', () => this.verifyTarget());
+    const unload = this.options.extract === 'unload' ? await this.measureUnload(rows) : undefined;
+    const unloadFigures = this.keep(
+      unload === undefined
         ? {}
         : {
             unload_e2e_seconds: round(unload.csv.timed.seconds),
@@ -188,23 +173,64 @@ class BenchScenario {
             unload_parquet_scan_plan: unload.parquet.timed.run.scanPlan,
             unload_parquet_cpu_seconds: unload.parquet.cpuSeconds,
             unload_parquet_peak_rss_mb: unload.parquet.peakRssMb,
-          }),
-      e2e_scan_plan: e2e.run.scanPlan,
-      e2e_rows_scanned: e2e.run.rowsScanned,
+          },
+    );
+
+    const first = await this.step('incremental run 1 (sets the watermark, re-reads every row)', () =>
+      this.timedRun('incremental', rows),
+    );
+    const noop = await this.step('incremental run 2 (nothing new)', () => this.timedRun('incremental', 0));
+    log(`  ${noop.seconds.toFixed(2)} s`);
+    const incrementalFigures = this.keep({
       incremental_first_seconds: round(first.seconds),
       incremental_first_scan_plan: first.run.scanPlan,
       incremental_first_rows_scanned: first.run.rowsScanned,
       incremental_noop_seconds: round(noop.seconds),
+    });
+
+    const resync = await this.step('full re-sync of unchanged rows', () => this.measureResync(rows));
+    log(`  ${formatCount(resync.written)} row versions written (pg_stat ins+upd ${resync.statWrites})`);
+    const resyncFigures = this.keep({
       resync_seconds: round(resync.seconds),
       resync_row_versions_written: resync.written,
       resync_pg_stat_writes: resync.statWrites,
-      peak_rss_mb: peakRss,
+    });
+
+    const verification = this.keep(await this.measureVerify(rows));
+
+    const loader = await this.step('loader alone vs plain COPY (target database)', async () => {
+      const env = this.requireEnvironment();
+      const timing = await measureLoader(env.WAREHOUSE_DATABASE_URL, env.DATABASE_URL, log);
+      if (timing.rows !== rows) throw new BenchAbort(`the loader case read ${timing.rows} of ${rows} rows`);
+      return timing;
+    });
+
+    this.keepPeakRss(this.peakRss());
+    const loaderRate = rowsPerSecond(rows, loader.upsertSeconds);
+    const loaderCopyRate = rowsPerSecond(rows, loader.copySeconds);
+    return {
+      ...baselineFigures,
+      ...e2eFigures,
+      loader_seconds: round(loader.upsertSeconds),
+      loader_rows_per_s: loaderRate,
+      loader_copy_seconds: round(loader.copySeconds),
+      loader_copy_rows_per_s: loaderCopyRate,
+      loader_ratio: ratio(loaderRate, loaderCopyRate),
+      loader_update_seconds: round(loader.updateSeconds),
+      loader_update_rows_per_s: rowsPerSecond(rows, loader.updateSeconds),
+      loader_update_ratio: ratio(rowsPerSecond(rows, loader.updateSeconds), loaderCopyRate),
+      ...unloadFigures,
+      ...incrementalFigures,
+      ...resyncFigures,
+      peak_rss_mb: { ...this.earlierPeakRss },
       ...verification,
-      e2e_cpu_seconds: cpuSeconds,
-      stage_rows_per_cpu_s: rowsPerCpuSecond({ rows, e2e_cpu_seconds: cpuSeconds }),
-      cpu_seconds_per_million_rows: cpuSecondsPerMillionRows({ rows, e2e_cpu_seconds: cpuSeconds }),
-      e2e_batch_seconds: subtractBatchDurations(batchesAfter, batchesBefore),
     };
+  }
+
+  /** Adds a phase's figures to `figures` and gives them back. */
+  private keep<Figures extends Partial<BenchResult>>(phase: Figures): Figures {
+    this.figures = { ...this.figures, ...phase };
+    return phase;
   }
 
   async stop(): Promise<void> {
@@ -539,6 +565,16 @@ class BenchScenario {
     return merged;
   }
 
+  /** The peaks so far, of the services still running and of those seen before (after a failure). */
+  peakRssSoFar(): Record<string, number> {
+    const peaks = { ...this.earlierPeakRss };
+    for (const record of this.serviceRecords()) {
+      const megabytes = record.kind === 'service' ? readPeakRssMegabytes(record.pid) : null;
+      if (megabytes !== null) peaks[record.name] = Math.max(peaks[record.name] ?? 0, megabytes);
+    }
+    return peaks;
+  }
+
   private peakRss(): Record<string, number> {
     const peaks: Record<string, number> = {};
     for (const record of this.serviceRecords()) {
@@ -661,6 +697,12 @@ async function main(argv: readonly string[]): Promise<number> {
           : (error.stack ?? error.message)
         : String(error);
     process.stderr.write(`\n[bench] FAILED: ${message}\n`);
+    if (options.jsonFile !== undefined) {
+      // What was measured before the failure, marked so no one reads it as a whole bench.
+      const partial = { failed: message, ...scenario.figures, peak_rss_mb: scenario.peakRssSoFar() };
+      fs.writeFileSync(options.jsonFile, `${JSON.stringify(partial, null, 2)}\n`);
+      process.stderr.write(`[bench] wrote the figures measured before the failure to ${options.jsonFile}\n`);
+    }
     if (!options.keep) await stop();
     else log(`the bench stack is still running (--keep): ${path.join(stackDirectory, 'stack.env')}`);
     return 1;
