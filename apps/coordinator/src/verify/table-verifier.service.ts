@@ -21,6 +21,7 @@ import { JsonLogger } from '@qupersync/observability';
 import { PostgresDatabase } from '@qupersync/postgres';
 import { RedshiftDataGateway, resolveJobStatementTarget, type SourceColumn } from '@qupersync/redshift';
 import type { RedshiftEnvironment, SourceValue } from '@qupersync/redshift';
+import { Bucket, chunks, searchDifferingBuckets } from './bucket.search';
 import {
   checksumStatements,
   ComparedColumn,
@@ -75,11 +76,6 @@ export interface VerifyOutcome {
   readonly resyncKeys: string[][];
   /** Extra keys (up to `keyLimit`). */
   readonly extraKeys: string[][];
-}
-
-interface Bucket {
-  readonly rows: number;
-  readonly sum: string;
 }
 
 interface Side {
@@ -203,9 +199,6 @@ export class TableVerifier {
       },
     };
 
-    let rowsSource = 0;
-    let rowsTarget = 0;
-    let rangesCompared = 0;
     let rowsCompared = 0;
     let missing = 0;
     let extra = 0;
@@ -215,84 +208,57 @@ export class TableVerifier {
     const extraKeys: string[][] = [];
     // The first pass is the whole table's checksum, per bucket: equal buckets mean equal tables,
     // at one statement per side; its 4,096 buckets at most are where the search starts otherwise.
-    let level = firstLevel;
-    let bucketsDiffered = false;
-    const bucketsAt = async (side: Side, parents: readonly string[] | null): Promise<Map<string, Bucket>> => {
-      const found = new Map<string, Bucket>();
-      for (const chunk of parents === null ? [null] : chunks(parents, maxBucketsPerStatement)) {
-        const rows = await side.query(side.statements.bucketed(level, chunk));
-        for (const row of rows) found.set(text(row[0]), { rows: Number(text(row[1])), sum: text(row[2]) });
-      }
-      return found;
-    };
-    {
-      let parents: string[] | null = null;
-      let differing: { bucket: string; rows: number }[] = [];
-      for (;;) {
-        const [fromSource, fromTarget] = await Promise.all([
-          bucketsAt(source, parents),
-          bucketsAt(targetSide, parents),
-        ]);
-        if (parents === null) {
-          for (const bucket of fromSource.values()) rowsSource += bucket.rows;
-          for (const bucket of fromTarget.values()) rowsTarget += bucket.rows;
+    const bucketsOf =
+      (side: Side) =>
+      async (level: number, parents: readonly string[] | null): Promise<Map<string, Bucket>> => {
+        const found = new Map<string, Bucket>();
+        for (const row of await side.query(side.statements.bucketed(level, parents)))
+          found.set(text(row[0]), { rows: Number(text(row[1])), sum: text(row[2]) });
+        return found;
+      };
+    const { differing, level, rowsSource, rowsTarget, rangesCompared, bucketsDiffered } =
+      await searchDifferingBuckets(bucketsOf(source), bucketsOf(targetSide), {
+        firstLevel,
+        maxLevel,
+        rowsPerFinalBucket,
+        chunkSize: maxBucketsPerStatement,
+      });
+    for (const chunk of chunks(
+      differing.map((bucket) => bucket.bucket),
+      maxBucketsPerStatement,
+    )) {
+      const [fromSource, fromTarget] = await Promise.all([
+        source.query(source.statements.rows(level, chunk)),
+        targetSide.query(targetSide.statements.rows(level, chunk)),
+      ]);
+      rowsCompared += fromSource.length + fromTarget.length;
+      const byKey = (rows: SourceValue[][]): Map<string, { key: string[]; hash: string }> =>
+        new Map(
+          rows.map((row) => {
+            const keyValues = row.slice(0, key.length).map(text);
+            return [JSON.stringify(keyValues), { key: keyValues, hash: text(row[key.length]) }];
+          }),
+        );
+      const sourceRows = byKey(fromSource);
+      const targetRows = byKey(fromTarget);
+      const note = (keyValues: string[], into: string[][] | null): void => {
+        if (sample.length < sampleSize) sample.push(keyValues);
+        if (into !== null && into.length < keyLimit) into.push(keyValues);
+      };
+      for (const [id, row] of sourceRows) {
+        const other = targetRows.get(id);
+        if (other === undefined) {
+          missing += 1;
+          note(row.key, resyncKeys);
+        } else if (other.hash !== row.hash) {
+          different += 1;
+          note(row.key, resyncKeys);
         }
-        const names = new Set([...fromSource.keys(), ...fromTarget.keys()]);
-        rangesCompared += names.size;
-        differing = [...names]
-          .filter((name) => {
-            const a = fromSource.get(name);
-            const b = fromTarget.get(name);
-            return a === undefined || b === undefined || a.rows !== b.rows || a.sum !== b.sum;
-          })
-          .map((name) => ({
-            bucket: name,
-            rows: Math.max(fromSource.get(name)?.rows ?? 0, fromTarget.get(name)?.rows ?? 0),
-          }));
-        const average =
-          differing.reduce((total, bucket) => total + bucket.rows, 0) / Math.max(1, differing.length);
-        if (parents === null) bucketsDiffered = differing.length > 0;
-        if (differing.length === 0 || average <= rowsPerFinalBucket || level >= maxLevel) break;
-        parents = differing.map((bucket) => bucket.bucket);
-        level += 1;
       }
-      for (const chunk of chunks(
-        differing.map((bucket) => bucket.bucket),
-        maxBucketsPerStatement,
-      )) {
-        const [fromSource, fromTarget] = await Promise.all([
-          source.query(source.statements.rows(level, chunk)),
-          targetSide.query(targetSide.statements.rows(level, chunk)),
-        ]);
-        rowsCompared += fromSource.length + fromTarget.length;
-        const byKey = (rows: SourceValue[][]): Map<string, { key: string[]; hash: string }> =>
-          new Map(
-            rows.map((row) => {
-              const keyValues = row.slice(0, key.length).map(text);
-              return [JSON.stringify(keyValues), { key: keyValues, hash: text(row[key.length]) }];
-            }),
-          );
-        const sourceRows = byKey(fromSource);
-        const targetRows = byKey(fromTarget);
-        const note = (keyValues: string[], into: string[][] | null): void => {
-          if (sample.length < sampleSize) sample.push(keyValues);
-          if (into !== null && into.length < keyLimit) into.push(keyValues);
-        };
-        for (const [id, row] of sourceRows) {
-          const other = targetRows.get(id);
-          if (other === undefined) {
-            missing += 1;
-            note(row.key, resyncKeys);
-          } else if (other.hash !== row.hash) {
-            different += 1;
-            note(row.key, resyncKeys);
-          }
-        }
-        for (const [id, row] of targetRows) {
-          if (!sourceRows.has(id)) {
-            extra += 1;
-            note(row.key, extraKeys);
-          }
+      for (const [id, row] of targetRows) {
+        if (!sourceRows.has(id)) {
+          extra += 1;
+          note(row.key, extraKeys);
         }
       }
     }
@@ -391,12 +357,6 @@ export class TableVerifier {
     );
     return new Map(rows.map((row) => [row.name, row.type]));
   }
-}
-
-function chunks<Item>(items: readonly Item[], size: number): Item[][] {
-  const result: Item[][] = [];
-  for (let start = 0; start < items.length; start += size) result.push(items.slice(start, start + size));
-  return result;
 }
 
 function requireTable(job: JobDefinition): QualifiedName {
