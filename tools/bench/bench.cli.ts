@@ -100,8 +100,8 @@ class BenchScenario {
   constructor(private readonly options: BenchOptions) {}
 
   /**
-   * The figures of every phase that has ended, so a bench that fails late (an hour into 10M rows)
-   * still leaves what it measured in its --json file.
+   * The figures of every phase that has ended, so a bench that fails or is interrupted late (an
+   * hour into 10M rows) still leaves what it measured in its --json file.
    */
   figures: Partial<BenchResult> = {};
 
@@ -679,8 +679,16 @@ async function main(argv: readonly string[]): Promise<number> {
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopping ??= scenario.stop().catch((error: unknown) => log(`stop failed: ${String(error)}`)));
+  // What was measured before a failure or an interrupt, marked so no one reads it as a whole bench.
+  const writePartialFigures = (failed: string): void => {
+    if (options.jsonFile === undefined) return;
+    const partial = { failed, ...scenario.figures, peak_rss_mb: scenario.peakRssSoFar() };
+    fs.writeFileSync(options.jsonFile, `${JSON.stringify(partial, null, 2)}\n`);
+    process.stderr.write(`[bench] wrote the figures measured so far to ${options.jsonFile}\n`);
+  };
   const onSignal = (): void => {
     log('interrupted: stopping the bench stack');
+    writePartialFigures('interrupted');
     void (options.keep ? Promise.resolve() : stop()).finally(() => process.exit(130));
   };
   process.on('SIGINT', onSignal);
@@ -697,12 +705,7 @@ async function main(argv: readonly string[]): Promise<number> {
           : (error.stack ?? error.message)
         : String(error);
     process.stderr.write(`\n[bench] FAILED: ${message}\n`);
-    if (options.jsonFile !== undefined) {
-      // What was measured before the failure, marked so no one reads it as a whole bench.
-      const partial = { failed: message, ...scenario.figures, peak_rss_mb: scenario.peakRssSoFar() };
-      fs.writeFileSync(options.jsonFile, `${JSON.stringify(partial, null, 2)}\n`);
-      process.stderr.write(`[bench] wrote the figures measured before the failure to ${options.jsonFile}\n`);
-    }
+    writePartialFigures(message);
     if (!options.keep) await stop();
     else log(`the bench stack is still running (--keep): ${path.join(stackDirectory, 'stack.env')}`);
     return 1;
