@@ -686,8 +686,11 @@ async function main(argv: readonly string[]): Promise<number> {
     fs.writeFileSync(options.jsonFile, `${JSON.stringify(partial, null, 2)}\n`);
     process.stderr.write(`[bench] wrote the figures measured so far to ${options.jsonFile}\n`);
   };
+  let interrupted = false;
   const onSignal = (): void => {
     log('interrupted: stopping the bench stack');
+    // The run then fails on the stopped stack; its error is not why the bench ended.
+    interrupted = true;
     writePartialFigures('interrupted');
     void (options.keep ? Promise.resolve() : stop()).finally(() => process.exit(130));
   };
@@ -705,7 +708,7 @@ async function main(argv: readonly string[]): Promise<number> {
           : (error.stack ?? error.message)
         : String(error);
     process.stderr.write(`\n[bench] FAILED: ${message}\n`);
-    writePartialFigures(message);
+    if (!interrupted) writePartialFigures(message);
     if (!options.keep) await stop();
     else log(`the bench stack is still running (--keep): ${path.join(stackDirectory, 'stack.env')}`);
     return 1;
