@@ -270,10 +270,13 @@ export const consoleScript = String.raw`'use strict';
       return svg;
     }
     const peak = Math.max(1, ...points.map((point) => point.rowsPerSecond));
-    const x = (index) => (points.length === 1 ? width / 2 : (index * (width - 20)) / (points.length - 1) + 10);
+    // A run loaded within one step has one point; a lone vertex draws nothing, so its rate
+    // is drawn as a level line across the chart.
+    const drawn = points.length === 1 ? [points[0], points[0]] : points;
+    const x = (index) => (index * (width - 20)) / (drawn.length - 1) + 10;
     const y = (value) => height - 20 - (value / peak) * (height - 40);
     const line = document.createElementNS(ns, 'polyline');
-    line.setAttribute('points', points.map((point, index) => x(index).toFixed(1) + ',' + y(point.rowsPerSecond).toFixed(1)).join(' '));
+    line.setAttribute('points', drawn.map((point, index) => x(index).toFixed(1) + ',' + y(point.rowsPerSecond).toFixed(1)).join(' '));
     line.setAttribute('fill', 'none');
     line.setAttribute('stroke', '#2f6fdb');
     line.setAttribute('stroke-width', '2');
@@ -288,7 +291,7 @@ export const consoleScript = String.raw`'use strict';
     axis.setAttribute('y1', String(height - 20));
     axis.setAttribute('y2', String(height - 20));
     axis.setAttribute('stroke', '#bbb');
-    svg.setAttribute('aria-label', 'rows per second over the run, ' + points.length + ' points, peak ' + Math.round(peak));
+    svg.setAttribute('aria-label', 'rows per second over the run, ' + points.length + (points.length === 1 ? ' point' : ' points') + ', peak ' + Math.round(peak));
     svg.append(axis, line, label);
     return svg;
   }
