@@ -46,9 +46,24 @@ export interface Verification extends VerifyReport {
   } | null;
 }
 
+/** What a repair that took `resyncKeys` and `extraKeys` of `report`'s differences left of each kind. */
+function repairShortfall(
+  report: VerifyReport,
+  resyncKeys: number,
+  extraKeys: number,
+): { readonly toResync: number; readonly resyncLeft: number; readonly extraLeft: number } {
+  const toResync = report.missing + report.different;
+  return {
+    toResync,
+    resyncLeft: Math.max(0, toResync - resyncKeys),
+    extraLeft: Math.max(0, report.extra - extraKeys),
+  };
+}
+
 /** The keys a repair that took `resyncKeys` and `extraKeys` of `report`'s differences left. */
 export function repairKeysLeft(report: VerifyReport, resyncKeys: number, extraKeys: number): number {
-  return Math.max(0, report.missing + report.different - resyncKeys) + Math.max(0, report.extra - extraKeys);
+  const { resyncLeft, extraLeft } = repairShortfall(report, resyncKeys, extraKeys);
+  return resyncLeft + extraLeft;
 }
 
 /**
@@ -56,10 +71,10 @@ export function repairKeysLeft(report: VerifyReport, resyncKeys: number, extraKe
  * for the next `verify --repair`, which must be said, not left to the after-verify to show.
  */
 export function repairCapNote(report: VerifyReport, resyncKeys: number, extraKeys: number): string | null {
-  const toResync = report.missing + report.different;
+  const { toResync, resyncLeft, extraLeft } = repairShortfall(report, resyncKeys, extraKeys);
   const capped: string[] = [];
-  if (toResync > resyncKeys) capped.push(`re-synced ${resyncKeys} of ${toResync} missing or different keys`);
-  if (report.extra > extraKeys) capped.push(`took ${extraKeys} of ${report.extra} extra keys`);
+  if (resyncLeft > 0) capped.push(`re-synced ${resyncKeys} of ${toResync} missing or different keys`);
+  if (extraLeft > 0) capped.push(`took ${extraKeys} of ${report.extra} extra keys`);
   if (capped.length === 0) return null;
   return `${capped.join(' and ')} (one repair takes at most ${maxRepairKeys} of each); run verify --repair again for the rest`;
 }
