@@ -568,20 +568,20 @@ class BenchScenario {
   /** The peaks so far, of the services still running and of those seen before (after a failure). */
   peakRssSoFar(): Record<string, number> {
     const peaks = { ...this.earlierPeakRss };
-    for (const record of this.serviceRecords()) {
-      const megabytes = record.kind === 'service' ? readPeakRssMegabytes(record.pid) : null;
-      if (megabytes !== null) peaks[record.name] = Math.max(peaks[record.name] ?? 0, megabytes);
-    }
+    for (const [name, megabytes] of Object.entries(this.peakRss({ requireRunning: false })))
+      peaks[name] = Math.max(peaks[name] ?? 0, megabytes);
     return peaks;
   }
 
-  private peakRss(): Record<string, number> {
+  /** Each service's peak RSS; a phase's figures need every service alive, a failure's do not. */
+  private peakRss({ requireRunning } = { requireRunning: true }): Record<string, number> {
     const peaks: Record<string, number> = {};
     for (const record of this.serviceRecords()) {
       if (record.kind !== 'service') continue;
       const megabytes = readPeakRssMegabytes(record.pid);
-      if (megabytes === null) throw new BenchAbort(`${record.name} (pid ${record.pid}) is no longer running`);
-      peaks[record.name] = megabytes;
+      if (megabytes !== null) peaks[record.name] = megabytes;
+      else if (requireRunning)
+        throw new BenchAbort(`${record.name} (pid ${record.pid}) is no longer running`);
     }
     return peaks;
   }
@@ -682,9 +682,14 @@ async function main(argv: readonly string[]): Promise<number> {
   // What was measured before a failure or an interrupt, marked so no one reads it as a whole bench.
   const writePartialFigures = (failed: string): void => {
     if (options.jsonFile === undefined) return;
-    const partial = { failed, ...scenario.figures, peak_rss_mb: scenario.peakRssSoFar() };
-    fs.writeFileSync(options.jsonFile, `${JSON.stringify(partial, null, 2)}\n`);
-    process.stderr.write(`[bench] wrote the figures measured so far to ${options.jsonFile}\n`);
+    // Never throws: a file that cannot be written must not keep the stack from being stopped.
+    try {
+      const partial = { failed, ...scenario.figures, peak_rss_mb: scenario.peakRssSoFar() };
+      fs.writeFileSync(options.jsonFile, `${JSON.stringify(partial, null, 2)}\n`);
+      process.stderr.write(`[bench] wrote the figures measured so far to ${options.jsonFile}\n`);
+    } catch (error) {
+      log(`could not write the figures measured so far to ${options.jsonFile}: ${String(error)}`);
+    }
   };
   let interrupted = false;
   const onSignal = (): void => {
