@@ -282,8 +282,7 @@ class BenchScenario {
         const job = (await coordinator.listJobs()).find((candidate) => candidate.name === benchJob);
         if (job === undefined)
           throw new BenchAbort(`the coordinator has no job ${benchJob} (jobs file ${jobsFile})`);
-        if (job.activeRunId !== null)
-          throw new BenchAbort(`${benchJob} already has an active run ${job.activeRunId}`);
+        if (job.activeRunId !== null) await this.cancelLeftoverRun(job.activeRunId);
         return;
       } catch (error) {
         // The coordinator may still be binding its port right after `up`.
@@ -291,6 +290,18 @@ class BenchScenario {
         await sleep(500);
       }
     }
+  }
+
+  /**
+   * The state database outlives the bench stack, so a bench stopped mid-run (Ctrl-C, kill) leaves
+   * its run active, and every later trigger would join it. The bench stack runs nothing else.
+   */
+  private async cancelLeftoverRun(runId: string): Promise<void> {
+    const coordinator = this.requireCoordinator();
+    log(`  ${benchJob} has run ${runId} still active from an earlier bench that was stopped: cancelling it`);
+    await coordinator.cancelRun(runId);
+    const ended = await waitForRunEnd(coordinator, runId, { pollIntervalMs: 250, timeoutMs: 120_000 });
+    log(`  run ${runId} ${ended.status}`);
   }
 
   private async buildSource(rows: number): Promise<void> {
