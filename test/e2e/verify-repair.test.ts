@@ -10,8 +10,16 @@ import { PipelineHarness, uniqueSuffix } from './pipeline.harness';
 jest.setTimeout(300_000);
 
 const suffix = uniqueSuffix();
-const tables = { types: `e2e_verify_types_${suffix}`, keyed: `e2e_verify_keyed_${suffix}` };
-const jobs = { types: `e2e-verify-types-${suffix}`, keyed: `e2e-verify-keyed-${suffix}` };
+const tables = {
+  types: `e2e_verify_types_${suffix}`,
+  keyed: `e2e_verify_keyed_${suffix}`,
+  pair: `e2e_verify_pair_${suffix}`,
+};
+const jobs = {
+  types: `e2e-verify-types-${suffix}`,
+  keyed: `e2e-verify-keyed-${suffix}`,
+  pair: `e2e-verify-pair-${suffix}`,
+};
 const firstId = 9007199254740000n;
 const warehouseUrl = (): string => process.env.WAREHOUSE_DATABASE_URL ?? '';
 const databaseUrl = (): string => process.env.DATABASE_URL ?? '';
@@ -66,9 +74,25 @@ beforeAll(async () => {
     `ALTER TABLE public.${tables.keyed} ADD COLUMN note varchar(40);
      UPDATE public.${tables.keyed} SET note = 'row ' || id`,
   );
+  // A two-column key whose first part holds a comma, quotes and an apostrophe.
+  await executeSql(
+    warehouseUrl(),
+    `CREATE TABLE public.${tables.pair} (region varchar(20) NOT NULL, line integer NOT NULL, note varchar(40));
+     INSERT INTO public.${tables.pair}
+       SELECT (ARRAY['eu,"west"', 'us', 'o''hare'])[1 + g % 3], g / 3, 'row ' || g FROM generate_series(0, 2999) g`,
+  );
   pipeline = await PipelineHarness.start([
     { name: jobs.types, table: tables.types, mode: 'full', batchSize: 500, extra: ['deletes: hard'] },
     { name: jobs.keyed, table: tables.keyed, batchSize: 2_000 },
+    {
+      name: jobs.pair,
+      table: tables.pair,
+      mode: 'full',
+      watermark: null,
+      primaryKey: '[region, line]',
+      batchSize: 500,
+      extra: ['deletes: hard'],
+    },
   ]);
   for (const job of Object.values(jobs))
     expect((await pipeline.triggerAndWait(job)).status).toBe('succeeded');
@@ -195,4 +219,40 @@ it('counts 1 % deleted, 0.1 % changed and 500 extra rows exactly, and keeps extr
     await tableFingerprint(warehouseUrl(), tables.keyed, columns),
   );
   expect(verify(jobs.keyed).status).toBe(0);
+});
+
+it('names and repairs the differing rows of a two-column key whose texts hold commas and quotes', async () => {
+  await executeSql(
+    databaseUrl(),
+    `DELETE FROM public.${tables.pair} WHERE region = 'us' AND line < 10;
+     UPDATE public.${tables.pair} SET note = 'changed' WHERE region = 'eu,"west"' AND line IN (5, 6);
+     INSERT INTO public.${tables.pair} SELECT 'o''hare', 5000 + g, 'extra' FROM generate_series(1, 4) g`,
+  );
+  const differs = verify(jobs.pair);
+  expect(differs.status).toBe(1);
+  expect(differs.report).toMatchObject({
+    rowsSource: 3_000,
+    rowsTarget: 2_994,
+    missing: 10,
+    different: 2,
+    extra: 4,
+  });
+  expect(differs.report.sample).toEqual(
+    expect.arrayContaining([
+      ['us', '0'],
+      ['eu,"west"', '5'],
+      ['eu,"west"', '6'],
+      ["o'hare", '5001'],
+    ]),
+  );
+
+  const repaired = verify(jobs.pair, '--repair');
+  expect(repaired.status).toBe(0);
+  expect(repaired.report).toMatchObject({ equal: true, rowsTarget: 3_000 });
+  expect(repaired.report.repair).toMatchObject({ keysResynced: 12, extraDeleted: 4, keysLeft: 0 });
+  const columns = ['region', 'line', 'note'];
+  const key = ['region', 'line'];
+  expect(await tableFingerprint(databaseUrl(), tables.pair, columns, key)).toEqual(
+    await tableFingerprint(warehouseUrl(), tables.pair, columns, key),
+  );
 });

@@ -95,6 +95,12 @@ export class PostgresDatabase implements OnModuleDestroy {
     return result.rows;
   }
 
+  /** Rows as arrays of their values in the SELECT's order: no object per row (large results). */
+  async queryArrays(text: string, values: readonly unknown[] = []): Promise<unknown[][]> {
+    const result = await this.pool.query<unknown[]>({ text, values: [...values], rowMode: 'array' });
+    return result.rows;
+  }
+
   async withClient<Result>(work: (client: PoolClient) => Promise<Result>): Promise<Result> {
     const client = await this.pool.connect();
     let broken = false;

@@ -65,19 +65,21 @@ export async function createAllTypesTable(
 
 /**
  * Row count and an md5 over every column of every row, in key order. With `columns`, only those
- * columns in that order (for tables whose column order differs between the two databases).
+ * columns in that order (for tables whose column order differs between the two databases);
+ * `keyColumns` for a table whose key is not `id`.
  */
 export async function tableFingerprint(
   databaseUrl: string,
   table: string,
   columns?: readonly string[],
+  keyColumns: readonly string[] = ['id'],
 ): Promise<{ rows: number; digest: string | null }> {
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();
   try {
     const row = columns === undefined ? 't' : `ROW(${columns.map((column) => `t."${column}"`).join(', ')})`;
     const result = await client.query<{ rows: string; digest: string | null }>(
-      `SELECT count(*) AS rows, md5(string_agg(${row}::text, E'\\n' ORDER BY id)) AS digest FROM public.${table} t`,
+      `SELECT count(*) AS rows, md5(string_agg(${row}::text, E'\\n' ORDER BY ${keyColumns.map((column) => `t."${column}"`).join(', ')})) AS digest FROM public.${table} t`,
     );
     const first = result.rows[0];
     return { rows: Number(first?.rows ?? 0), digest: first?.digest ?? null };

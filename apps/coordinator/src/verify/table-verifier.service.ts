@@ -22,6 +22,7 @@ import { PostgresDatabase } from '@qupersync/postgres';
 import { RedshiftDataGateway, resolveJobStatementTarget, type SourceColumn } from '@qupersync/redshift';
 import type { RedshiftEnvironment, SourceValue } from '@qupersync/redshift';
 import { Bucket, chunks, searchDifferingBuckets } from './bucket.search';
+import { canonicalText, keyIdOf, keyValuesOf } from './row-key.codec';
 import {
   checksumStatements,
   ComparedColumn,
@@ -80,13 +81,12 @@ export interface VerifyOutcome {
 
 interface Side {
   readonly statements: ChecksumStatements;
-  query(sql: string): Promise<SourceValue[][]>;
-}
-
-function text(value: SourceValue | undefined): string {
-  if (value === null || value === undefined) return '';
-  if (value instanceof Uint8Array) return Buffer.from(value).toString('hex');
-  return String(value);
+  /**
+   * Hands each row of the statement's result to `visit` as it arrives (a page at a time from the
+   * Data API) instead of collecting them: the caller keeps only what it compares, so a statement's
+   * rows are young garbage, not a heap that grows until the next full collection.
+   */
+  each(sql: string, visit: (row: readonly SourceValue[]) => void): Promise<void>;
 }
 
 @Injectable()
@@ -131,7 +131,10 @@ export class TableVerifier {
       job.source.deletedFlag === undefined
         ? sourceTable
         : `(SELECT * FROM ${sourceTable} AS f WHERE f.${quoteIdentifier(job.source.deletedFlag)} IS NOT TRUE)`;
-    const runSource = async (sql: string): Promise<SourceValue[][]> => {
+    const eachSourceRow = async (
+      sql: string,
+      visit: (row: readonly SourceValue[]) => void,
+    ): Promise<void> => {
       statements += 1;
       const result = await this.gateway.runQuery({
         sql,
@@ -139,9 +142,7 @@ export class TableVerifier {
         statementName: `qupersync:verify:${job.name}`,
         resultFormat,
       });
-      const rows: SourceValue[][] = [];
-      for await (const page of result.pages()) rows.push(...page);
-      return rows;
+      for await (const page of result.pages()) for (const row of page) visit(row);
     };
     const probe = await this.gateway.runQuery({
       sql: `SELECT * FROM ${sourceFrom} AS q LIMIT 0`,
@@ -178,7 +179,7 @@ export class TableVerifier {
         key: key,
         columns: sourceColumns,
       }),
-      query: runSource,
+      each: eachSourceRow,
     };
     const targetSide: Side = {
       statements: checksumStatements({
@@ -187,15 +188,13 @@ export class TableVerifier {
         key: targetKey,
         columns: targetColumns,
       }),
-      query: async (sql) => {
+      each: async (sql, visit) => {
         statements += 1;
-        const rows = await this.database.query<Record<string, unknown>>(sql);
-        // pg returns COUNT, NUMERIC and every text as strings; columns come in the SELECT's order.
-        return rows.map((row) =>
-          Object.values(row).map((value) =>
-            value === null || typeof value === 'string' ? value : JSON.stringify(value),
-          ),
-        );
+        // pg returns COUNT, NUMERIC and every text as strings; arrays skip a row object per row.
+        for (const row of await this.database.queryArrays(sql))
+          visit(
+            row.map((value) => (value === null || typeof value === 'string' ? value : JSON.stringify(value))),
+          );
       },
     };
 
@@ -212,8 +211,12 @@ export class TableVerifier {
       (side: Side) =>
       async (level: number, parents: readonly string[] | null): Promise<Map<string, Bucket>> => {
         const found = new Map<string, Bucket>();
-        for (const row of await side.query(side.statements.bucketed(level, parents)))
-          found.set(text(row[0]), { rows: Number(text(row[1])), sum: text(row[2]) });
+        await side.each(side.statements.bucketed(level, parents), (row) =>
+          found.set(canonicalText(row[0]), {
+            rows: Number(canonicalText(row[1])),
+            sum: canonicalText(row[2]),
+          }),
+        );
         return found;
       };
     const { differing, level, rowsSource, rowsTarget, rangesCompared, bucketsDiffered } =
@@ -227,38 +230,38 @@ export class TableVerifier {
       differing.map((bucket) => bucket.bucket),
       maxBucketsPerStatement,
     )) {
-      const [fromSource, fromTarget] = await Promise.all([
-        source.query(source.statements.rows(level, chunk)),
-        targetSide.query(targetSide.statements.rows(level, chunk)),
-      ]);
-      rowsCompared += fromSource.length + fromTarget.length;
-      const byKey = (rows: SourceValue[][]): Map<string, { key: string[]; hash: string }> =>
-        new Map(
-          rows.map((row) => {
-            const keyValues = row.slice(0, key.length).map(text);
-            return [JSON.stringify(keyValues), { key: keyValues, hash: text(row[key.length]) }];
-          }),
-        );
-      const sourceRows = byKey(fromSource);
-      const targetRows = byKey(fromTarget);
-      const note = (keyValues: string[], into: string[][] | null): void => {
-        if (sample.length < sampleSize) sample.push(keyValues);
-        if (into !== null && into.length < keyLimit) into.push(keyValues);
+      // Each side's rows of these buckets as key id -> row hash; key values are decoded back
+      // from the id only for the keys that differ.
+      const hashesOf = async (side: Side): Promise<Map<string, string>> => {
+        const hashes = new Map<string, string>();
+        await side.each(side.statements.rows(level, chunk), (row) => {
+          rowsCompared += 1;
+          hashes.set(keyIdOf(row, key.length), canonicalText(row[key.length]));
+        });
+        return hashes;
       };
-      for (const [id, row] of sourceRows) {
+      const [sourceRows, targetRows] = await Promise.all([hashesOf(source), hashesOf(targetSide)]);
+      const note = (id: string, into: string[][] | null): void => {
+        const keep = into !== null && into.length < keyLimit;
+        if (sample.length >= sampleSize && !keep) return;
+        const keyValues = keyValuesOf(id, key.length);
+        if (sample.length < sampleSize) sample.push(keyValues);
+        if (keep) into.push(keyValues);
+      };
+      for (const [id, hash] of sourceRows) {
         const other = targetRows.get(id);
         if (other === undefined) {
           missing += 1;
-          note(row.key, resyncKeys);
-        } else if (other.hash !== row.hash) {
+          note(id, resyncKeys);
+        } else if (other !== hash) {
           different += 1;
-          note(row.key, resyncKeys);
+          note(id, resyncKeys);
         }
       }
-      for (const [id, row] of targetRows) {
+      for (const id of targetRows.keys()) {
         if (!sourceRows.has(id)) {
           extra += 1;
-          note(row.key, extraKeys);
+          note(id, extraKeys);
         }
       }
     }
