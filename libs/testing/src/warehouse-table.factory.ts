@@ -77,9 +77,10 @@ export async function tableFingerprint(
   const client = new Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    const row = columns === undefined ? 't' : `ROW(${columns.map((column) => `t."${column}"`).join(', ')})`;
+    const list = (names: readonly string[]): string => names.map((name) => `t."${name}"`).join(', ');
+    const row = columns === undefined ? 't' : `ROW(${list(columns)})`;
     const result = await client.query<{ rows: string; digest: string | null }>(
-      `SELECT count(*) AS rows, md5(string_agg(${row}::text, E'\\n' ORDER BY ${keyColumns.map((column) => `t."${column}"`).join(', ')})) AS digest FROM public.${table} t`,
+      `SELECT count(*) AS rows, md5(string_agg(${row}::text, E'\\n' ORDER BY ${list(keyColumns)})) AS digest FROM public.${table} t`,
     );
     const first = result.rows[0];
     return { rows: Number(first?.rows ?? 0), digest: first?.digest ?? null };
